@@ -1,0 +1,141 @@
+//! Discovery: walks `content/` and hands on one `SourceFile` per Markdown file, named
+//! `<section>/<id>.<lang>.md` (or `_index.<lang>.md` for a section page, `<id>.md` for a
+//! diagnostic node). Hidden files and editor temporary files are skipped, so a half-saved file
+//! never reaches the build. A file name that does not fit the scheme is an error here, before
+//! anything is parsed.
+
+use std::path::Path;
+
+use walkdir::WalkDir;
+
+use crate::config::Settings;
+use crate::errors::{Diagnostic, Diagnostics, Fatal};
+
+/// The section holding the decision tree, whose node files carry both languages.
+pub const DIAGNOSTIC_SECTION: &str = "diagnostic";
+
+/// One Markdown file of the content, read but not yet parsed.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path relative to the site root, e.g. `content/steps/champion.fr.md`.
+    pub rel: String,
+    /// Folder under `content/`, empty for top-level pages.
+    pub section: String,
+    /// File stem without language: `champion`, or `_index` for a section page.
+    pub id: String,
+    /// `None` only for diagnostic node files, which hold every language.
+    pub lang: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// True for files an editor writes while saving: swap, backup and lock files.
+pub fn is_temporary(name: &str) -> bool {
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name == "4913"
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".swo")
+        || name.ends_with(".tmp")
+        || name.ends_with(".bak")
+        || name.ends_with(".kate-swp")
+        || name.contains("___jb_tmp___")
+        || name.contains("___jb_old___")
+        || name.ends_with(".crdownload")
+}
+
+/// Lists and reads every content file under `root/content`.
+pub fn discover(root: &Path, settings: &Settings) -> Result<(Vec<SourceFile>, Diagnostics), Fatal> {
+    let content = root.join("content");
+    let mut files = Vec::new();
+    let mut problems = Diagnostics::default();
+    if !content.is_dir() {
+        return Err(Fatal(format!(
+            "no `content/` folder in `{}`; run playbook from the site folder or pass --root",
+            root.display()
+        )));
+    }
+    let walker = WalkDir::new(&content)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_temporary(&e.file_name().to_string_lossy()));
+    for entry in walker {
+        let entry = entry.map_err(|e| Fatal(format!("cannot read `content/`: {e}")))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(&content).expect("walked under content");
+        let parts: Vec<String> = relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        let rel = format!("content/{}", parts.join("/"));
+        let name = parts.last().expect("a file has a name").clone();
+        if !name.ends_with(".md") {
+            continue; // settings and assets are read elsewhere
+        }
+        if parts.len() > 2 {
+            problems.push(
+                Diagnostic::file(&rel, "pages live at most one folder deep: `content/<section>/<id>.<lang>.md`")
+                    .help("move the file up into its section folder"),
+            );
+            continue;
+        }
+        let section = if parts.len() == 2 { parts[0].clone() } else { String::new() };
+        let stem = &name[..name.len() - 3];
+        let (id, lang) = match stem.rsplit_once('.') {
+            Some((id, lang)) => (id.to_string(), Some(lang.to_string())),
+            None => (stem.to_string(), None),
+        };
+        if let Some(lang) = &lang {
+            if !settings.languages.contains(lang) {
+                problems.push(
+                    Diagnostic::file(&rel, format!("unknown language `{lang}` in the file name"))
+                        .help(format!("this site's languages are {}; name the file `{id}.<language>.md`", settings.languages.join(", "))),
+                );
+                continue;
+            }
+        } else if section != DIAGNOSTIC_SECTION || id == "_index" {
+            problems.push(
+                Diagnostic::file(&rel, "the file name has no language")
+                    .help(format!("name it `{id}.{}.md` (one file per language)", settings.default_language())),
+            );
+            continue;
+        }
+        if !is_valid_id(&id) && id != "_index" {
+            problems.push(
+                Diagnostic::file(&rel, format!("`{id}` is not a valid page id"))
+                    .help("use lowercase letters, digits and hyphens in file names, e.g. `working-group.fr.md`"),
+            );
+            continue;
+        }
+        if !section.is_empty() && !is_valid_id(&section) {
+            problems.push(
+                Diagnostic::file(&rel, format!("`{section}` is not a valid section folder name"))
+                    .help("use lowercase letters, digits and hyphens in folder names"),
+            );
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).map_err(|e| Fatal(format!("cannot read `{rel}`: {e}")))?;
+        files.push(SourceFile { rel, section, id, lang, bytes });
+    }
+    Ok((files, problems))
+}
+
+/// Ids name files and appear in links and relations: lowercase ASCII, digits, `-` and `_`.
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('-')
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_temporary;
+
+    #[test]
+    fn editor_files_are_temporary() {
+        for name in [".budget.fr.md.swp", "budget.fr.md~", "4913", "#budget.fr.md#", ".#budget.fr.md", "budget.fr.md___jb_tmp___", "budget.fr.md.kate-swp"] {
+            assert!(is_temporary(name), "{name}");
+        }
+        assert!(!is_temporary("budget.fr.md"));
+    }
+}

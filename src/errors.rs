@@ -1,0 +1,293 @@
+//! Errors for people. Every stage reports problems in the user's files as `Diagnostic`s: a
+//! relative path, a line and a column, the offending line quoted with a caret, what is wrong
+//! and what would be right. Stages collect them (every broken link in one run) into
+//! `Diagnostics`, which sorts them and prints them together with a count. Problems outside the
+//! user's files (unreadable folder, output not writable, port taken) are `Fatal` and end the run
+//! with exit code 2.
+
+use std::fmt::{self, Write as _};
+
+/// How bad a diagnostic is: errors stop the build, warnings are reported (and fail `check --strict`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One located problem in a user's file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Path relative to the site root, with `/` separators.
+    pub file: String,
+    /// 1-based line; 0 when the problem concerns the whole file.
+    pub line: usize,
+    /// 1-based column, counted in characters.
+    pub column: usize,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The quoted source line, when there is one.
+    #[serde(skip)]
+    pub source_line: Option<String>,
+    /// How many characters the caret underlines.
+    #[serde(skip)]
+    pub width: usize,
+}
+
+impl Diagnostic {
+    /// A problem about a whole file (no position).
+    pub fn file(file: &str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            file: file.to_string(),
+            line: 0,
+            column: 0,
+            message: message.into(),
+            help: None,
+            source_line: None,
+            width: 1,
+        }
+    }
+
+    /// A problem at byte `offset` of `text` (the whole file's text), underlining `len` bytes.
+    pub fn at(file: &str, text: &str, offset: usize, len: usize, message: impl Into<String>) -> Self {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+        let line = text[..offset].matches('\n').count() + 1;
+        let column = text[line_start..offset].chars().count() + 1;
+        let end = floor_char_boundary(text, (offset + len.max(1)).min(line_end));
+        let width = text[offset..end].chars().count().max(1);
+        Diagnostic {
+            severity: Severity::Error,
+            file: file.to_string(),
+            line,
+            column,
+            message: message.into(),
+            help: None,
+            source_line: Some(text[line_start..line_end].trim_end_matches('\r').to_string()),
+            width,
+        }
+    }
+
+    /// A problem at a known 1-based line and column of `text`.
+    pub fn at_line(file: &str, text: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
+        let offset = offset_of(text, line, column);
+        Diagnostic::at(file, text, offset, 1, message)
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    fn sort_key(&self) -> (&str, usize, usize, Severity, &str) {
+        (&self.file, self.line, self.column, self.severity, &self.message)
+    }
+}
+
+/// Byte offset of a 1-based line and character column in `text` (clamped to the text).
+pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line.max(1) {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let line_text = &text[start..text[start..].find('\n').map_or(text.len(), |i| start + i)];
+    start
+        + line_text
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(line_text.len(), |(i, _)| i)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        if self.line == 0 {
+            writeln!(f, "{label}: {}: {}", self.file, self.message)?;
+        } else {
+            writeln!(f, "{label}: {}:{}:{}: {}", self.file, self.line, self.column, self.message)?;
+        }
+        if let Some(source) = &self.source_line {
+            let number = self.line.to_string();
+            let pad = " ".repeat(number.len());
+            let shown: String = source.replace('\t', " ");
+            let before: String = " ".repeat(self.column.saturating_sub(1));
+            writeln!(f, "{pad} |")?;
+            writeln!(f, "{number} | {shown}")?;
+            writeln!(f, "{pad} | {before}{}", "^".repeat(self.width))?;
+        }
+        if let Some(help) = &self.help {
+            writeln!(f, "  = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The problems a run found, in the order they are printed.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics(Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.0.iter().filter(|d| d.severity == severity).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Sorted by file, position and message, without repeats.
+    pub fn sorted(mut self) -> Vec<Diagnostic> {
+        self.0.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.0.dedup();
+        self.0
+    }
+
+    /// Every diagnostic, sorted, followed by a one-line count.
+    pub fn render(self) -> String {
+        let errors = self.count(Severity::Error);
+        let warnings = self.count(Severity::Warning);
+        let mut out = String::new();
+        for d in self.sorted() {
+            let _ = writeln!(out, "{d}");
+        }
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        match (errors, warnings) {
+            (0, 0) => {}
+            (0, w) => {
+                let _ = writeln!(out, "{}", plural(w, "warning"));
+            }
+            (e, 0) => {
+                let _ = writeln!(out, "{}: nothing was written", plural(e, "error"));
+            }
+            (e, w) => {
+                let _ = writeln!(out, "{}, {}: nothing was written", plural(e, "error"), plural(w, "warning"));
+            }
+        }
+        out
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(d: Diagnostic) -> Self {
+        Diagnostics(vec![d])
+    }
+}
+
+/// A problem that is not in the user's content: it ends the run with exit code 2.
+#[derive(Debug)]
+pub struct Fatal(pub String);
+
+impl fmt::Display for Fatal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.0)
+    }
+}
+
+/// Why a build produced nothing.
+#[derive(Debug)]
+pub enum Failure {
+    /// Problems in the user's files: exit code 1.
+    Content(Diagnostics),
+    /// Problems with the environment: exit code 2.
+    Fatal(Fatal),
+}
+
+impl From<Fatal> for Failure {
+    fn from(f: Fatal) -> Self {
+        Failure::Fatal(f)
+    }
+}
+
+impl From<Diagnostics> for Failure {
+    fn from(d: Diagnostics) -> Self {
+        Failure::Content(d)
+    }
+}
+
+/// "did you mean" for a misspelt name: the closest candidate within a small edit distance.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caret_points_at_column() {
+        let text = "+++\ntitle = 1\nadresses = []\n+++\n";
+        let d = Diagnostic::at("a.md", text, text.find("adresses").unwrap(), 8, "unknown field");
+        assert_eq!((d.line, d.column), (3, 1));
+        assert_eq!(
+            d.to_string(),
+            "error: a.md:3:1: unknown field\n  |\n3 | adresses = []\n  | ^^^^^^^^\n"
+        );
+    }
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(did_you_mean("adresses", ["addresses", "title"]), Some("addresses"));
+        assert_eq!(did_you_mean("colour", ["title", "summary"]), None);
+    }
+
+    #[test]
+    fn offsets_round_trip() {
+        let text = "ab\nçdé\n";
+        let off = offset_of(text, 2, 3);
+        assert_eq!(&text[off..off + 2], "é");
+    }
+}

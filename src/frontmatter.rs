@@ -1,0 +1,371 @@
+//! Front matter: turns a `SourceFile`'s bytes into text (UTF-8, with or without BOM, LF or
+//! CRLF), splits the TOML (`+++`) or YAML (`---`) block from the Markdown body, and
+//! deserialises the block into the typed structure of the page's kind. Every failure becomes a
+//! located `Diagnostic`; unknown keys get a "did you mean".
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::errors::{did_you_mean, Diagnostic};
+
+/// Decodes a file's bytes: UTF-8 required, BOM dropped, CRLF turned into LF.
+pub fn decode(rel: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.trim().is_empty() => Err(Diagnostic::file(rel, "the file is empty")
+            .help("start it with front matter: a `+++` line, `title = \"…\"`, and a closing `+++` line")),
+        Ok(text) => Ok(if text.contains('\r') { text.replace("\r\n", "\n") } else { text.to_string() }),
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = String::from_utf8_lossy(&good[good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)..])
+                .chars()
+                .count()
+                + 1;
+            let mut d = Diagnostic::file(rel, format!("the file is not valid UTF-8 (byte {} at line {line}, column {column})", e.valid_up_to()));
+            d.line = line;
+            d.column = column;
+            Err(d.help("save the file with the UTF-8 encoding (most editors offer it in “Save as”)"))
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Toml,
+    Yaml,
+}
+
+/// A file's text cut into its front matter and its body, with their byte offsets.
+#[derive(Debug, Clone, Copy)]
+pub struct Split<'a> {
+    pub format: Format,
+    pub front: &'a str,
+    pub front_offset: usize,
+    pub body: &'a str,
+    pub body_offset: usize,
+}
+
+/// Finds the front matter block at the very start of `text`.
+pub fn split<'a>(rel: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
+    let first_line = text.lines().next().unwrap_or("");
+    let (format, fence) = match first_line.trim_end() {
+        "+++" => (Format::Toml, "+++"),
+        "---" => (Format::Yaml, "---"),
+        _ => {
+            return Err(Diagnostic::at(rel, text, 0, first_line.len(), "the file does not start with front matter")
+                .help("put a `+++` line first, then `title = \"…\"` and the other fields, then a closing `+++` line"))
+        }
+    };
+    let front_offset = first_line.len() + 1;
+    let mut offset = front_offset;
+    for line in text.get(front_offset..).unwrap_or("").split_inclusive('\n') {
+        if line.trim_end() == fence {
+            let body_offset = (offset + line.len()).min(text.len());
+            return Ok(Split {
+                format,
+                front: &text[front_offset..offset],
+                front_offset,
+                body: &text[body_offset..],
+                body_offset,
+            });
+        }
+        offset += line.len();
+    }
+    Err(Diagnostic::at(rel, text, 0, 3, format!("the front matter opened here is never closed"))
+        .help(format!("add a line with just `{fence}` after the last front matter field")))
+}
+
+/// Deserialises a split front matter block into `T`.
+pub fn parse<T: DeserializeOwned>(rel: &str, text: &str, split: &Split) -> Result<T, Diagnostic> {
+    match split.format {
+        Format::Toml => toml::from_str(split.front).map_err(|e| toml_error(rel, text, split.front_offset, &e)),
+        Format::Yaml => {
+            if split.front.trim().is_empty() {
+                // An empty YAML document is `null`; read it as an empty mapping so the missing
+                // fields are named.
+                return serde_saphyr::from_str("{}").map_err(|e| yaml_error(rel, text, split.front_offset, &e));
+            }
+            serde_saphyr::from_str(split.front).map_err(|e| yaml_error(rel, text, split.front_offset, &e))
+        }
+    }
+}
+
+/// A TOML error as a diagnostic; `offset` is where the TOML starts in `text`.
+pub fn toml_error(rel: &str, text: &str, offset: usize, e: &toml::de::Error) -> Diagnostic {
+    let message = e.message().trim().to_string();
+    let (start, len) = e.span().map_or((offset, 1), |s| (offset + s.start, s.end - s.start));
+    let (start, len) = refine_span(text, start, len, &message);
+    explain(Diagnostic::at(rel, text, start, len, first_line(&message)), &message)
+}
+
+fn yaml_error(rel: &str, text: &str, offset: usize, e: &serde_saphyr::Error) -> Diagnostic {
+    let full = e.to_string();
+    // The library appends its own location; we print ours.
+    let message = full.split(" at line ").next().unwrap_or(&full).trim().to_string();
+    let start = match e.location() {
+        Some(loc) if loc.line() > 0 => {
+            let front_line = text[..offset].matches('\n').count();
+            crate::errors::offset_of(text, front_line + loc.line() as usize, loc.column() as usize)
+        }
+        _ => offset,
+    };
+    let (start, len) = refine_span(text, start, 1, &message);
+    explain(Diagnostic::at(rel, text, start, len, first_line(&message)), &message)
+}
+
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).to_string()
+}
+
+/// Narrows a span to the key an "unknown field" message names.
+fn refine_span(text: &str, start: usize, len: usize, message: &str) -> (usize, usize) {
+    if let Some(field) = quoted_after(message, "unknown field ") {
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        if let Some(i) = text[line_start..].find(field.as_str()) {
+            return (line_start + i, field.len());
+        }
+    }
+    (start, len.max(1))
+}
+
+/// Adds what to do to a serde message.
+fn explain(d: Diagnostic, message: &str) -> Diagnostic {
+    if let Some(field) = quoted_after(message, "unknown field ") {
+        let expected = expected_names(message);
+        let mut d = d;
+        d.message = format!("unknown field `{field}`");
+        return match did_you_mean(&field, expected.iter().map(String::as_str)) {
+            Some(best) => {
+                d.message.push_str(&format!("; did you mean `{best}`?"));
+                d.help(format!("the fields allowed here are: {}", expected.join(", ")))
+            }
+            None => d.help(format!("the fields allowed here are: {}", expected.join(", "))),
+        };
+    }
+    if let Some(field) = quoted_after(message, "missing field ") {
+        let mut d = d;
+        d.message = format!("missing field `{field}`");
+        return d.help(format!("add `{field} = …` to the front matter"));
+    }
+    d
+}
+
+fn quoted_after(message: &str, prefix: &str) -> Option<String> {
+    let rest = &message[message.find(prefix)? + prefix.len()..];
+    let rest = rest.strip_prefix('`')?;
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+fn expected_names(message: &str) -> Vec<String> {
+    let Some(i) = message.find("expected") else { return Vec::new() };
+    message[i..].split('`').skip(1).step_by(2).map(str::to_string).collect()
+}
+
+/// Front matter of an obstacle page (`content/obstacles/`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObstacleFront {
+    pub title: String,
+    pub summary: String,
+    pub slug: Option<String>,
+    pub weight: Option<i64>,
+    #[serde(default)]
+    pub signals: Vec<String>,
+    pub sources: Option<Vec<String>>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub translated_from: Option<String>,
+}
+
+/// Front matter of a step page (`content/steps/`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepFront {
+    pub title: String,
+    pub summary: String,
+    pub slug: Option<String>,
+    pub order: Option<i64>,
+    pub addresses: Option<Vec<String>>,
+    #[serde(default)]
+    pub actions: Vec<String>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    pub sources: Option<Vec<String>>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub translated_from: Option<String>,
+}
+
+/// Front matter of any other page, and of section pages (`_index`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageFront {
+    pub title: String,
+    pub summary: Option<String>,
+    pub slug: Option<String>,
+    pub weight: Option<i64>,
+    pub sources: Option<Vec<String>>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub translated_from: Option<String>,
+}
+
+/// The kind-specific part of a page, language-neutral fields left optional so either
+/// translation may carry them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KindFront {
+    Obstacle { signals: Vec<String> },
+    Step { order: Option<i64>, addresses: Option<Vec<String>>, actions: Vec<String>, roles: Vec<String> },
+    Page,
+}
+
+/// What every page's front matter says, whatever its kind.
+#[derive(Debug, Clone)]
+pub struct Front {
+    pub title: String,
+    pub summary: Option<String>,
+    pub slug: Option<String>,
+    pub weight: Option<i64>,
+    pub sources: Option<Vec<String>>,
+    pub aliases: Vec<String>,
+    pub translated_from: Option<String>,
+    pub kind: KindFront,
+}
+
+impl From<ObstacleFront> for Front {
+    fn from(f: ObstacleFront) -> Self {
+        Front {
+            title: f.title,
+            summary: Some(f.summary),
+            slug: f.slug,
+            weight: f.weight,
+            sources: f.sources,
+            aliases: f.aliases,
+            translated_from: f.translated_from,
+            kind: KindFront::Obstacle { signals: f.signals },
+        }
+    }
+}
+
+impl From<StepFront> for Front {
+    fn from(f: StepFront) -> Self {
+        Front {
+            title: f.title,
+            summary: Some(f.summary),
+            slug: f.slug,
+            weight: None,
+            sources: f.sources,
+            aliases: f.aliases,
+            translated_from: f.translated_from,
+            kind: KindFront::Step { order: f.order, addresses: f.addresses, actions: f.actions, roles: f.roles },
+        }
+    }
+}
+
+impl From<PageFront> for Front {
+    fn from(f: PageFront) -> Self {
+        Front {
+            title: f.title,
+            summary: f.summary,
+            slug: f.slug,
+            weight: f.weight,
+            sources: f.sources,
+            aliases: f.aliases,
+            translated_from: f.translated_from,
+            kind: KindFront::Page,
+        }
+    }
+}
+
+/// Which structure a file's front matter must fill, chosen by its section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Obstacle,
+    Step,
+    Page,
+}
+
+impl Kind {
+    pub fn of(section: &str, id: &str) -> Kind {
+        match (section, id) {
+            (_, "_index") => Kind::Page,
+            ("obstacles", _) => Kind::Obstacle,
+            ("steps", _) => Kind::Step,
+            _ => Kind::Page,
+        }
+    }
+
+    pub fn parse(self, rel: &str, text: &str, split: &Split) -> Result<Front, Diagnostic> {
+        Ok(match self {
+            Kind::Obstacle => parse::<ObstacleFront>(rel, text, split)?.into(),
+            Kind::Step => parse::<StepFront>(rel, text, split)?.into(),
+            Kind::Page => parse::<PageFront>(rel, text, split)?.into(),
+        })
+    }
+}
+
+/// Byte offset in `text` of `needle` on the line of front matter key `key`, for locating
+/// problems found after parsing (an unknown relation, a disagreeing field).
+pub fn locate(text: &str, split: &Split, key: &str, needle: Option<&str>) -> (usize, usize) {
+    let mut offset = split.front_offset;
+    let mut key_at = None;
+    for line in split.front.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let starts_key = trimmed.starts_with(key)
+            && trimmed[key.len()..].trim_start().starts_with(['=', ':']);
+        if starts_key && key_at.is_none() {
+            key_at = Some(offset + line.len() - trimmed.len());
+        }
+        if let (Some(_), Some(needle)) = (key_at, needle) {
+            if let Some(i) = line.find(&format!("\"{needle}\"")).or_else(|| line.find(needle)) {
+                let quoted = line[i..].starts_with('"');
+                return (offset + i + usize::from(quoted), needle.len());
+            }
+        }
+        offset += line.len();
+    }
+    match key_at {
+        Some(at) => (at, key.len()),
+        None => (0, text.lines().next().map_or(1, str::len)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_toml_and_yaml() {
+        let t = "+++\ntitle = \"A\"\n+++\nbody\n";
+        let s = split("a", t).unwrap();
+        assert_eq!((s.format, s.front, s.body), (Format::Toml, "title = \"A\"\n", "body\n"));
+        let y = "---\ntitle: A\n---\n";
+        let s = split("a", y).unwrap();
+        assert_eq!((s.format, s.front, s.body), (Format::Yaml, "title: A\n", ""));
+    }
+
+    #[test]
+    fn unknown_key_suggests() {
+        let t = "+++\ntitle = \"A\"\nsummary = \"s\"\nadresses = []\n+++\n";
+        let s = split("a.md", t).unwrap();
+        let e = Kind::Step.parse("a.md", t, &s).unwrap_err();
+        assert_eq!((e.line, e.column), (4, 1));
+        assert_eq!(e.message, "unknown field `adresses`; did you mean `addresses`?");
+    }
+
+    #[test]
+    fn yaml_unknown_key_is_located() {
+        let t = "---\ntitle: A\nsummary: s\nadresses: []\n---\n";
+        let s = split("a.md", t).unwrap();
+        let e = Kind::Step.parse("a.md", t, &s).unwrap_err();
+        assert_eq!(e.message, "unknown field `adresses`; did you mean `addresses`?");
+        assert_eq!(e.line, 4);
+    }
+
+    #[test]
+    fn crlf_and_bom() {
+        let t = decode("a", b"\xEF\xBB\xBF+++\r\ntitle = \"A\"\r\n+++\r\n").unwrap();
+        assert_eq!(t, "+++\ntitle = \"A\"\n+++\n");
+    }
+}

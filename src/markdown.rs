@@ -1,0 +1,255 @@
+//! Markdown: renders one page's body in one language to HTML once every URL is known. Headings
+//! get stable ids (accent-folded, unique on the page, `{#custom}` honoured) and feed the table
+//! of contents; `@/section/id.md#anchor` links become the same-language URL of that page; code
+//! blocks are highlighted. Broken links and unsafe raw HTML are located diagnostics; anchors are
+//! handed back to be checked once every page's headings are known.
+
+use std::collections::BTreeSet;
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use crate::errors::{did_you_mean, Diagnostic};
+use crate::highlight::Highlighter;
+use crate::site::{Key, Site, Translation};
+
+/// Ids the templates use; headings never take them.
+const RESERVED_IDS: [&str; 8] = ["main", "top", "toc", "site-search", "search-q", "search-results", "site-nav", "page-nav"];
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+/// A `#anchor` in a link, to be checked against the target page's headings.
+#[derive(Debug, Clone)]
+pub struct AnchorRef {
+    pub target: Key,
+    pub anchor: String,
+    pub diagnostic: Diagnostic,
+}
+
+/// A rendered body.
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    pub html: String,
+    pub headings: Vec<Heading>,
+    /// The body as plain text, for search.
+    pub text: String,
+    pub anchors: Vec<AnchorRef>,
+}
+
+/// What rendering needs besides the text.
+pub struct Context<'a> {
+    pub site: &'a Site,
+    pub lang: &'a str,
+    /// Prefix from the page to the site root (`../../`).
+    pub root: &'a str,
+    pub highlighter: &'a Highlighter,
+    /// Prepended to heading ids when several bodies share one page (the print view).
+    pub id_prefix: &'a str,
+}
+
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders a translation's body; problems are returned alongside the (partial) result.
+pub fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
+    let body = t.body();
+    let base = t.body_offset;
+    let mut problems = Vec::new();
+    let mut out: Vec<Event> = Vec::new();
+    let mut headings = Vec::new();
+    let mut used: BTreeSet<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
+    let mut text = String::new();
+    let mut anchors = Vec::new();
+
+    // State for the element being captured.
+    let mut heading: Option<(HeadingLevel, Option<String>, Vec<String>, Vec<Event>, String)> = None;
+    let mut code: Option<(String, String)> = None;
+
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        if let Some((lang, buf)) = &mut code {
+            match event {
+                Event::Text(s) => buf.push_str(&s),
+                Event::End(TagEnd::CodeBlock) => {
+                    text.push_str(buf);
+                    text.push('\n');
+                    out.push(Event::Html(CowStr::from(ctx.highlighter.block(buf, lang))));
+                    code = None;
+                }
+                _ => {}
+            }
+            continue;
+        }
+        let event = match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(l) => l.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                code = Some((lang, String::new()));
+                continue;
+            }
+            Event::Start(Tag::Heading { level, id, classes, .. }) => {
+                heading = Some((level, id.map(|s| s.to_string()), classes.iter().map(|c| c.to_string()).collect(), Vec::new(), String::new()));
+                continue;
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                let (level, custom, classes, inner, plain) = heading.take().expect("heading started");
+                let base_id = custom.unwrap_or_else(|| {
+                    let s = crate::site::slugify(&plain);
+                    if s.is_empty() { "section".into() } else { s }
+                });
+                let base_id = if ctx.id_prefix.is_empty() { base_id } else { format!("{}-{base_id}", ctx.id_prefix) };
+                let mut id = base_id.clone();
+                let mut n = 1;
+                while !used.insert(id.clone()) {
+                    id = format!("{base_id}-{n}");
+                    n += 1;
+                }
+                let lvl = level as u8;
+                let class = if classes.is_empty() { String::new() } else { format!(" class=\"{}\"", classes.join(" ")) };
+                out.push(Event::Html(CowStr::from(format!("<h{lvl} id=\"{id}\"{class}>"))));
+                out.extend(inner);
+                out.push(Event::Html(CowStr::from(format!("</h{lvl}>\n"))));
+                text.push_str(&plain);
+                text.push('\n');
+                headings.push(Heading { level: lvl, id, text: plain });
+                continue;
+            }
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) if dest_url.starts_with("@/") => {
+                let offset = base + range.start + body[range.clone()].find("@/").unwrap_or(0);
+                match resolve(&dest_url, ctx) {
+                    Ok((url, anchor)) => {
+                        if let Some((target, anchor)) = anchor {
+                            anchors.push(AnchorRef {
+                                target,
+                                anchor: anchor.clone(),
+                                diagnostic: Diagnostic::at(&t.file, &t.text, offset, dest_url.len(), format!("link to a missing anchor `#{anchor}` in `{}`", &dest_url[2..dest_url.find('#').unwrap_or(dest_url.len())])),
+                            });
+                        }
+                        Event::Start(Tag::Link { link_type, dest_url: CowStr::from(url), title, id })
+                    }
+                    Err((message, help)) => {
+                        problems.push(Diagnostic::at(&t.file, &t.text, offset, dest_url.len(), message).help(help));
+                        Event::Start(Tag::Link { link_type, dest_url: CowStr::from("#"), title, id })
+                    }
+                }
+            }
+            Event::Html(ref html) | Event::InlineHtml(ref html) => {
+                if let Some(what) = unsafe_html(html) {
+                    let offset = base + range.start;
+                    problems.push(
+                        Diagnostic::at(&t.file, &t.text, offset, range.len().min(40), format!("raw HTML with {what} is not allowed"))
+                            .help("the site runs under a strict Content-Security-Policy: use Markdown, or ask a maintainer to add it to the theme"),
+                    );
+                    continue;
+                }
+                event
+            }
+            Event::TaskListMarker(done) => {
+                Event::Html(CowStr::from(if done { "<span class=\"task done\" aria-hidden=\"true\"></span>" } else { "<span class=\"task\" aria-hidden=\"true\"></span>" }))
+            }
+            Event::Start(Tag::Table(_)) => {
+                out.push(Event::Html(CowStr::from("<div class=\"table-wrap\" tabindex=\"0\">")));
+                event
+            }
+            Event::End(TagEnd::Table) => {
+                out.push(event);
+                out.push(Event::Html(CowStr::from("</div>\n")));
+                continue;
+            }
+            other => other,
+        };
+        if let Event::Text(s) | Event::Code(s) = &event {
+            match &mut heading {
+                Some((_, _, _, _, plain)) => plain.push_str(s),
+                None => text.push_str(s),
+            }
+        } else if matches!(event, Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item)) {
+            text.push(' ');
+        }
+        match &mut heading {
+            Some((_, _, _, inner, _)) => inner.push(event),
+            None => out.push(event),
+        }
+    }
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    (Body { html, headings, text, anchors }, problems)
+}
+
+type Resolved = (String, Option<(Key, String)>);
+
+/// `@/steps/champion.md#goal` → the page's URL in this language (relative to the page) and the
+/// anchor to check.
+fn resolve(dest: &str, ctx: &Context) -> Result<Resolved, (String, String)> {
+    let (path, anchor) = match dest[2..].split_once('#') {
+        Some((p, a)) => (p, Some(a)),
+        None => (&dest[2..], None),
+    };
+    let key = path.strip_suffix(".md").map(|p| match p.split_once('/') {
+        Some((section, id)) => Key::new(section, id),
+        None => Key::new("", p),
+    });
+    let found = key.filter(|k| ctx.site.entries.contains_key(k));
+    let Some(key) = found else {
+        let known: Vec<String> = ctx.site.entries.keys().map(Key::link_path).collect();
+        let help = match did_you_mean(path, known.iter().map(String::as_str)) {
+            Some(best) => format!("did you mean `@/{best}`?"),
+            None => "links name a content file: `@/<section>/<id>.md`, e.g. `@/steps/champion.md`".to_string(),
+        };
+        return Err((format!("link to a page that does not exist: `{dest}`"), help));
+    };
+    let mut url = format!("{}{}", ctx.root, ctx.site.url(&key, ctx.lang));
+    let anchor = anchor.filter(|a| !a.is_empty()).map(|a| {
+        url.push('#');
+        url.push_str(a);
+        (key, a.to_string())
+    });
+    Ok((url, anchor))
+}
+
+/// What makes raw HTML unsafe under the site's CSP, if anything.
+fn unsafe_html(html: &str) -> Option<&'static str> {
+    let lower = html.to_ascii_lowercase();
+    if lower.contains("<script") {
+        return Some("a <script> element");
+    }
+    if lower.contains("<style") {
+        return Some("a <style> element");
+    }
+    if lower.contains("style=") {
+        return Some("a style attribute");
+    }
+    let bytes = lower.as_bytes();
+    for (i, w) in bytes.windows(3).enumerate() {
+        if w[0].is_ascii_whitespace() && w[1] == b'o' && w[2] == b'n' {
+            let rest = &lower[i + 3..];
+            let name_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+            if name_len > 0 && rest[name_len..].trim_start().starts_with('=') {
+                return Some("an event-handler attribute");
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unsafe_html;
+
+    #[test]
+    fn finds_unsafe_html() {
+        assert!(unsafe_html("<div onclick=\"x()\">").is_some());
+        assert!(unsafe_html("<p style=\"color:red\">").is_some());
+        assert!(unsafe_html("<abbr title=\"one\">").is_none());
+    }
+}

@@ -1,0 +1,473 @@
+//! Rendering: from the assembled `Site` and the theme to the `Output` map. Markdown bodies are
+//! rendered in parallel once every URL is known, `#anchor` links are checked against the
+//! headings they found, then each page's context — only what that page shows, never the whole
+//! site — goes through its Tera template. Generated pages (language chooser, 404s, matrix, print
+//! view, page index, search, sitemap, robots.txt) are rendered here too.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::diagnostic::DecisionTree;
+use crate::errors::{Diagnostic, Diagnostics};
+use crate::frontmatter::{Kind, KindFront};
+use crate::highlight::Highlighter;
+use crate::markdown::{self, Body, Heading};
+use crate::output::Output;
+use crate::site::{Key, Site};
+use crate::theme::Theme;
+
+pub fn register_filters(_tera: &mut tera::Tera) {}
+
+/// A link to a page, with what a card shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub title: String,
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LangLink {
+    pub lang: String,
+    pub name: String,
+    pub url: String,
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NavItem {
+    pub title: String,
+    pub url: String,
+    pub current: bool,
+}
+
+/// What every page's template receives.
+#[derive(Debug, Serialize)]
+pub struct Common<'a> {
+    pub lang: &'a str,
+    pub root: String,
+    pub t: &'a BTreeMap<String, String>,
+    pub site_title: String,
+    pub site_description: String,
+    /// Published asset URLs by logical name, relative to this page.
+    pub assets: BTreeMap<&'a str, String>,
+    pub nav: Vec<NavItem>,
+    /// This page in every language.
+    pub languages: Vec<LangLink>,
+    pub canonical: String,
+    /// Absolute URLs of this page per language, for `<link rel="alternate" hreflang>`.
+    pub alternates: Vec<LangLink>,
+    pub noindex: bool,
+    /// Generated pages and the home page, relative to this page.
+    pub links: BTreeMap<&'static str, String>,
+}
+
+/// Where a page is: a content page, a generated page, or the language chooser.
+#[derive(Clone, Copy)]
+pub enum Place<'a> {
+    Page(&'a Key),
+    Generated(&'a str),
+    Custom(&'a dyn Fn(&str) -> String),
+}
+
+/// `../` repeated once per folder level of a site path, so links work under any base path and
+/// from `file://`.
+pub fn root_for(url: &str) -> String {
+    "../".repeat(url.matches('/').count())
+}
+
+impl<'a> Common<'a> {
+    pub fn new(site: &'a Site, theme: &'a Theme, lang: &'a str, path: &str, place: Place, absolute_root: bool) -> Common<'a> {
+        let root = if absolute_root { site.settings.base_path() } else { root_for(path) };
+        let url_in = |l: &str| -> Option<String> {
+            match place {
+                Place::Page(key) => Some(site.url(key, l).to_string()),
+                Place::Generated(name) => site.generated[l].get(name).cloned(),
+                Place::Custom(f) => Some(f(l)),
+            }
+        };
+        let languages = site
+            .languages
+            .iter()
+            .filter_map(|l| {
+                url_in(l).map(|u| LangLink {
+                    lang: l.clone(),
+                    name: theme.string(l, "language_name").to_string(),
+                    url: format!("{root}{u}"),
+                    current: l == lang,
+                })
+            })
+            .collect();
+        let alternates = site
+            .languages
+            .iter()
+            .filter_map(|l| {
+                url_in(l).map(|u| LangLink {
+                    lang: l.clone(),
+                    name: theme.string(l, "language_name").to_string(),
+                    url: site.settings.absolute(&u),
+                    current: l == lang,
+                })
+            })
+            .collect();
+        let current_section = match place {
+            Place::Page(key) => Some(if key.section.is_empty() { key.clone() } else { Key::new(&key.section, "_index") }),
+            _ => None,
+        };
+        let nav = site
+            .nav()
+            .into_iter()
+            .map(|k| NavItem {
+                title: site.title(&k, lang),
+                url: format!("{root}{}", site.url(&k, lang)),
+                current: current_section.as_ref() == Some(&k),
+            })
+            .collect();
+        let mut links = BTreeMap::new();
+        links.insert("home", format!("{root}{}", site.url(&Key::home(), lang)));
+        for (name, url) in &site.generated[lang] {
+            let name: &'static str = match name.as_str() {
+                "search" => "search",
+                "matrix" => "matrix",
+                "print" => "print",
+                "pages" => "pages",
+                _ => continue,
+            };
+            links.insert(name, format!("{root}{url}"));
+        }
+        if let Some(url) = site.entries.get(&Key::new(crate::discover::DIAGNOSTIC_SECTION, "_index")).map(|e| &e.urls[lang]) {
+            links.insert("diagnostic", format!("{root}{url}"));
+        }
+        Common {
+            lang,
+            t: &theme.strings[lang],
+            site_title: site.settings.title(lang),
+            site_description: site.settings.description.get(lang).cloned().unwrap_or_default(),
+            assets: theme.assets.iter().map(|(k, v)| (k.as_str(), format!("{root}{v}"))).collect(),
+            nav,
+            languages,
+            canonical: site.settings.absolute(path),
+            alternates,
+            noindex: site.settings.noindex,
+            links,
+            root,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct SourceView {
+    author: String,
+    title: String,
+    publication: String,
+    date: String,
+    url: Option<String>,
+    note: Option<String>,
+}
+
+/// The page-specific part of a content page's context.
+#[derive(Debug, Serialize)]
+struct PageView {
+    kind: &'static str,
+    id: String,
+    section: String,
+    title: String,
+    summary: Option<String>,
+    content: String,
+    toc: Vec<Heading>,
+    /// Set when the text shown comes from another language.
+    fallback: Option<LangLink>,
+    sources: Vec<SourceView>,
+    signals: Vec<String>,
+    actions: Vec<String>,
+    roles: Vec<String>,
+    number: Option<i64>,
+    addresses: Vec<Link>,
+    addressed_by: Vec<Link>,
+    children: Vec<Link>,
+    breadcrumbs: Vec<Link>,
+    prev: Option<Link>,
+    next: Option<Link>,
+}
+
+#[derive(Serialize)]
+struct PageContext<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    page: PageView,
+}
+
+/// Formats `2011-08-19` with the language's month names (`19 août 2011`).
+fn long_date(date: &str, months: &str) -> String {
+    let months: Vec<&str> = months.split(',').map(str::trim).collect();
+    let parts: Vec<&str> = date.split('-').collect();
+    let month = |m: &str| m.parse::<usize>().ok().and_then(|m| months.get(m.wrapping_sub(1)).copied());
+    match parts.as_slice() {
+        [y, m, d] => match month(m) {
+            Some(name) => format!("{} {name} {y}", d.trim_start_matches('0')),
+            None => date.to_string(),
+        },
+        [y, m] => month(m).map_or_else(|| date.to_string(), |name| format!("{name} {y}")),
+        _ => date.to_string(),
+    }
+}
+
+/// Renders the whole site.
+pub fn render(site: &Site, theme: &Theme, tree: Option<&DecisionTree>) -> Result<(Output, BTreeMap<String, usize>), Diagnostics> {
+    let highlighter = Highlighter::default();
+    let jobs: Vec<(&Key, &str)> = site
+        .entries
+        .keys()
+        .flat_map(|k| site.languages.iter().map(move |l| (k, l.as_str())))
+        .collect();
+
+    // 1. Markdown, in parallel.
+    let rendered: Vec<((Key, String), Body, Vec<Diagnostic>, bool)> = jobs
+        .par_iter()
+        .filter_map(|&(key, lang)| {
+            let entry = site.entry(key);
+            let (shown_lang, t) = entry.shown(lang, &site.languages)?;
+            let url = site.url(key, lang);
+            let root = root_for(url);
+            let ctx = markdown::Context { site, lang, root: &root, highlighter: &highlighter, id_prefix: "" };
+            let (body, problems) = markdown::render(t, &ctx);
+            Some(((key.clone(), lang.to_string()), body, problems, shown_lang == lang))
+        })
+        .collect();
+    let mut problems = Diagnostics::default();
+    let mut bodies: BTreeMap<(Key, String), Body> = BTreeMap::new();
+    let mut own: BTreeMap<(Key, String), bool> = BTreeMap::new();
+    for (k, body, ps, is_own) in rendered {
+        for p in ps {
+            problems.push(p);
+        }
+        own.insert(k.clone(), is_own);
+        bodies.insert(k, body);
+    }
+
+    // 2. Anchors, now that every page's headings are known.
+    for ((_, lang), body) in &bodies {
+        for a in &body.anchors {
+            let target = (a.target.clone(), lang.clone());
+            let found = bodies.get(&target).is_some_and(|b| b.headings.iter().any(|h| h.id == a.anchor));
+            // A fallback text links to headings of its own language; check it there.
+            if !found && own.get(&target).copied().unwrap_or(true) {
+                let known: Vec<&str> = bodies.get(&target).map(|b| b.headings.iter().map(|h| h.id.as_str()).collect()).unwrap_or_default();
+                let d = a.diagnostic.clone();
+                problems.push(if known.is_empty() {
+                    d.help("that page has no headings to link to")
+                } else {
+                    d.help(format!("the anchors of that page are: {}", known.join(", ")))
+                });
+            }
+        }
+    }
+    if problems.has_errors() {
+        return Err(problems);
+    }
+
+    // 3. Templates, in parallel.
+    let pages: Vec<Result<(String, Vec<u8>), Diagnostic>> = jobs
+        .par_iter()
+        .map(|&(key, lang)| {
+            let body = bodies.get(&(key.clone(), lang.to_string()));
+            let (template, ctx) = page_context(site, theme, key, lang, body);
+            let path = format!("{}index.html", site.url(key, lang));
+            render_template(theme, template, &ctx).map(|html| (path, html.into_bytes()))
+        })
+        .collect();
+    let mut output = Output::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for (r, (_, lang)) in pages.into_iter().zip(jobs.iter()) {
+        match r {
+            Ok((path, bytes)) => {
+                *counts.entry(lang.to_string()).or_default() += 1;
+                output.insert(path, bytes);
+            }
+            Err(d) => problems.push(d),
+        }
+    }
+
+    // 4. Generated pages.
+    let generated = crate::generated::render_all(site, theme, &bodies, &highlighter);
+    match generated {
+        Ok(files) => {
+            for (path, bytes) in files {
+                if let Some(lang) = path.split('/').next().filter(|l| site.languages.iter().any(|x| x == l)) {
+                    if path.ends_with(".html") {
+                        *counts.entry(lang.to_string()).or_default() += 1;
+                    }
+                }
+                output.insert(path, bytes);
+            }
+        }
+        Err(ds) => problems.extend(ds),
+    }
+    if let Some(tree) = tree {
+        match crate::diagnostic::render(tree, site, theme) {
+            Ok(files) => {
+                for (path, bytes) in files {
+                    if path.ends_with(".html") {
+                        if let Some(lang) = path.split('/').next() {
+                            *counts.entry(lang.to_string()).or_default() += 1;
+                        }
+                    }
+                    output.insert(path, bytes);
+                }
+            }
+            Err(ds) => problems.extend(ds),
+        }
+    }
+    for (path, bytes) in &theme.files {
+        output.insert(path.clone(), bytes.clone());
+    }
+    if problems.has_errors() {
+        return Err(problems);
+    }
+    Ok((output, counts))
+}
+
+/// Renders a template with a serialisable context; errors point into the template.
+pub fn render_template<T: Serialize>(theme: &Theme, template: &str, ctx: &T) -> Result<String, Diagnostic> {
+    let context = tera::Context::from_serialize(ctx).map_err(|e| theme.template_error(&e))?;
+    theme.tera.render(template, &context).map_err(|e| theme.template_error(&e))
+}
+
+/// A card linking to another page, from this page.
+pub fn link(site: &Site, key: &Key, lang: &str, root: &str) -> Link {
+    let entry = site.entry(key);
+    Link {
+        title: site.title(key, lang),
+        url: format!("{root}{}", site.url(key, lang)),
+        summary: site.summary(key, lang),
+        number: entry.order,
+        id: Some(key.id.clone()),
+    }
+}
+
+fn page_context<'a>(site: &'a Site, theme: &'a Theme, key: &Key, lang: &'a str, body: Option<&Body>) -> (&'static str, PageContext<'a>) {
+    let entry = site.entry(key);
+    let path = site.url(key, lang);
+    let common = Common::new(site, theme, lang, path, Place::Page(key), false);
+    let root = common.root.clone();
+    let shown = entry.shown(lang, &site.languages);
+    let fallback = shown.filter(|(l, _)| *l != lang).map(|(l, _)| LangLink {
+        lang: l.to_string(),
+        name: theme.string(l, "language_name").to_string(),
+        url: format!("{root}{}", site.url(key, l)),
+        current: false,
+    });
+    let (signals, actions, roles) = match shown.map(|(_, t)| &t.front.kind) {
+        Some(KindFront::Obstacle { signals }) => (signals.clone(), Vec::new(), Vec::new()),
+        Some(KindFront::Step { actions, roles, .. }) => (Vec::new(), actions.clone(), roles.clone()),
+        _ => (Vec::new(), Vec::new(), Vec::new()),
+    };
+    let months = theme.string(lang, "months");
+    let sources = entry
+        .sources
+        .iter()
+        .filter_map(|id| site.settings.sources.get(id))
+        .map(|s| SourceView {
+            author: s.author.clone(),
+            title: s.title.clone(),
+            publication: s.publication.clone(),
+            date: long_date(&s.date, months),
+            url: s.url.clone(),
+            note: s.note.get(lang).cloned(),
+        })
+        .collect();
+    let addresses = entry
+        .addresses
+        .iter()
+        .map(|id| link(site, &Key::new("obstacles", id), lang, &root))
+        .collect();
+    let addressed_by = if entry.kind == Kind::Obstacle {
+        site.addressed_by
+            .get(&key.id)
+            .map(|ids| ids.iter().map(|id| link(site, &Key::new("steps", id), lang, &root)).collect())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let children = if key.is_index() && !key.section.is_empty() {
+        site.section_pages(&key.section).iter().map(|k| link(site, k, lang, &root)).collect()
+    } else {
+        Vec::new()
+    };
+    let mut breadcrumbs = Vec::new();
+    let mut parent = key.parent();
+    while let Some(p) = parent {
+        breadcrumbs.insert(0, Link { title: site.title(&p, lang), url: format!("{root}{}", site.url(&p, lang)), summary: None, number: None, id: None });
+        parent = p.parent();
+    }
+    let (prev, next) = if key.is_index() || key.section.is_empty() {
+        (None, None)
+    } else {
+        let list = site.section_pages(&key.section);
+        let i = list.iter().position(|k| k == key).expect("page is in its section");
+        (
+            i.checked_sub(1).map(|j| link(site, &list[j], lang, &root)),
+            list.get(i + 1).map(|k| link(site, k, lang, &root)),
+        )
+    };
+    let (kind, template) = if *key == Key::home() {
+        ("home", "home.html")
+    } else if key.is_index() {
+        ("section", "section.html")
+    } else {
+        match entry.kind {
+            Kind::Obstacle => ("obstacle", "obstacle.html"),
+            Kind::Step => ("step", "step.html"),
+            Kind::Page => ("page", "page.html"),
+        }
+    };
+    let toc = body.map(|b| b.headings.iter().filter(|h| h.level <= 3).cloned().collect()).unwrap_or_default();
+    let page = PageView {
+        kind,
+        id: key.id.clone(),
+        section: key.section.clone(),
+        title: site.title(key, lang),
+        summary: site.summary(key, lang),
+        content: body.map(|b| b.html.clone()).unwrap_or_default(),
+        toc,
+        fallback,
+        sources,
+        signals,
+        actions,
+        roles,
+        number: entry.order,
+        addresses,
+        addressed_by,
+        children,
+        breadcrumbs,
+        prev,
+        next,
+    };
+    (template, PageContext { common, page })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_naturally() {
+        let fr = "janvier,février,mars,avril,mai,juin,juillet,août,septembre,octobre,novembre,décembre";
+        assert_eq!(long_date("2011-08-19", fr), "19 août 2011");
+        assert_eq!(long_date("2014-09", fr), "septembre 2014");
+        assert_eq!(long_date("2014", fr), "2014");
+    }
+
+    #[test]
+    fn roots_climb_to_the_site() {
+        assert_eq!(root_for("fr/etapes/champion/"), "../../../");
+        assert_eq!(root_for(""), "");
+    }
+}
