@@ -58,7 +58,12 @@ pub fn build(opts: &BuildOptions) -> Result<Built, Failure> {
     if problems.has_errors() {
         return Err(Failure::Content(problems));
     }
-    let (output, pages) = crate::render::render(&site, &theme, None).map_err(|mut ds| {
+    let (tree, tree_problems) = crate::diagnostic::load(&site);
+    problems.extend(tree_problems);
+    if problems.has_errors() {
+        return Err(Failure::Content(problems));
+    }
+    let (output, pages) = crate::render::render(&site, &theme, tree.as_ref()).map_err(|mut ds| {
         ds.extend(problems.clone());
         Failure::Content(ds)
     })?;

@@ -218,6 +218,8 @@ pub enum KindFront {
     Obstacle { signals: Vec<String> },
     Step { order: Option<i64>, addresses: Option<Vec<String>>, actions: Vec<String>, roles: Vec<String> },
     Page,
+    /// The diagnostic's start page, naming its first question.
+    DiagnosticStart { start: String },
 }
 
 /// What every page's front matter says, whatever its kind.

@@ -16,6 +16,7 @@ mod render;
 mod search;
 mod site;
 mod theme;
+mod tree_svg;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -13,7 +13,11 @@ use crate::highlight::Highlighter;
 use crate::site::{Key, Site, Translation};
 
 /// Ids the templates use; headings never take them.
-const RESERVED_IDS: [&str; 8] = ["main", "top", "toc", "site-search", "search-q", "search-results", "site-nav", "page-nav"];
+const RESERVED_IDS: [&str; 20] = [
+    "main", "top", "site-nav", "site-search-q", "toc-title", "signals-title", "addressed-title", "addresses-title",
+    "actions-title", "roles-title", "sources-title", "search-q", "search-help", "search-status", "search-results",
+    "matrix-caption", "print-toc", "your-answers", "diagnostic-overview", "answers-title",
+];
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Heading {

@@ -273,7 +273,9 @@ pub fn render(site: &Site, theme: &Theme, tree: Option<&DecisionTree>) -> Result
         return Err(problems);
     }
 
-    // 3. Templates, in parallel.
+    // 3. Templates, in parallel (the diagnostic renders its own start page).
+    let diagnostic_index = Key::new(crate::discover::DIAGNOSTIC_SECTION, "_index");
+    let jobs: Vec<(&Key, &str)> = jobs.into_iter().filter(|(k, _)| **k != diagnostic_index).collect();
     let pages: Vec<Result<(String, Vec<u8>), Diagnostic>> = jobs
         .par_iter()
         .map(|&(key, lang)| {
@@ -311,7 +313,7 @@ pub fn render(site: &Site, theme: &Theme, tree: Option<&DecisionTree>) -> Result
         Err(ds) => problems.extend(ds),
     }
     if let Some(tree) = tree {
-        match crate::diagnostic::render(tree, site, theme) {
+        match crate::diagnostic::render(tree, site, theme, &bodies) {
             Ok(files) => {
                 for (path, bytes) in files {
                     if path.ends_with(".html") {

@@ -294,7 +294,6 @@ fn parse_translation(file: &SourceFile, kind: Kind) -> Result<Translation, Diagn
     let text = frontmatter::decode(&file.rel, &file.bytes)?;
     let (front, split) = {
         let split = frontmatter::split(&file.rel, &text)?;
-        let kind = if file.section == DIAGNOSTIC_SECTION { Kind::Page } else { kind };
         let front = if file.section == DIAGNOSTIC_SECTION {
             crate::diagnostic::parse_start(&file.rel, &text, &split)?
         } else {

@@ -1,0 +1,186 @@
+//! The diagnostic's overview diagram, drawn at build time in pure Rust: a layered layout (each
+//! node one row below its deepest parent), real `<text>` with labels wrapped to the box,
+//! `role="img"` with `<title>` and `<desc>`, ids prefixed per language so they cannot clash,
+//! and colours set by classes in the SVG's own stylesheet, with a dark variant.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::diagnostic::{DecisionTree, NodeKind};
+use crate::highlight::escape;
+
+const BOX_W: f64 = 210.0;
+const GAP_X: f64 = 30.0;
+const GAP_Y: f64 = 70.0;
+const LINE_H: f64 = 17.0;
+const PAD: f64 = 10.0;
+const CHARS_PER_LINE: usize = 26;
+
+/// Splits `text` into lines of at most `width` characters, at spaces where possible.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let fits = line.chars().count() + 1 + word.chars().count() <= width;
+        if !line.is_empty() && !fits {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        while line.chars().count() > width {
+            let cut: String = line.chars().take(width).collect();
+            let rest: String = line.chars().skip(width).collect();
+            lines.push(cut);
+            line = rest;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+struct Placed {
+    x: f64,
+    y: f64,
+    h: f64,
+    lines: Vec<String>,
+}
+
+/// The SVG document for `lang`; `order` lists node ids breadth-first from the start.
+pub fn draw(tree: &DecisionTree, lang: &str, order: &[String], title: &str, desc: &str) -> String {
+    // Layer = longest distance from the start.
+    let mut layer: BTreeMap<&str, usize> = BTreeMap::new();
+    layer.insert(tree.start.as_str(), 0);
+    // Relax edges in order until stable; the graph is acyclic (validated).
+    for _ in 0..order.len() {
+        let mut changed = false;
+        for id in order {
+            let Some(&l) = layer.get(id.as_str()) else { continue };
+            for o in &tree.nodes[id].options {
+                let entry = layer.entry(o.next.as_str()).or_insert(0);
+                if *entry < l + 1 {
+                    *entry = l + 1;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let depth = layer.values().copied().max().unwrap_or(0);
+    let rows: Vec<Vec<&str>> =
+        (0..=depth).map(|d| order.iter().map(String::as_str).filter(|id| layer.get(id) == Some(&d)).collect()).collect();
+    let widest = rows.iter().map(Vec::len).max().unwrap_or(1) as f64;
+    let width = widest * (BOX_W + GAP_X) + GAP_X;
+
+    let mut placed: BTreeMap<&str, Placed> = BTreeMap::new();
+    let mut y = 20.0;
+    for row in &rows {
+        let row_w = row.len() as f64 * (BOX_W + GAP_X) - GAP_X;
+        let mut x = (width - row_w) / 2.0;
+        let mut row_h: f64 = 0.0;
+        for id in row {
+            let lines = wrap(tree.nodes[*id].text[lang].question.as_deref().or(tree.nodes[*id].text[lang].title.as_deref()).unwrap_or(id), CHARS_PER_LINE);
+            let h = lines.len() as f64 * LINE_H + 2.0 * PAD;
+            row_h = row_h.max(h);
+            placed.insert(id, Placed { x, y, h, lines });
+            x += BOX_W + GAP_X;
+        }
+        y += row_h + GAP_Y;
+    }
+    let height = y - GAP_Y + 20.0;
+
+    let p = format!("pbd-{lang}");
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" height=\"{height:.0}\" role=\"img\" aria-labelledby=\"{p}-title {p}-desc\" lang=\"{lang}\">\n<title id=\"{p}-title\">{}</title>\n<desc id=\"{p}-desc\">{}</desc>\n",
+        escape(title),
+        escape(desc)
+    );
+    svg.push_str(concat!(
+        "<style>\n",
+        "text { font-family: system-ui, -apple-system, \"Segoe UI\", Roboto, Arial, sans-serif; font-size: 13px; fill: #1f2328; }\n",
+        ".node rect { fill: #ffffff; stroke: #57606a; stroke-width: 1.5; }\n",
+        ".result rect { fill: #ddf4ff; stroke: #0a5bc4; }\n",
+        ".edge { fill: none; stroke: #57606a; stroke-width: 1.5; }\n",
+        ".arrow { fill: #57606a; }\n",
+        ".label { font-size: 12px; font-weight: 700; fill: #0a5bc4; paint-order: stroke; stroke: #ffffff; stroke-width: 4px; }\n",
+        ".canvas { fill: #ffffff; }\n",
+        "@media (prefers-color-scheme: dark) {\n",
+        "  text { fill: #e6edf3; }\n",
+        "  .canvas { fill: #0d1117; }\n",
+        "  .node rect { fill: #161b22; stroke: #9aa5b1; }\n",
+        "  .result rect { fill: #0c2d6b; stroke: #6cb6ff; }\n",
+        "  .edge { stroke: #9aa5b1; }\n",
+        "  .arrow { fill: #9aa5b1; }\n",
+        "  .label { fill: #6cb6ff; stroke: #0d1117; }\n",
+        "}\n",
+        "</style>\n"
+    ));
+    let _ = writeln!(
+        svg,
+        "<defs><marker id=\"{p}-arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path class=\"arrow\" d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>"
+    );
+    let _ = writeln!(svg, "<rect class=\"canvas\" x=\"0\" y=\"0\" width=\"{width:.0}\" height=\"{height:.0}\"/>");
+
+    // Edges first, so boxes sit on top; labels last, so they sit on everything.
+    let mut labels = String::new();
+    for id in order {
+        let from = &placed[id.as_str()];
+        // Answers leading to the same node share one arrow and one label.
+        let mut targets: Vec<(&str, Vec<&str>)> = Vec::new();
+        for o in &tree.nodes[id].options {
+            match targets.iter_mut().find(|(t, _)| *t == o.next) {
+                Some((_, labels)) => labels.push(&o.label[lang]),
+                None => targets.push((&o.next, vec![&o.label[lang]])),
+            }
+        }
+        for (target, names) in targets {
+            let to = &placed[target];
+            let (x1, y1) = (from.x + BOX_W / 2.0, from.y + from.h);
+            let (x2, y2) = (to.x + BOX_W / 2.0, to.y);
+            let my = (y1 + y2) / 2.0;
+            let _ = writeln!(
+                svg,
+                "<path class=\"edge\" d=\"M{x1:.1},{y1:.1} C{x1:.1},{my:.1} {x2:.1},{my:.1} {x2:.1},{y2:.1}\" marker-end=\"url(#{p}-arrow)\"/>"
+            );
+            let (lx, ly) = (x1 + (x2 - x1) * 0.3, y1 + (y2 - y1) * 0.3 + 4.0);
+            let _ = writeln!(labels, "<text class=\"label\" x=\"{lx:.1}\" y=\"{ly:.1}\" text-anchor=\"middle\">{}</text>", escape(&names.join(" / ")));
+        }
+    }
+    for id in order {
+        let n = &placed[id.as_str()];
+        let class = if tree.nodes[id].kind == NodeKind::Result { "node result" } else { "node" };
+        let _ = writeln!(svg, "<g class=\"{class}\" id=\"{p}-node-{}\">", escape(id));
+        let _ = writeln!(svg, "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{BOX_W:.0}\" height=\"{:.1}\" rx=\"6\"/>", n.x, n.y, n.h);
+        for (i, line) in n.lines.iter().enumerate() {
+            let _ = writeln!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                n.x + BOX_W / 2.0,
+                n.y + PAD + LINE_H * (i as f64 + 1.0) - 4.0,
+                escape(line)
+            );
+        }
+        svg.push_str("</g>\n");
+    }
+    svg.push_str(&labels);
+    svg.push_str("</svg>\n");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_at_spaces() {
+        assert_eq!(wrap("La direction soutient-elle activement le projet ?", 20), vec!["La direction", "soutient-elle", "activement le projet", "?"]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+    }
+}
