@@ -8,8 +8,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::config::Settings;
+use crate::diagnostic::DecisionTree;
 use crate::errors::{Diagnostics, Failure};
 use crate::output::Output;
+use crate::site::Site;
 use crate::theme::Theme;
 
 /// What a run of the pipeline needs to know.
@@ -27,6 +29,8 @@ pub struct Built {
     pub output: Output,
     pub pages: BTreeMap<String, usize>,
     pub warnings: Diagnostics,
+    /// Missing and stale translations.
+    pub translations: Vec<crate::translations::Status>,
     pub elapsed: Duration,
 }
 
@@ -35,13 +39,24 @@ impl Built {
     pub fn summary(&self) -> String {
         let total: usize = self.pages.values().sum();
         let per: Vec<String> = self.pages.iter().map(|(l, n)| format!("{l} {n}")).collect();
-        format!("{total} pages ({}) in {} ms", per.join(", "), self.elapsed.as_millis())
+        format!(
+            "{total} pages ({}) in {} ms",
+            per.join(", "),
+            self.elapsed.as_millis()
+        )
     }
 }
 
-/// Runs the whole pipeline in memory.
-pub fn build(opts: &BuildOptions) -> Result<Built, Failure> {
-    let started = Instant::now();
+/// Everything up to rendering: the validated site, its theme and decision tree.
+pub struct Loaded {
+    pub site: Site,
+    pub theme: Theme,
+    pub tree: Option<DecisionTree>,
+    pub warnings: Diagnostics,
+}
+
+/// Reads and validates the whole site, rendering nothing.
+pub fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
     let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
     let theme = Theme::load(&opts.root, &settings);
     let (files, mut problems) = crate::discover::discover(&opts.root, &settings)?;
@@ -63,9 +78,34 @@ pub fn build(opts: &BuildOptions) -> Result<Built, Failure> {
     if problems.has_errors() {
         return Err(Failure::Content(problems));
     }
-    let (output, pages) = crate::render::render(&site, &theme, tree.as_ref()).map_err(|mut ds| {
-        ds.extend(problems.clone());
-        Failure::Content(ds)
-    })?;
-    Ok(Built { output, pages, warnings: problems, elapsed: started.elapsed() })
+    Ok(Loaded {
+        site,
+        theme,
+        tree,
+        warnings: problems,
+    })
+}
+
+/// Runs the whole pipeline in memory.
+pub fn build(opts: &BuildOptions) -> Result<Built, Failure> {
+    let started = Instant::now();
+    let Loaded {
+        site,
+        theme,
+        tree,
+        warnings,
+    } = load(opts)?;
+    let (output, pages) =
+        crate::render::render(&site, &theme, tree.as_ref()).map_err(|mut ds| {
+            ds.extend(warnings.clone());
+            Failure::Content(ds)
+        })?;
+    let translations = crate::translations::report(&site);
+    Ok(Built {
+        output,
+        pages,
+        warnings,
+        translations,
+        elapsed: started.elapsed(),
+    })
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::errors::{Diagnostic, Diagnostics, Fatal, Failure};
+use crate::errors::{Diagnostic, Diagnostics, Failure, Fatal};
 use crate::frontmatter::toml_error;
 
 pub const SETTINGS_FILE: &str = "content/site.toml";
@@ -45,7 +45,10 @@ pub struct DiagnosticLimits {
 
 impl Default for DiagnosticLimits {
     fn default() -> Self {
-        DiagnosticLimits { max_paths: 500, max_depth: 12 }
+        DiagnosticLimits {
+            max_paths: 500,
+            max_depth: 12,
+        }
     }
 }
 
@@ -88,11 +91,14 @@ impl Settings {
         let mut settings = match std::fs::read(&path) {
             Ok(bytes) => {
                 let text = String::from_utf8(bytes).map_err(|_| {
-                    Diagnostics::from(Diagnostic::file(SETTINGS_FILE, "the settings file is not valid UTF-8; save it as UTF-8"))
+                    Diagnostics::from(Diagnostic::file(
+                        SETTINGS_FILE,
+                        "the settings file is not valid UTF-8; save it as UTF-8",
+                    ))
                 })?;
                 let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
-                let settings: Settings =
-                    toml::from_str(&text).map_err(|e| Diagnostics::from(toml_error(SETTINGS_FILE, &text, 0, &e)))?;
+                let settings: Settings = toml::from_str(&text)
+                    .map_err(|e| Diagnostics::from(toml_error(SETTINGS_FILE, &text, 0, &e)))?;
                 settings.validate(&text)?;
                 settings
             }
@@ -115,18 +121,27 @@ impl Settings {
         };
         let mut problems = Diagnostics::default();
         if self.languages.is_empty() {
-            problems.push(at("languages", "`languages` is empty; list at least one, e.g. [\"fr\", \"en\"]".into()));
+            problems.push(at(
+                "languages",
+                "`languages` is empty; list at least one, e.g. [\"fr\", \"en\"]".into(),
+            ));
         }
         for lang in &self.languages {
             if lang.len() < 2 || !lang.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
-                problems.push(at(lang, format!("`{lang}` is not a language code; use codes such as \"fr\" or \"en\"")));
+                problems.push(at(
+                    lang,
+                    format!("`{lang}` is not a language code; use codes such as \"fr\" or \"en\""),
+                ));
             }
         }
         if let Some(default) = &self.default_language {
             if !self.languages.contains(default) {
                 problems.push(at(
                     "default_language",
-                    format!("default language `{default}` is not in `languages` ({})", self.languages.join(", ")),
+                    format!(
+                        "default language `{default}` is not in `languages` ({})",
+                        self.languages.join(", ")
+                    ),
                 ));
             }
         }
@@ -135,7 +150,10 @@ impl Settings {
                 if !self.languages.contains(lang) {
                     problems.push(at(
                         lang,
-                        format!("`{lang}` is not one of the site's languages ({})", self.languages.join(", ")),
+                        format!(
+                            "`{lang}` is not one of the site's languages ({})",
+                            self.languages.join(", ")
+                        ),
                     ));
                 }
             }
@@ -148,12 +166,17 @@ impl Settings {
     }
 
     pub fn default_language(&self) -> &str {
-        self.default_language.as_deref().unwrap_or(&self.languages[0])
+        self.default_language
+            .as_deref()
+            .unwrap_or(&self.languages[0])
     }
 
     /// The path part of the base URL, always starting and ending with `/`.
     pub fn base_path(&self) -> String {
-        let after_scheme = self.base_url.split_once("://").map_or(self.base_url.as_str(), |(_, rest)| rest);
+        let after_scheme = self
+            .base_url
+            .split_once("://")
+            .map_or(self.base_url.as_str(), |(_, rest)| rest);
         let path = if self.base_url.contains("://") {
             after_scheme.find('/').map_or("/", |i| &after_scheme[i..])
         } else {

@@ -118,7 +118,12 @@ impl Node {
     }
 }
 
-fn locate(text: &str, (start, end): (usize, usize), key: &str, needle: Option<&str>) -> (usize, usize) {
+fn locate(
+    text: &str,
+    (start, end): (usize, usize),
+    key: &str,
+    needle: Option<&str>,
+) -> (usize, usize) {
     let front = &text[start..end];
     let is_key_line = |line: &str| {
         let t = line.trim_start().trim_start_matches("- ");
@@ -131,7 +136,11 @@ fn locate(text: &str, (start, end): (usize, usize), key: &str, needle: Option<&s
     let mut any_line = None;
     for line in front.split_inclusive('\n') {
         let quoted = needle.map(|n| format!("\"{n}\""));
-        let hit = needle.and_then(|n| line.find(quoted.as_deref().unwrap_or(n)).map(|i| (i + 1, n.len())).or_else(|| line.find(n).map(|i| (i, n.len()))));
+        let hit = needle.and_then(|n| {
+            line.find(quoted.as_deref().unwrap_or(n))
+                .map(|i| (i + 1, n.len()))
+                .or_else(|| line.find(n).map(|i| (i, n.len())))
+        });
         if is_key_line(line) {
             if let Some((i, len)) = hit {
                 return (offset + i, len);
@@ -184,24 +193,41 @@ pub fn load(site: &Site) -> (Option<DecisionTree>, Diagnostics) {
     // The first question, the same in every language.
     let mut start: Option<(String, &crate::site::Translation)> = None;
     for lang in &site.languages {
-        let Some(t) = index.translations.get(lang) else { continue };
-        let KindFront::DiagnosticStart { start: s } = &t.front.kind else { continue };
+        let Some(t) = index.translations.get(lang) else {
+            continue;
+        };
+        let KindFront::DiagnosticStart { start: s } = &t.front.kind else {
+            continue;
+        };
         match &start {
             None => start = Some((s.clone(), t)),
             Some((first, ft)) if first != s => problems.push(
-                t.error_at("start", Some(s), format!("`start` is `{s}` here but `{first}` in `{}`", ft.file))
-                    .help("every language starts the diagnostic with the same question"),
+                t.error_at(
+                    "start",
+                    Some(s),
+                    format!("`start` is `{s}` here but `{first}` in `{}`", ft.file),
+                )
+                .help("every language starts the diagnostic with the same question"),
             ),
             Some(_) => {}
         }
     }
-    let Some((start, start_file)) = start else { return (None, problems) };
+    let Some((start, start_file)) = start else {
+        return (None, problems);
+    };
     if !nodes.contains_key(&start) {
         let ids: Vec<&str> = nodes.keys().map(String::as_str).collect();
-        let d = start_file.error_at("start", Some(&start), format!("unknown first question `{start}`"));
+        let d = start_file.error_at(
+            "start",
+            Some(&start),
+            format!("unknown first question `{start}`"),
+        );
         problems.push(match did_you_mean(&start, ids.iter().copied()) {
             Some(best) => d.help(format!("did you mean `{best}`?")),
-            None => d.help(format!("name a node file of content/{DIAGNOSTIC_SECTION}/: {}", ids.join(", "))),
+            None => d.help(format!(
+                "name a node file of content/{DIAGNOSTIC_SECTION}/: {}",
+                ids.join(", ")
+            )),
         });
         return (None, problems);
     }
@@ -250,14 +276,21 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
         for lang in node.text.keys() {
             if !langs.contains(lang) {
                 problems.push(
-                    node.error("text", Some(&format!("text.{lang}")), format!("unknown language `{lang}` in `text`"))
-                        .help(format!("this site's languages are {}", langs.join(", "))),
+                    node.error(
+                        "text",
+                        Some(&format!("text.{lang}")),
+                        format!("unknown language `{lang}` in `text`"),
+                    )
+                    .help(format!("this site's languages are {}", langs.join(", "))),
                 );
             }
         }
         for lang in langs {
             let Some(t) = node.text.get(lang) else {
-                problems.push(node.error("kind", None, format!("missing text in `{lang}`")).help(format!("add a `[text.{lang}]` table")));
+                problems.push(
+                    node.error("kind", None, format!("missing text in `{lang}`"))
+                        .help(format!("add a `[text.{lang}]` table")),
+                );
                 continue;
             };
             let (field, value) = match node.kind {
@@ -265,17 +298,39 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
                 NodeKind::Result => ("title", &t.title),
             };
             if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
-                problems.push(node.error(&format!("text.{lang}"), None, format!("missing `{field}` in `text.{lang}`")).help(format!("add `{field} = \"…\"` under `[text.{lang}]`")));
+                problems.push(
+                    node.error(
+                        &format!("text.{lang}"),
+                        None,
+                        format!("missing `{field}` in `text.{lang}`"),
+                    )
+                    .help(format!("add `{field} = \"…\"` under `[text.{lang}]`")),
+                );
             }
         }
         match node.kind {
             NodeKind::Question if node.options.len() < 2 => problems.push(
-                node.error("kind", None, format!("question `{}` has {} option(s); a question needs at least two", node.id, node.options.len()))
-                    .help("add `[[options]]` entries, each with `id`, `next`, `label` and `slug`"),
+                node.error(
+                    "kind",
+                    None,
+                    format!(
+                        "question `{}` has {} option(s); a question needs at least two",
+                        node.id,
+                        node.options.len()
+                    ),
+                )
+                .help("add `[[options]]` entries, each with `id`, `next`, `label` and `slug`"),
             ),
             NodeKind::Result if !node.options.is_empty() => problems.push(
-                node.error("kind", None, format!("result `{}` has options; a result ends the diagnostic", node.id))
-                    .help("make it `kind = \"question\"`, or remove its options"),
+                node.error(
+                    "kind",
+                    None,
+                    format!(
+                        "result `{}` has options; a result ends the diagnostic",
+                        node.id
+                    ),
+                )
+                .help("make it `kind = \"question\"`, or remove its options"),
             ),
             _ => {}
         }
@@ -283,10 +338,21 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
         let mut slugs: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for o in &node.options {
             if !option_ids.insert(o.id.as_str()) {
-                problems.push(node.error("id", Some(&o.id), format!("option id `{}` is used twice in this question", o.id)));
+                problems.push(node.error(
+                    "id",
+                    Some(&o.id),
+                    format!("option id `{}` is used twice in this question", o.id),
+                ));
             }
             if o.next == node.id {
-                problems.push(node.error("next", Some(&o.next), format!("option `{}` leads back to its own question", o.id)).help("point `next` at another question or a result"));
+                problems.push(
+                    node.error(
+                        "next",
+                        Some(&o.next),
+                        format!("option `{}` leads back to its own question", o.id),
+                    )
+                    .help("point `next` at another question or a result"),
+                );
             } else if !tree.nodes.contains_key(&o.next) {
                 problems.push(unknown(node, "next", &o.next, &node_ids, "node"));
             }
@@ -299,16 +365,34 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
                 for lang in map.keys() {
                     if !langs.contains(lang) {
                         problems.push(
-                            node.error(field, Some(&format!("{lang} =")), format!("unknown language `{lang}` in the `{field}` of option `{}`", o.id))
-                                .help(format!("this site's languages are {}", langs.join(", "))),
+                            node.error(
+                                field,
+                                Some(&format!("{lang} =")),
+                                format!(
+                                    "unknown language `{lang}` in the `{field}` of option `{}`",
+                                    o.id
+                                ),
+                            )
+                            .help(format!("this site's languages are {}", langs.join(", "))),
                         );
                     }
                 }
                 for lang in langs {
                     if map.get(lang).is_none_or(|v| v.trim().is_empty()) {
                         problems.push(
-                            node.error(field, Some(&o.id), format!("option `{}` has no `{field}` in `{lang}`", o.id))
-                                .help(format!("write `{field} = {{ {} }}`", langs.iter().map(|l| format!("{l} = \"…\"")).collect::<Vec<_>>().join(", "))),
+                            node.error(
+                                field,
+                                Some(&o.id),
+                                format!("option `{}` has no `{field}` in `{lang}`", o.id),
+                            )
+                            .help(format!(
+                                "write `{field} = {{ {} }}`",
+                                langs
+                                    .iter()
+                                    .map(|l| format!("{l} = \"…\""))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
                         );
                     }
                 }
@@ -316,13 +400,30 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
             for (lang, slug) in &o.slug {
                 if !is_safe_slug(slug) {
                     problems.push(
-                        node.error("slug", Some(slug), format!("slug `{slug}` of option `{}` is not URL-safe", o.id))
-                            .help(format!("use lowercase letters, digits and hyphens, e.g. `{}`", crate::site::slugify(slug))),
+                        node.error(
+                            "slug",
+                            Some(slug),
+                            format!("slug `{slug}` of option `{}` is not URL-safe", o.id),
+                        )
+                        .help(format!(
+                            "use lowercase letters, digits and hyphens, e.g. `{}`",
+                            crate::site::slugify(slug)
+                        )),
                     );
                 } else if !slugs.entry(lang).or_default().insert(slug) {
-                    problems.push(node.error("slug", Some(slug), format!("slug `{slug}` is used by two options of this question")).help("give each answer its own slug"));
+                    problems.push(
+                        node.error(
+                            "slug",
+                            Some(slug),
+                            format!("slug `{slug}` is used by two options of this question"),
+                        )
+                        .help("give each answer its own slug"),
+                    );
                 } else if slug == "q" {
-                    problems.push(node.error("slug", Some(slug), "slug `q` is reserved").help("choose another slug"));
+                    problems.push(
+                        node.error("slug", Some(slug), "slug `q` is reserved")
+                            .help("choose another slug"),
+                    );
                 }
             }
         }
@@ -346,7 +447,11 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
         let first = &tree.nodes[&cycle[0]];
         problems.push(
             first
-                .error("next", Some(&cycle[1]), format!("the diagnostic loops: {}", cycle.join(" → ")))
+                .error(
+                    "next",
+                    Some(&cycle[1]),
+                    format!("the diagnostic loops: {}", cycle.join(" → ")),
+                )
                 .help("every answer must lead further down, to another question or a result"),
         );
         return;
@@ -361,8 +466,15 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
     for node in tree.nodes.values() {
         if !reachable.contains(&node.id) {
             problems.push(
-                node.error("kind", None, format!("node `{}` cannot be reached from the first question `{}`", node.id, tree.start))
-                    .help("point an option's `next` at it, or delete the file"),
+                node.error(
+                    "kind",
+                    None,
+                    format!(
+                        "node `{}` cannot be reached from the first question `{}`",
+                        node.id, tree.start
+                    ),
+                )
+                .help("point an option's `next` at it, or delete the file"),
             );
         }
     }
@@ -390,7 +502,14 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
     if let Some(id) = too_deep {
         problems.push(
             tree.nodes[&id]
-                .error("kind", None, format!("a path reaches `{id}` after more than {} questions", limits.max_depth))
+                .error(
+                    "kind",
+                    None,
+                    format!(
+                        "a path reaches `{id}` after more than {} questions",
+                        limits.max_depth
+                    ),
+                )
                 .help("shorten the path, or raise `[diagnostic] max_depth` in content/site.toml"),
         );
     }
@@ -410,17 +529,43 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
         true
     });
     let start_node = &tree.nodes[&tree.start];
-    for id in obstacle_ids.iter().filter(|id| !shown_obstacles.contains(**id)) {
-        problems.push(start_node.error("kind", None, format!("no path of the diagnostic shows the obstacle `{id}`")).help("flag it with `obstacles = [\"…\"]` on an answer").warning());
+    for id in obstacle_ids
+        .iter()
+        .filter(|id| !shown_obstacles.contains(**id))
+    {
+        problems.push(
+            start_node
+                .error(
+                    "kind",
+                    None,
+                    format!("no path of the diagnostic shows the obstacle `{id}`"),
+                )
+                .help("flag it with `obstacles = [\"…\"]` on an answer")
+                .warning(),
+        );
     }
     for id in step_ids.iter().filter(|id| !shown_steps.contains(**id)) {
-        problems.push(start_node.error("kind", None, format!("no path of the diagnostic shows the step `{id}`")).help("flag an obstacle it addresses, or list it in a result's `always_steps`").warning());
+        problems.push(
+            start_node
+                .error(
+                    "kind",
+                    None,
+                    format!("no path of the diagnostic shows the step `{id}`"),
+                )
+                .help("flag an obstacle it addresses, or list it in a result's `always_steps`")
+                .warning(),
+        );
     }
 }
 
 /// A cycle as node ids, first repeated at the end, if there is one.
 fn find_cycle(tree: &DecisionTree) -> Option<Vec<String>> {
-    fn visit(tree: &DecisionTree, id: &str, stack: &mut Vec<String>, done: &mut BTreeSet<String>) -> Option<Vec<String>> {
+    fn visit(
+        tree: &DecisionTree,
+        id: &str,
+        stack: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
         if let Some(i) = stack.iter().position(|s| s == id) {
             let mut cycle = stack[i..].to_vec();
             cycle.push(id.to_string());
@@ -442,12 +587,18 @@ fn find_cycle(tree: &DecisionTree) -> Option<Vec<String>> {
     let mut done = BTreeSet::new();
     let mut ids: Vec<&String> = vec![&tree.start];
     ids.extend(tree.nodes.keys());
-    ids.into_iter().find_map(|id| visit(tree, id, &mut Vec::new(), &mut done))
+    ids.into_iter()
+        .find_map(|id| visit(tree, id, &mut Vec::new(), &mut done))
 }
 
 /// Visits every (node, answers that led there) in depth-first order; `f` returns false to stop
 /// descending.
-fn walk<'t>(tree: &'t DecisionTree, id: &str, path: &mut Vec<(&'t Node, &'t Answer)>, f: &mut dyn FnMut(&'t Node, &[(&'t Node, &'t Answer)]) -> bool) {
+fn walk<'t>(
+    tree: &'t DecisionTree,
+    id: &str,
+    path: &mut Vec<(&'t Node, &'t Answer)>,
+    f: &mut dyn FnMut(&'t Node, &[(&'t Node, &'t Answer)]) -> bool,
+) {
     let node = &tree.nodes[id];
     if !f(node, path) {
         return;
@@ -460,7 +611,12 @@ fn walk<'t>(tree: &'t DecisionTree, id: &str, path: &mut Vec<(&'t Node, &'t Answ
 }
 
 /// Obstacles flagged along a path (by weight) and the steps that address them (in step order).
-fn outcome(tree: &DecisionTree, site: &Site, result: &Node, path: &[(&Node, &Answer)]) -> (Vec<String>, Vec<String>) {
+fn outcome(
+    tree: &DecisionTree,
+    site: &Site,
+    result: &Node,
+    path: &[(&Node, &Answer)],
+) -> (Vec<String>, Vec<String>) {
     let _ = tree;
     let flagged: BTreeSet<&str> = path
         .iter()
@@ -468,12 +624,22 @@ fn outcome(tree: &DecisionTree, site: &Site, result: &Node, path: &[(&Node, &Ans
         .chain(result.obstacles.iter())
         .map(String::as_str)
         .collect();
-    let obstacles: Vec<String> = site.obstacles.iter().filter(|k| flagged.contains(k.id.as_str())).map(|k| k.id.clone()).collect();
+    let obstacles: Vec<String> = site
+        .obstacles
+        .iter()
+        .filter(|k| flagged.contains(k.id.as_str()))
+        .map(|k| k.id.clone())
+        .collect();
     let steps = site
         .steps
         .iter()
         .filter(|k| {
-            result.always_steps.contains(&k.id) || site.entry(k).addresses.iter().any(|a| flagged.contains(a.as_str()))
+            result.always_steps.contains(&k.id)
+                || site
+                    .entry(k)
+                    .addresses
+                    .iter()
+                    .any(|a| flagged.contains(a.as_str()))
         })
         .map(|k| k.id.clone())
         .collect();
@@ -557,7 +723,12 @@ fn path_url(base: &str, lang: &str, path: &[(&Node, &Answer)]) -> String {
 }
 
 /// Renders every diagnostic page of every language.
-pub fn render(tree: &DecisionTree, site: &Site, theme: &Theme, bodies: &BTreeMap<(Key, String), Body>) -> Result<Output, Diagnostics> {
+pub fn render(
+    tree: &DecisionTree,
+    site: &Site,
+    theme: &Theme,
+    bodies: &BTreeMap<(Key, String), Body>,
+) -> Result<Output, Diagnostics> {
     let mut out = Output::new();
     let mut problems = Diagnostics::default();
     let index_key = Key::new(DIAGNOSTIC_SECTION, "_index");
@@ -586,7 +757,13 @@ pub fn render(tree: &DecisionTree, site: &Site, theme: &Theme, bodies: &BTreeMap
             overview: Vec::new(),
             svg_url: String::new(),
             svg_alt: String::new(),
-            breadcrumbs: vec![Link { title: site.title(&Key::home(), lang), url: format!("{root}{}", site.url(&Key::home(), lang)), summary: None, number: None, id: None }],
+            breadcrumbs: vec![Link {
+                title: site.title(&Key::home(), lang),
+                url: format!("{root}{}", site.url(&Key::home(), lang)),
+                summary: None,
+                number: None,
+                id: None,
+            }],
             summary: None,
         };
 
@@ -596,8 +773,16 @@ pub fn render(tree: &DecisionTree, site: &Site, theme: &Theme, bodies: &BTreeMap
         view.node = tree.start.clone();
         view.title = site.title(&index_key, lang);
         view.summary = site.summary(&index_key, lang);
-        view.content = bodies.get(&(index_key.clone(), lang.to_string())).map(|b| b.html.clone()).unwrap_or_default();
-        push(&mut out, &mut problems, format!("{base}index.html"), render_template(theme, "diagnostic.html", &Ctx { common, page: view }));
+        view.content = bodies
+            .get(&(index_key.clone(), lang.to_string()))
+            .map(|b| b.html.clone())
+            .unwrap_or_default();
+        push(
+            &mut out,
+            &mut problems,
+            format!("{base}index.html"),
+            render_template(theme, "diagnostic.html", &Ctx { common, page: view }),
+        );
 
         // One page per answer path.
         let mut pages: Vec<(String, String)> = Vec::new();
@@ -607,13 +792,28 @@ pub fn render(tree: &DecisionTree, site: &Site, theme: &Theme, bodies: &BTreeMap
             let mut common = Common::new(site, theme, lang, &url, Place::Custom(&same_path), false);
             common.noindex = true;
             let root = common.root.clone();
-            let mut view = empty_view(if node.kind == NodeKind::Question { "question" } else { "result" }, &root);
+            let mut view = empty_view(
+                if node.kind == NodeKind::Question {
+                    "question"
+                } else {
+                    "result"
+                },
+                &root,
+            );
             view.node = node.id.clone();
-            view.path = path.iter().map(|(n, o)| format!("{}={}", n.id, o.id)).collect::<Vec<_>>().join("&");
+            view.path = path
+                .iter()
+                .map(|(n, o)| format!("{}={}", n.id, o.id))
+                .collect::<Vec<_>>()
+                .join("&");
             view.title = node.heading(lang).to_string();
             view.hint = node.text[lang].hint.clone();
             view.intro = node.text[lang].intro.clone();
-            view.back_url = if path.is_empty() { format!("{root}{base}") } else { format!("{root}{}", path_url(&base, lang, &path[..path.len() - 1])) };
+            view.back_url = if path.is_empty() {
+                format!("{root}{base}")
+            } else {
+                format!("{root}{}", path_url(&base, lang, &path[..path.len() - 1]))
+            };
             view.given = path
                 .iter()
                 .enumerate()
@@ -621,7 +821,11 @@ pub fn render(tree: &DecisionTree, site: &Site, theme: &Theme, bodies: &BTreeMap
                     node: n.id.clone(),
                     question: n.heading(lang).to_string(),
                     answer: o.label[lang].clone(),
-                    change_url: format!("{root}{}#answer-{}", path_url(&base, lang, &path[..i]), o.slug[lang]),
+                    change_url: format!(
+                        "{root}{}#answer-{}",
+                        path_url(&base, lang, &path[..i]),
+                        o.slug[lang]
+                    ),
                 })
                 .collect();
             view.answers = node
@@ -630,16 +834,37 @@ pub fn render(tree: &DecisionTree, site: &Site, theme: &Theme, bodies: &BTreeMap
                 .map(|o| {
                     let mut next = path.to_vec();
                     next.push((node, o));
-                    AnswerView { id: o.id.clone(), label: o.label[lang].clone(), slug: o.slug[lang].clone(), url: format!("{root}{}", path_url(&base, lang, &next)) }
+                    AnswerView {
+                        id: o.id.clone(),
+                        label: o.label[lang].clone(),
+                        slug: o.slug[lang].clone(),
+                        url: format!("{root}{}", path_url(&base, lang, &next)),
+                    }
                 })
                 .collect();
             if node.kind == NodeKind::Result {
                 let (obstacles, steps) = outcome(tree, site, node, path);
-                view.obstacles = obstacles.iter().map(|id| link(site, &Key::new("obstacles", id), lang, &root)).collect();
-                view.steps = steps.iter().map(|id| link(site, &Key::new("steps", id), lang, &root)).collect();
+                view.obstacles = obstacles
+                    .iter()
+                    .map(|id| link(site, &Key::new("obstacles", id), lang, &root))
+                    .collect();
+                view.steps = steps
+                    .iter()
+                    .map(|id| link(site, &Key::new("steps", id), lang, &root))
+                    .collect();
             }
-            view.breadcrumbs.push(Link { title: site.title(&index_key, lang), url: format!("{root}{base}"), summary: None, number: None, id: None });
-            let template = if node.kind == NodeKind::Question { "diagnostic.html" } else { "diagnostic.html" };
+            view.breadcrumbs.push(Link {
+                title: site.title(&index_key, lang),
+                url: format!("{root}{base}"),
+                summary: None,
+                number: None,
+                id: None,
+            });
+            let template = if node.kind == NodeKind::Question {
+                "diagnostic.html"
+            } else {
+                "diagnostic.html"
+            };
             match render_template(theme, template, &Ctx { common, page: view }) {
                 Ok(html) => pages.push((format!("{url}index.html"), html)),
                 Err(d) => problems.push(d),
@@ -658,7 +883,13 @@ pub fn render(tree: &DecisionTree, site: &Site, theme: &Theme, bodies: &BTreeMap
         let mut view = empty_view("overview", &root);
         view.node = tree.start.clone();
         view.title = theme.string(lang, "diagnostic_overview").to_string();
-        view.breadcrumbs.push(Link { title: site.title(&index_key, lang), url: format!("{root}{base}"), summary: None, number: None, id: None });
+        view.breadcrumbs.push(Link {
+            title: site.title(&index_key, lang),
+            url: format!("{root}{base}"),
+            summary: None,
+            number: None,
+            id: None,
+        });
         view.overview = order(tree)
             .into_iter()
             .map(|id| {
@@ -670,18 +901,36 @@ pub fn render(tree: &DecisionTree, site: &Site, theme: &Theme, bodies: &BTreeMap
                     answers: n
                         .options
                         .iter()
-                        .map(|o| OverviewAnswer { label: o.label[lang].clone(), target: o.next.clone(), target_title: tree.nodes[&o.next].heading(lang).to_string() })
+                        .map(|o| OverviewAnswer {
+                            label: o.label[lang].clone(),
+                            target: o.next.clone(),
+                            target_title: tree.nodes[&o.next].heading(lang).to_string(),
+                        })
                         .collect(),
                 }
             })
             .collect();
         view.svg_url = "tree.svg".into();
         view.svg_alt = theme.string(lang, "diagnostic_svg_alt").to_string();
-        let svg = crate::tree_svg::draw(tree, lang, &order(tree), theme.string(lang, "diagnostic_overview"), &view.svg_alt);
+        let svg = crate::tree_svg::draw(
+            tree,
+            lang,
+            &order(tree),
+            theme.string(lang, "diagnostic_overview"),
+            &view.svg_alt,
+        );
         out.insert(format!("{overview}tree.svg"), svg.into_bytes());
-        push(&mut out, &mut problems, format!("{overview}index.html"), render_template(theme, "diagnostic.html", &Ctx { common, page: view }));
+        push(
+            &mut out,
+            &mut problems,
+            format!("{overview}index.html"),
+            render_template(theme, "diagnostic.html", &Ctx { common, page: view }),
+        );
 
-        out.insert(format!("{base}flow.json"), flow_json(tree, lang).into_bytes());
+        out.insert(
+            format!("{base}flow.json"),
+            flow_json(tree, lang).into_bytes(),
+        );
     }
     if problems.has_errors() {
         Err(problems)

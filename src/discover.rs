@@ -65,8 +65,14 @@ pub fn discover(root: &Path, settings: &Settings) -> Result<(Vec<SourceFile>, Di
         if !entry.file_type().is_file() {
             continue;
         }
-        let relative = entry.path().strip_prefix(&content).expect("walked under content");
-        let parts: Vec<String> = relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        let relative = entry
+            .path()
+            .strip_prefix(&content)
+            .expect("walked under content");
+        let parts: Vec<String> = relative
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
         let rel = format!("content/{}", parts.join("/"));
         let name = parts.last().expect("a file has a name").clone();
         if !name.ends_with(".md") {
@@ -74,12 +80,19 @@ pub fn discover(root: &Path, settings: &Settings) -> Result<(Vec<SourceFile>, Di
         }
         if parts.len() > 2 {
             problems.push(
-                Diagnostic::file(&rel, "pages live at most one folder deep: `content/<section>/<id>.<lang>.md`")
-                    .help("move the file up into its section folder"),
+                Diagnostic::file(
+                    &rel,
+                    "pages live at most one folder deep: `content/<section>/<id>.<lang>.md`",
+                )
+                .help("move the file up into its section folder"),
             );
             continue;
         }
-        let section = if parts.len() == 2 { parts[0].clone() } else { String::new() };
+        let section = if parts.len() == 2 {
+            parts[0].clone()
+        } else {
+            String::new()
+        };
         let stem = &name[..name.len() - 3];
         let (id, lang) = match stem.rsplit_once('.') {
             Some((id, lang)) => (id.to_string(), Some(lang.to_string())),
@@ -89,14 +102,19 @@ pub fn discover(root: &Path, settings: &Settings) -> Result<(Vec<SourceFile>, Di
             if !settings.languages.contains(lang) {
                 problems.push(
                     Diagnostic::file(&rel, format!("unknown language `{lang}` in the file name"))
-                        .help(format!("this site's languages are {}; name the file `{id}.<language>.md`", settings.languages.join(", "))),
+                        .help(format!(
+                            "this site's languages are {}; name the file `{id}.<language>.md`",
+                            settings.languages.join(", ")
+                        )),
                 );
                 continue;
             }
         } else if section != DIAGNOSTIC_SECTION || id == "_index" {
             problems.push(
-                Diagnostic::file(&rel, "the file name has no language")
-                    .help(format!("name it `{id}.{}.md` (one file per language)", settings.default_language())),
+                Diagnostic::file(&rel, "the file name has no language").help(format!(
+                    "name it `{id}.{}.md` (one file per language)",
+                    settings.default_language()
+                )),
             );
             continue;
         }
@@ -109,13 +127,23 @@ pub fn discover(root: &Path, settings: &Settings) -> Result<(Vec<SourceFile>, Di
         }
         if !section.is_empty() && !is_valid_id(&section) {
             problems.push(
-                Diagnostic::file(&rel, format!("`{section}` is not a valid section folder name"))
-                    .help("use lowercase letters, digits and hyphens in folder names"),
+                Diagnostic::file(
+                    &rel,
+                    format!("`{section}` is not a valid section folder name"),
+                )
+                .help("use lowercase letters, digits and hyphens in folder names"),
             );
             continue;
         }
-        let bytes = std::fs::read(entry.path()).map_err(|e| Fatal(format!("cannot read `{rel}`: {e}")))?;
-        files.push(SourceFile { rel, section, id, lang, bytes });
+        let bytes =
+            std::fs::read(entry.path()).map_err(|e| Fatal(format!("cannot read `{rel}`: {e}")))?;
+        files.push(SourceFile {
+            rel,
+            section,
+            id,
+            lang,
+            bytes,
+        });
     }
     Ok((files, problems))
 }
@@ -124,7 +152,9 @@ pub fn discover(root: &Path, settings: &Settings) -> Result<(Vec<SourceFile>, Di
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && !id.starts_with('-')
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 #[cfg(test)]
@@ -133,7 +163,15 @@ mod tests {
 
     #[test]
     fn editor_files_are_temporary() {
-        for name in [".budget.fr.md.swp", "budget.fr.md~", "4913", "#budget.fr.md#", ".#budget.fr.md", "budget.fr.md___jb_tmp___", "budget.fr.md.kate-swp"] {
+        for name in [
+            ".budget.fr.md.swp",
+            "budget.fr.md~",
+            "4913",
+            "#budget.fr.md#",
+            ".#budget.fr.md",
+            "budget.fr.md___jb_tmp___",
+            "budget.fr.md.kate-swp",
+        ] {
             assert!(is_temporary(name), "{name}");
         }
         assert!(!is_temporary("budget.fr.md"));

@@ -52,7 +52,13 @@ impl Diagnostic {
     }
 
     /// A problem at byte `offset` of `text` (the whole file's text), underlining `len` bytes.
-    pub fn at(file: &str, text: &str, offset: usize, len: usize, message: impl Into<String>) -> Self {
+    pub fn at(
+        file: &str,
+        text: &str,
+        offset: usize,
+        len: usize,
+        message: impl Into<String>,
+    ) -> Self {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
@@ -67,13 +73,23 @@ impl Diagnostic {
             column,
             message: message.into(),
             help: None,
-            source_line: Some(text[line_start..line_end].trim_end_matches('\r').to_string()),
+            source_line: Some(
+                text[line_start..line_end]
+                    .trim_end_matches('\r')
+                    .to_string(),
+            ),
             width,
         }
     }
 
     /// A problem at a known 1-based line and column of `text`.
-    pub fn at_line(file: &str, text: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
+    pub fn at_line(
+        file: &str,
+        text: &str,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Self {
         let offset = offset_of(text, line, column);
         Diagnostic::at(file, text, offset, 1, message)
     }
@@ -89,7 +105,13 @@ impl Diagnostic {
     }
 
     fn sort_key(&self) -> (&str, usize, usize, Severity, &str) {
-        (&self.file, self.line, self.column, self.severity, &self.message)
+        (
+            &self.file,
+            self.line,
+            self.column,
+            self.severity,
+            &self.message,
+        )
     }
 }
 
@@ -126,7 +148,11 @@ impl fmt::Display for Diagnostic {
         if self.line == 0 {
             writeln!(f, "{label}: {}: {}", self.file, self.message)?;
         } else {
-            writeln!(f, "{label}: {}:{}:{}: {}", self.file, self.line, self.column, self.message)?;
+            writeln!(
+                f,
+                "{label}: {}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )?;
         }
         if let Some(source) = &self.source_line {
             let number = self.line.to_string();
@@ -194,7 +220,12 @@ impl Diagnostics {
                 let _ = writeln!(out, "{}: nothing was written", plural(e, "error"));
             }
             (e, w) => {
-                let _ = writeln!(out, "{}, {}: nothing was written", plural(e, "error"), plural(w, "warning"));
+                let _ = writeln!(
+                    out,
+                    "{}, {}: nothing was written",
+                    plural(e, "error"),
+                    plural(w, "warning")
+                );
             }
         }
         out
@@ -239,7 +270,10 @@ impl From<Diagnostics> for Failure {
 }
 
 /// "did you mean" for a misspelt name: the closest candidate within a small edit distance.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (edit_distance(word, c), c))
@@ -270,7 +304,13 @@ mod tests {
     #[test]
     fn caret_points_at_column() {
         let text = "+++\ntitle = 1\nadresses = []\n+++\n";
-        let d = Diagnostic::at("a.md", text, text.find("adresses").unwrap(), 8, "unknown field");
+        let d = Diagnostic::at(
+            "a.md",
+            text,
+            text.find("adresses").unwrap(),
+            8,
+            "unknown field",
+        );
         assert_eq!((d.line, d.column), (3, 1));
         assert_eq!(
             d.to_string(),
@@ -280,7 +320,10 @@ mod tests {
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(did_you_mean("adresses", ["addresses", "title"]), Some("addresses"));
+        assert_eq!(
+            did_you_mean("adresses", ["addresses", "title"]),
+            Some("addresses")
+        );
         assert_eq!(did_you_mean("colour", ["title", "summary"]), None);
     }
 

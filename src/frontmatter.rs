@@ -12,20 +12,34 @@ use crate::errors::{did_you_mean, Diagnostic};
 pub fn decode(rel: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(text) if text.trim().is_empty() => Err(Diagnostic::file(rel, "the file is empty")
-            .help("start it with front matter: a `+++` line, `title = \"…\"`, and a closing `+++` line")),
-        Ok(text) => Ok(if text.contains('\r') { text.replace("\r\n", "\n") } else { text.to_string() }),
+        Ok(text) if text.trim().is_empty() => Err(Diagnostic::file(rel, "the file is empty").help(
+            "start it with front matter: a `+++` line, `title = \"…\"`, and a closing `+++` line",
+        )),
+        Ok(text) => Ok(if text.contains('\r') {
+            text.replace("\r\n", "\n")
+        } else {
+            text.to_string()
+        }),
         Err(e) => {
             let good = &bytes[..e.valid_up_to()];
             let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
-            let column = String::from_utf8_lossy(&good[good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)..])
-                .chars()
-                .count()
+            let column = String::from_utf8_lossy(
+                &good[good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)..],
+            )
+            .chars()
+            .count()
                 + 1;
-            let mut d = Diagnostic::file(rel, format!("the file is not valid UTF-8 (byte {} at line {line}, column {column})", e.valid_up_to()));
+            let mut d = Diagnostic::file(
+                rel,
+                format!(
+                    "the file is not valid UTF-8 (byte {} at line {line}, column {column})",
+                    e.valid_up_to()
+                ),
+            );
             d.line = line;
             d.column = column;
-            Err(d.help("save the file with the UTF-8 encoding (most editors offer it in “Save as”)"))
+            Err(d
+                .help("save the file with the UTF-8 encoding (most editors offer it in “Save as”)"))
         }
     }
 }
@@ -72,21 +86,33 @@ pub fn split<'a>(rel: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
         }
         offset += line.len();
     }
-    Err(Diagnostic::at(rel, text, 0, 3, format!("the front matter opened here is never closed"))
-        .help(format!("add a line with just `{fence}` after the last front matter field")))
+    Err(Diagnostic::at(
+        rel,
+        text,
+        0,
+        3,
+        format!("the front matter opened here is never closed"),
+    )
+    .help(format!(
+        "add a line with just `{fence}` after the last front matter field"
+    )))
 }
 
 /// Deserialises a split front matter block into `T`.
 pub fn parse<T: DeserializeOwned>(rel: &str, text: &str, split: &Split) -> Result<T, Diagnostic> {
     match split.format {
-        Format::Toml => toml::from_str(split.front).map_err(|e| toml_error(rel, text, split.front_offset, &e)),
+        Format::Toml => {
+            toml::from_str(split.front).map_err(|e| toml_error(rel, text, split.front_offset, &e))
+        }
         Format::Yaml => {
             if split.front.trim().is_empty() {
                 // An empty YAML document is `null`; read it as an empty mapping so the missing
                 // fields are named.
-                return serde_saphyr::from_str("{}").map_err(|e| yaml_error(rel, text, split.front_offset, &e));
+                return serde_saphyr::from_str("{}")
+                    .map_err(|e| yaml_error(rel, text, split.front_offset, &e));
             }
-            serde_saphyr::from_str(split.front).map_err(|e| yaml_error(rel, text, split.front_offset, &e))
+            serde_saphyr::from_str(split.front)
+                .map_err(|e| yaml_error(rel, text, split.front_offset, &e))
         }
     }
 }
@@ -94,24 +120,41 @@ pub fn parse<T: DeserializeOwned>(rel: &str, text: &str, split: &Split) -> Resul
 /// A TOML error as a diagnostic; `offset` is where the TOML starts in `text`.
 pub fn toml_error(rel: &str, text: &str, offset: usize, e: &toml::de::Error) -> Diagnostic {
     let message = e.message().trim().to_string();
-    let (start, len) = e.span().map_or((offset, 1), |s| (offset + s.start, s.end - s.start));
+    let (start, len) = e
+        .span()
+        .map_or((offset, 1), |s| (offset + s.start, s.end - s.start));
     let (start, len) = refine_span(text, start, len, &message);
-    explain(Diagnostic::at(rel, text, start, len, first_line(&message)), &message)
+    explain(
+        Diagnostic::at(rel, text, start, len, first_line(&message)),
+        &message,
+    )
 }
 
 fn yaml_error(rel: &str, text: &str, offset: usize, e: &serde_saphyr::Error) -> Diagnostic {
     let full = e.to_string();
     // The library appends its own location; we print ours.
-    let message = full.split(" at line ").next().unwrap_or(&full).trim().to_string();
+    let message = full
+        .split(" at line ")
+        .next()
+        .unwrap_or(&full)
+        .trim()
+        .to_string();
     let start = match e.location() {
         Some(loc) if loc.line() > 0 => {
             let front_line = text[..offset].matches('\n').count();
-            crate::errors::offset_of(text, front_line + loc.line() as usize, loc.column() as usize)
+            crate::errors::offset_of(
+                text,
+                front_line + loc.line() as usize,
+                loc.column() as usize,
+            )
         }
         _ => offset,
     };
     let (start, len) = refine_span(text, start, 1, &message);
-    explain(Diagnostic::at(rel, text, start, len, first_line(&message)), &message)
+    explain(
+        Diagnostic::at(rel, text, start, len, first_line(&message)),
+        &message,
+    )
 }
 
 fn first_line(message: &str) -> String {
@@ -138,9 +181,15 @@ fn explain(d: Diagnostic, message: &str) -> Diagnostic {
         return match did_you_mean(&field, expected.iter().map(String::as_str)) {
             Some(best) => {
                 d.message.push_str(&format!("; did you mean `{best}`?"));
-                d.help(format!("the fields allowed here are: {}", expected.join(", ")))
+                d.help(format!(
+                    "the fields allowed here are: {}",
+                    expected.join(", ")
+                ))
             }
-            None => d.help(format!("the fields allowed here are: {}", expected.join(", "))),
+            None => d.help(format!(
+                "the fields allowed here are: {}",
+                expected.join(", ")
+            )),
         };
     }
     if let Some(field) = quoted_after(message, "missing field ") {
@@ -158,8 +207,15 @@ fn quoted_after(message: &str, prefix: &str) -> Option<String> {
 }
 
 fn expected_names(message: &str) -> Vec<String> {
-    let Some(i) = message.find("expected") else { return Vec::new() };
-    message[i..].split('`').skip(1).step_by(2).map(str::to_string).collect()
+    let Some(i) = message.find("expected") else {
+        return Vec::new();
+    };
+    message[i..]
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
 }
 
 /// Front matter of an obstacle page (`content/obstacles/`).
@@ -215,11 +271,20 @@ pub struct PageFront {
 /// translation may carry them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum KindFront {
-    Obstacle { signals: Vec<String> },
-    Step { order: Option<i64>, addresses: Option<Vec<String>>, actions: Vec<String>, roles: Vec<String> },
+    Obstacle {
+        signals: Vec<String>,
+    },
+    Step {
+        order: Option<i64>,
+        addresses: Option<Vec<String>>,
+        actions: Vec<String>,
+        roles: Vec<String>,
+    },
     Page,
     /// The diagnostic's start page, naming its first question.
-    DiagnosticStart { start: String },
+    DiagnosticStart {
+        start: String,
+    },
 }
 
 /// What every page's front matter says, whatever its kind.
@@ -260,7 +325,12 @@ impl From<StepFront> for Front {
             sources: f.sources,
             aliases: f.aliases,
             translated_from: f.translated_from,
-            kind: KindFront::Step { order: f.order, addresses: f.addresses, actions: f.actions, roles: f.roles },
+            kind: KindFront::Step {
+                order: f.order,
+                addresses: f.addresses,
+                actions: f.actions,
+                roles: f.roles,
+            },
         }
     }
 }
@@ -314,13 +384,16 @@ pub fn locate(text: &str, split: &Split, key: &str, needle: Option<&str>) -> (us
     let mut key_at = None;
     for line in split.front.split_inclusive('\n') {
         let trimmed = line.trim_start();
-        let starts_key = trimmed.starts_with(key)
-            && trimmed[key.len()..].trim_start().starts_with(['=', ':']);
+        let starts_key =
+            trimmed.starts_with(key) && trimmed[key.len()..].trim_start().starts_with(['=', ':']);
         if starts_key && key_at.is_none() {
             key_at = Some(offset + line.len() - trimmed.len());
         }
         if let (Some(_), Some(needle)) = (key_at, needle) {
-            if let Some(i) = line.find(&format!("\"{needle}\"")).or_else(|| line.find(needle)) {
+            if let Some(i) = line
+                .find(&format!("\"{needle}\""))
+                .or_else(|| line.find(needle))
+            {
                 let quoted = line[i..].starts_with('"');
                 return (offset + i + usize::from(quoted), needle.len());
             }
@@ -341,10 +414,16 @@ mod tests {
     fn splits_toml_and_yaml() {
         let t = "+++\ntitle = \"A\"\n+++\nbody\n";
         let s = split("a", t).unwrap();
-        assert_eq!((s.format, s.front, s.body), (Format::Toml, "title = \"A\"\n", "body\n"));
+        assert_eq!(
+            (s.format, s.front, s.body),
+            (Format::Toml, "title = \"A\"\n", "body\n")
+        );
         let y = "---\ntitle: A\n---\n";
         let s = split("a", y).unwrap();
-        assert_eq!((s.format, s.front, s.body), (Format::Yaml, "title: A\n", ""));
+        assert_eq!(
+            (s.format, s.front, s.body),
+            (Format::Yaml, "title: A\n", "")
+        );
     }
 
     #[test]
@@ -353,7 +432,10 @@ mod tests {
         let s = split("a.md", t).unwrap();
         let e = Kind::Step.parse("a.md", t, &s).unwrap_err();
         assert_eq!((e.line, e.column), (4, 1));
-        assert_eq!(e.message, "unknown field `adresses`; did you mean `addresses`?");
+        assert_eq!(
+            e.message,
+            "unknown field `adresses`; did you mean `addresses`?"
+        );
     }
 
     #[test]
@@ -361,7 +443,10 @@ mod tests {
         let t = "---\ntitle: A\nsummary: s\nadresses: []\n---\n";
         let s = split("a.md", t).unwrap();
         let e = Kind::Step.parse("a.md", t, &s).unwrap_err();
-        assert_eq!(e.message, "unknown field `adresses`; did you mean `addresses`?");
+        assert_eq!(
+            e.message,
+            "unknown field `adresses`; did you mean `addresses`?"
+        );
         assert_eq!(e.line, 4);
     }
 

@@ -90,7 +90,10 @@ pub fn render_all(
 ) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut problems = Diagnostics::default();
-    let add = |files: &mut Vec<(String, Vec<u8>)>, problems: &mut Diagnostics, path: String, r: Result<String, Diagnostic>| match r {
+    let add = |files: &mut Vec<(String, Vec<u8>)>,
+               problems: &mut Diagnostics,
+               path: String,
+               r: Result<String, Diagnostic>| match r {
         Ok(s) => files.push((path, s.into_bytes())),
         Err(d) => problems.push(d),
     };
@@ -99,7 +102,19 @@ pub fn render_all(
     // The language chooser at the root.
     let chooser = |l: &str| site.url(&Key::home(), l).to_string();
     let common = Common::new(site, theme, default, "", Place::Custom(&chooser), false);
-    add(&mut files, &mut problems, "index.html".into(), render_template(theme, "root.html", &Ctx { common, data: Empty {} }));
+    add(
+        &mut files,
+        &mut problems,
+        "index.html".into(),
+        render_template(
+            theme,
+            "root.html",
+            &Ctx {
+                common,
+                data: Empty {},
+            },
+        ),
+    );
 
     for lang in &site.languages {
         let lang = lang.as_str();
@@ -107,8 +122,22 @@ pub fn render_all(
 
         // 404: served at any depth, so its links are absolute.
         let not_found = |l: &str| format!("{l}/404.html");
-        let common = Common::new(site, theme, lang, &not_found(lang), Place::Custom(&not_found), true);
-        let html = render_template(theme, "404.html", &Ctx { common, data: Empty {} });
+        let common = Common::new(
+            site,
+            theme,
+            lang,
+            &not_found(lang),
+            Place::Custom(&not_found),
+            true,
+        );
+        let html = render_template(
+            theme,
+            "404.html",
+            &Ctx {
+                common,
+                data: Empty {},
+            },
+        );
         if lang == default {
             add(&mut files, &mut problems, "404.html".into(), html.clone());
         }
@@ -118,7 +147,11 @@ pub fn render_all(
         let path = &gen["matrix"];
         let common = Common::new(site, theme, lang, path, Place::Generated("matrix"), false);
         let root = common.root.clone();
-        let steps: Vec<Link> = site.steps.iter().map(|k| link(site, k, lang, &root)).collect();
+        let steps: Vec<Link> = site
+            .steps
+            .iter()
+            .map(|k| link(site, k, lang, &root))
+            .collect();
         let rows = site
             .obstacles
             .iter()
@@ -132,13 +165,37 @@ pub fn render_all(
                     .collect(),
             })
             .collect();
-        add(&mut files, &mut problems, format!("{path}index.html"), render_template(theme, "matrix.html", &Ctx { common, data: Matrix { steps, rows } }));
+        add(
+            &mut files,
+            &mut problems,
+            format!("{path}index.html"),
+            render_template(
+                theme,
+                "matrix.html",
+                &Ctx {
+                    common,
+                    data: Matrix { steps, rows },
+                },
+            ),
+        );
 
         // Print view: the playbook in reading order on one page.
         let path = &gen["print"];
         let common = Common::new(site, theme, lang, path, Place::Generated("print"), false);
         let print = print_view(site, lang, highlighter, &mut problems);
-        add(&mut files, &mut problems, format!("{path}index.html"), render_template(theme, "print.html", &Ctx { common, data: print }));
+        add(
+            &mut files,
+            &mut problems,
+            format!("{path}index.html"),
+            render_template(
+                theme,
+                "print.html",
+                &Ctx {
+                    common,
+                    data: print,
+                },
+            ),
+        );
 
         // Every page, grouped by section: the search page's no-JavaScript fallback.
         let path = &gen["pages"];
@@ -147,44 +204,90 @@ pub fn render_all(
         let mut groups = vec![PageGroup {
             title: site.title(&Key::home(), lang),
             url: format!("{root}{}", site.url(&Key::home(), lang)),
-            pages: site.section_pages("").iter().map(|k| link(site, k, lang, &root)).collect(),
+            pages: site
+                .section_pages("")
+                .iter()
+                .map(|k| link(site, k, lang, &root))
+                .collect(),
         }];
         for key in site.nav().into_iter().filter(|k| k.is_index()) {
             groups.push(PageGroup {
                 title: site.title(&key, lang),
                 url: format!("{root}{}", site.url(&key, lang)),
-                pages: site.section_pages(&key.section).iter().map(|k| link(site, k, lang, &root)).collect(),
+                pages: site
+                    .section_pages(&key.section)
+                    .iter()
+                    .map(|k| link(site, k, lang, &root))
+                    .collect(),
             });
         }
-        add(&mut files, &mut problems, format!("{path}index.html"), render_template(theme, "pages.html", &Ctx { common, data: AllPages { groups } }));
+        add(
+            &mut files,
+            &mut problems,
+            format!("{path}index.html"),
+            render_template(
+                theme,
+                "pages.html",
+                &Ctx {
+                    common,
+                    data: AllPages { groups },
+                },
+            ),
+        );
 
         // Search page and its index.
         let path = &gen["search"];
         let common = Common::new(site, theme, lang, path, Place::Generated("search"), false);
         let index = format!("{}{lang}/search-index.js", common.root);
-        add(&mut files, &mut problems, format!("{path}index.html"), render_template(theme, "search.html", &Ctx { common, data: SearchPage { index } }));
+        add(
+            &mut files,
+            &mut problems,
+            format!("{path}index.html"),
+            render_template(
+                theme,
+                "search.html",
+                &Ctx {
+                    common,
+                    data: SearchPage { index },
+                },
+            ),
+        );
         let docs: Vec<Doc> = site
             .entries
             .keys()
             .map(|key| Doc {
                 title: site.title(key, lang),
-                section: key.parent().map(|p| site.title(&p, lang)).unwrap_or_default(),
+                section: key
+                    .parent()
+                    .map(|p| site.title(&p, lang))
+                    .unwrap_or_default(),
                 url: site.url(key, lang).to_string(),
                 text: format!(
                     "{} {}",
                     site.summary(key, lang).unwrap_or_default(),
-                    bodies.get(&(key.clone(), lang.to_string())).map_or("", |b| b.text.as_str())
+                    bodies
+                        .get(&(key.clone(), lang.to_string()))
+                        .map_or("", |b| b.text.as_str())
                 ),
             })
             .collect();
-        files.push((format!("{lang}/search-index.js"), index_script(&docs).into_bytes()));
+        files.push((
+            format!("{lang}/search-index.js"),
+            index_script(&docs).into_bytes(),
+        ));
     }
 
+    let (redirects, alias_problems) = aliases(site, theme);
+    problems.extend(alias_problems);
+    files.extend(redirects);
     files.push(("sitemap.xml".into(), sitemap(site).into_bytes()));
     let robots = if site.settings.noindex {
         "User-agent: *\nDisallow: /\n".to_string()
     } else {
-        format!("User-agent: *\nAllow: /\nSitemap: {}\n", site.settings.absolute("sitemap.xml"))
+        format!(
+            "User-agent: *\nAllow: /\nSitemap: {}\n",
+            site.settings.absolute("sitemap.xml")
+        )
     };
     files.push(("robots.txt".into(), robots.into_bytes()));
     if problems.has_errors() {
@@ -196,12 +299,36 @@ pub fn render_all(
 
 /// Home intro, obstacles, steps and the other pages, bodies rendered again with heading ids
 /// prefixed per page (so they stay unique on one page) and links made absolute for paper.
-fn print_view(site: &Site, lang: &str, highlighter: &Highlighter, problems: &mut Diagnostics) -> PrintView {
+fn print_view(
+    site: &Site,
+    lang: &str,
+    highlighter: &Highlighter,
+    problems: &mut Diagnostics,
+) -> PrintView {
     let root = site.settings.base_url.clone();
     let mut body = |key: &Key| -> String {
-        let Some((_, t)) = site.entry(key).shown(lang, &site.languages) else { return String::new() };
-        let prefix = if key.is_index() { format!("{}-intro", if key.section.is_empty() { "home" } else { &key.section }) } else { key.id.clone() };
-        let ctx = markdown::Context { site, lang, root: &root, highlighter, id_prefix: &prefix };
+        let Some((_, t)) = site.entry(key).shown(lang, &site.languages) else {
+            return String::new();
+        };
+        let prefix = if key.is_index() {
+            format!(
+                "{}-intro",
+                if key.section.is_empty() {
+                    "home"
+                } else {
+                    &key.section
+                }
+            )
+        } else {
+            key.id.clone()
+        };
+        let ctx = markdown::Context {
+            site,
+            lang,
+            root: &root,
+            highlighter,
+            id_prefix: &prefix,
+        };
         let (body, ps) = markdown::render(t, &ctx);
         for p in ps {
             problems.push(p);
@@ -210,23 +337,42 @@ fn print_view(site: &Site, lang: &str, highlighter: &Highlighter, problems: &mut
     };
     let mut page = |key: &Key| -> PrintPage {
         let entry = site.entry(key);
-        let signals = match entry.shown(lang, &site.languages).map(|(_, t)| &t.front.kind) {
+        let signals = match entry
+            .shown(lang, &site.languages)
+            .map(|(_, t)| &t.front.kind)
+        {
             Some(crate::frontmatter::KindFront::Obstacle { signals }) => signals.clone(),
             _ => Vec::new(),
         };
         PrintPage {
-            id: format!("print-{}-{}", if key.section.is_empty() { "page" } else { &key.section }, key.id),
+            id: format!(
+                "print-{}-{}",
+                if key.section.is_empty() {
+                    "page"
+                } else {
+                    &key.section
+                },
+                key.id
+            ),
             title: site.title(key, lang),
             summary: site.summary(key, lang),
             number: entry.order,
             content: body(key),
             signals,
-            addresses: entry.addresses.iter().map(|id| link(site, &Key::new("obstacles", id), lang, &root)).collect(),
+            addresses: entry
+                .addresses
+                .iter()
+                .map(|id| link(site, &Key::new("obstacles", id), lang, &root))
+                .collect(),
             addressed_by: site
                 .addressed_by
                 .get(&key.id)
                 .filter(|_| key.section == "obstacles")
-                .map(|ids| ids.iter().map(|id| link(site, &Key::new("steps", id), lang, &root)).collect())
+                .map(|ids| {
+                    ids.iter()
+                        .map(|id| link(site, &Key::new("steps", id), lang, &root))
+                        .collect()
+                })
                 .unwrap_or_default(),
         }
     };
@@ -235,19 +381,36 @@ fn print_view(site: &Site, lang: &str, highlighter: &Highlighter, problems: &mut
         let key = Key::new(section, "_index");
         if site.entries.contains_key(&key) {
             let pages = site.section_pages(section).iter().map(&mut page).collect();
-            sections.push(PrintSection { id: format!("print-{section}"), title: site.title(&key, lang), pages });
+            sections.push(PrintSection {
+                id: format!("print-{section}"),
+                title: site.title(&key, lang),
+                pages,
+            });
         }
     }
     let others: Vec<PrintPage> = site.section_pages("").iter().map(&mut page).collect();
     if !others.is_empty() {
-        sections.push(PrintSection { id: "print-more".into(), title: String::new(), pages: others });
+        sections.push(PrintSection {
+            id: "print-more".into(),
+            title: String::new(),
+            pages: others,
+        });
     }
     drop(page);
     let intro = {
         let Some((_, t)) = site.entry(&Key::home()).shown(lang, &site.languages) else {
-            return PrintView { intro: String::new(), sections };
+            return PrintView {
+                intro: String::new(),
+                sections,
+            };
         };
-        let ctx = markdown::Context { site, lang, root: &root, highlighter, id_prefix: "home-intro" };
+        let ctx = markdown::Context {
+            site,
+            lang,
+            root: &root,
+            highlighter,
+            id_prefix: "home-intro",
+        };
         let (body, ps) = markdown::render(t, &ctx);
         for p in ps {
             problems.push(p);
@@ -255,6 +418,81 @@ fn print_view(site: &Site, lang: &str, highlighter: &Highlighter, problems: &mut
         body.html
     };
     PrintView { intro, sections }
+}
+
+/// Redirect pages for the old URLs listed in pages' `aliases`, and Netlify's `_redirects`
+/// (permanent redirects, served before any file).
+fn aliases(site: &Site, theme: &Theme) -> (Vec<(String, Vec<u8>)>, Diagnostics) {
+    let mut files = Vec::new();
+    let mut problems = Diagnostics::default();
+    let mut rules = String::new();
+    let taken: std::collections::BTreeSet<String> = site
+        .entries
+        .values()
+        .flat_map(|e| e.urls.values().cloned())
+        .chain(site.generated.values().flat_map(|g| g.values().cloned()))
+        .collect();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let base = site.settings.base_path();
+    for entry in site.entries.values() {
+        for (lang, t) in &entry.translations {
+            for alias in &t.front.aliases {
+                let clean = alias.trim_start_matches('/').trim_end_matches("index.html");
+                let path = if clean.is_empty() || clean.ends_with('/') {
+                    clean.to_string()
+                } else {
+                    format!("{clean}/")
+                };
+                let safe = alias.starts_with('/')
+                    && !path.is_empty()
+                    && path.split('/').all(|seg| seg != ".." && seg != ".")
+                    && path
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c));
+                if !safe {
+                    problems.push(
+                        t.error_at("aliases", Some(alias), format!("alias `{alias}` is not a site path"))
+                            .help("write the old address from the site root, e.g. `/fr/obstacles/ancien-nom/`"),
+                    );
+                    continue;
+                }
+                if taken.contains(&path) {
+                    problems.push(
+                        t.error_at(
+                            "aliases",
+                            Some(alias),
+                            format!("alias `{alias}` is the address of an existing page"),
+                        )
+                        .help("remove it: that page would be replaced by a redirect"),
+                    );
+                    continue;
+                }
+                if let Some(other) = seen.insert(path.clone(), t.file.clone()) {
+                    problems.push(t.error_at(
+                        "aliases",
+                        Some(alias),
+                        format!("alias `{alias}` is also claimed by `{other}`"),
+                    ));
+                    continue;
+                }
+                let target_path = &entry.urls[lang];
+                let root = crate::render::root_for(&path);
+                let target = format!("{root}{target_path}");
+                let title = escape(&t.front.title);
+                let html = format!(
+                    "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<meta name=\"robots\" content=\"noindex\">\n<link rel=\"canonical\" href=\"{}\">\n<meta http-equiv=\"refresh\" content=\"0; url={target}\">\n</head>\n<body>\n<main><p>{} <a href=\"{target}\">{title}</a></p></main>\n</body>\n</html>\n",
+                    escape(&site.settings.absolute(target_path)),
+                    escape(theme.string(lang, "moved_to"))
+                );
+                files.push((format!("{path}index.html"), html.into_bytes()));
+                rules.push_str(&format!("{base}{path} {base}{target_path} 301\n"));
+            }
+        }
+    }
+    if !rules.is_empty() {
+        files.push(("_redirects".into(), rules.into_bytes()));
+    }
+    (files, problems)
 }
 
 /// `sitemap.xml` with every indexable page and its `hreflang` alternates.
@@ -265,14 +503,28 @@ fn sitemap(site: &Site) -> String {
     let mut groups: Vec<BTreeMap<&str, String>> = site
         .entries
         .values()
-        .map(|e| site.languages.iter().map(|l| (l.as_str(), e.urls[l].clone())).collect())
+        .map(|e| {
+            site.languages
+                .iter()
+                .map(|l| (l.as_str(), e.urls[l].clone()))
+                .collect()
+        })
         .collect();
     for name in ["matrix", "print", "pages", "search"] {
-        groups.push(site.languages.iter().map(|l| (l.as_str(), site.generated[l][name].clone())).collect());
+        groups.push(
+            site.languages
+                .iter()
+                .map(|l| (l.as_str(), site.generated[l][name].clone()))
+                .collect(),
+        );
     }
     for group in &groups {
         for url in group.values() {
-            let _ = writeln!(xml, "  <url>\n    <loc>{}</loc>", escape(&site.settings.absolute(url)));
+            let _ = writeln!(
+                xml,
+                "  <url>\n    <loc>{}</loc>",
+                escape(&site.settings.absolute(url))
+            );
             for (l, alt) in group {
                 let _ = writeln!(
                     xml,

@@ -37,7 +37,8 @@ impl Highlighter {
             let ss = self.syntaxes();
             if let Some(syntax) = ss.find_syntax_by_token(lang) {
                 let mut gen = ClassedHTMLGenerator::new_with_class_style(syntax, ss, CLASS_STYLE);
-                let ok = LinesWithEndings::from(code).all(|line| gen.parse_html_for_line_which_includes_newline(line).is_ok());
+                let ok = LinesWithEndings::from(code)
+                    .all(|line| gen.parse_html_for_line_which_includes_newline(line).is_ok());
                 if ok {
                     let _ = write!(
                         html,
@@ -49,7 +50,11 @@ impl Highlighter {
                 }
             }
         }
-        let _ = write!(html, "<pre class=\"code\"><code>{}</code></pre>\n", escape(code));
+        let _ = write!(
+            html,
+            "<pre class=\"code\"><code>{}</code></pre>\n",
+            escape(code)
+        );
         html
     }
 }
@@ -83,14 +88,18 @@ fn theme_css(themes: &ThemeSet, name: &str, background: (u8, u8, u8)) -> String 
     let css = css_for_theme_with_class_style(&themes.themes[name], CLASS_STYLE).unwrap_or_default();
     let mut out = String::new();
     for rule in css.split('}') {
-        let Some((selector, body)) = rule.split_once('{') else { continue };
+        let Some((selector, body)) = rule.split_once('{') else {
+            continue;
+        };
         let selector = strip_comments(selector).trim().to_string();
         if selector.is_empty() || selector == ".hl-code" {
             continue;
         }
         let mut decls = Vec::new();
         for decl in body.split(';') {
-            let Some((prop, value)) = decl.split_once(':') else { continue };
+            let Some((prop, value)) = decl.split_once(':') else {
+                continue;
+            };
             let (prop, value) = (prop.trim(), value.trim());
             match prop {
                 "color" => {
@@ -99,7 +108,9 @@ fn theme_css(themes: &ThemeSet, name: &str, background: (u8, u8, u8)) -> String 
                         decls.push(format!("color: #{:02x}{:02x}{:02x}", c.0, c.1, c.2));
                     }
                 }
-                "font-style" | "font-weight" | "text-decoration" => decls.push(format!("{prop}: {value}")),
+                "font-style" | "font-weight" | "text-decoration" => {
+                    decls.push(format!("{prop}: {value}"))
+                }
                 _ => {}
             }
         }
@@ -146,7 +157,11 @@ pub fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
 
 /// Moves `colour` towards black or white (away from the background) until it reaches `ratio`.
 fn ensure_contrast(colour: (u8, u8, u8), background: (u8, u8, u8), ratio: f64) -> (u8, u8, u8) {
-    let target = if luminance(background) > 0.5 { 0.0 } else { 255.0 };
+    let target = if luminance(background) > 0.5 {
+        0.0
+    } else {
+        255.0
+    };
     let mix = |c: u8, t: f64| -> u8 { (f64::from(c) + (t - f64::from(c)) * 0.08).round() as u8 };
     let mut c = colour;
     for _ in 0..60 {
@@ -165,7 +180,10 @@ mod tests {
     #[test]
     fn unknown_language_is_plain() {
         let h = Highlighter::default();
-        assert_eq!(h.block("a < b\n", "nosuchlang"), "<pre class=\"code\"><code>a &lt; b\n</code></pre>\n");
+        assert_eq!(
+            h.block("a < b\n", "nosuchlang"),
+            "<pre class=\"code\"><code>a &lt; b\n</code></pre>\n"
+        );
     }
 
     #[test]

@@ -13,11 +13,16 @@ mod highlight;
 mod markdown;
 mod output;
 mod render;
+mod scaffold;
 mod search;
+mod serve;
 mod site;
 mod theme;
+mod translations;
 mod tree_svg;
+mod watch;
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -25,9 +30,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::build::BuildOptions;
 use crate::errors::{Failure, Severity};
+use crate::translations::State;
 
 #[derive(Parser)]
-#[command(name = "playbook", version, about = "Builds the bilingual playbook site from Markdown")]
+#[command(
+    name = "playbook",
+    version,
+    about = "Builds the bilingual playbook site from Markdown"
+)]
 struct Cli {
     /// Site folder, holding content/ and themes/.
     #[arg(long, global = true, default_value = ".")]
@@ -48,14 +58,44 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Build the site into public/.
-    Build,
+    Build {
+        /// Keep running and rebuild on every change to content/ or themes/.
+        #[arg(long)]
+        watch: bool,
+        /// With --watch: look for changes by polling (network or container file systems).
+        #[arg(long)]
+        poll: bool,
+    },
+    /// Build, watch and serve the site locally with live reload.
+    Serve {
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on; only loopback unless you ask for more.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: IpAddr,
+        #[arg(long)]
+        poll: bool,
+    },
     /// Validate everything and report translation status, writing nothing.
     Check {
-        /// Fail on warnings too.
+        /// Fail on warnings too (missing or stale translations, unused diagnostic pages).
         #[arg(long)]
         strict: bool,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Create a new page in every language.
+    New {
+        #[arg(value_enum)]
+        kind: scaffold::NewKind,
+        /// File name of the page, e.g. `working-group`.
+        id: String,
+    },
+    /// Record that translations are up to date with their source page.
+    Translated {
+        /// Translation files, e.g. content/steps/champion.en.md
+        #[arg(required = true)]
+        files: Vec<String>,
     },
 }
 
@@ -67,50 +107,146 @@ enum Format {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let opts = BuildOptions { root: cli.root.clone(), base_url: cli.base_url.clone() };
-    let out_dir = cli.output.clone().unwrap_or_else(|| cli.root.join("public"));
-    match cli.command {
-        Command::Build => match build::build(&opts) {
-            Ok(built) => {
-                if !built.warnings.is_empty() {
-                    eprint!("{}", built.warnings.clone().render());
-                }
-                if let Err(fatal) = output::write_atomic(&out_dir, &built.output) {
-                    eprintln!("{fatal}");
-                    return ExitCode::from(2);
-                }
-                if !cli.quiet {
-                    println!("built {} into {}", built.summary(), out_dir.display());
-                }
-                ExitCode::SUCCESS
-            }
-            Err(failure) => report(failure),
-        },
-        Command::Check { strict, format } => match build::build(&opts) {
-            Ok(built) => {
-                let warnings = built.warnings.count(Severity::Warning);
-                match format {
-                    Format::Json => println!("{}", serde_json::json!({"ok": true, "diagnostics": built.warnings.sorted()})),
-                    Format::Text => {
-                        eprint!("{}", built.warnings.render());
-                        if !cli.quiet {
-                            println!("checked: no errors, {warnings} warning(s)");
-                        }
-                    }
-                }
-                if strict && warnings > 0 {
-                    ExitCode::from(1)
-                } else {
-                    ExitCode::SUCCESS
-                }
-            }
-            Err(Failure::Content(ds)) if matches!(format, Format::Json) => {
-                println!("{}", serde_json::json!({"ok": false, "diagnostics": ds.sorted()}));
-                ExitCode::from(1)
-            }
-            Err(failure) => report(failure),
-        },
+    let opts = BuildOptions {
+        root: cli.root.clone(),
+        base_url: cli.base_url.clone(),
+    };
+    let out_dir = cli
+        .output
+        .clone()
+        .unwrap_or_else(|| cli.root.join("public"));
+    let result = match cli.command {
+        Command::Build { watch: false, .. } => build_once(&opts, &out_dir, cli.quiet),
+        Command::Build { watch: true, poll } => {
+            let w = watch::WatchOptions {
+                poll,
+                quiet: cli.quiet,
+                out_dir,
+            };
+            watch::run(&opts, &w, &mut |_| {}).map_err(Failure::Fatal)
+        }
+        Command::Serve { port, bind, poll } => {
+            let w = watch::WatchOptions {
+                poll,
+                quiet: cli.quiet,
+                out_dir,
+            };
+            serve::serve(&opts, &w, &serve::ServeOptions { bind, port }).map_err(Failure::Fatal)
+        }
+        Command::Check { strict, format } => return check(&opts, strict, format, cli.quiet),
+        Command::New { kind, id } => new_page(&opts, kind, &id),
+        Command::Translated { files } => mark_translated(&opts, &files),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => report(failure),
     }
+}
+
+fn build_once(opts: &BuildOptions, out_dir: &std::path::Path, quiet: bool) -> Result<(), Failure> {
+    let built = build::build(opts)?;
+    if !built.warnings.is_empty() {
+        eprint!("{}", built.warnings.clone().render());
+    }
+    output::write_atomic(out_dir, &built.output)?;
+    if !quiet {
+        println!("built {} into {}", built.summary(), out_dir.display());
+    }
+    Ok(())
+}
+
+fn check(opts: &BuildOptions, strict: bool, format: Format, quiet: bool) -> ExitCode {
+    let built = match build::build(opts) {
+        Ok(built) => built,
+        Err(Failure::Content(ds)) if matches!(format, Format::Json) => {
+            println!(
+                "{}",
+                serde_json::json!({"ok": false, "errors": ds.count(Severity::Error), "diagnostics": ds.sorted(), "translations": []})
+            );
+            return ExitCode::from(1);
+        }
+        Err(failure) => return report(failure),
+    };
+    let mut all = built.warnings.clone();
+    for w in translations::warnings(&built.translations) {
+        all.push(w);
+    }
+    let warnings = all.count(Severity::Warning);
+    let failed = strict && warnings > 0;
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({
+                "ok": !failed,
+                "errors": 0,
+                "warnings": warnings,
+                "pages": built.pages,
+                "diagnostics": all.sorted(),
+                "translations": built.translations,
+            })
+        ),
+        Format::Text => {
+            eprint!("{}", built.warnings.clone().render());
+            print_translation_status(&built.translations, quiet);
+            if !quiet {
+                println!(
+                    "check: no errors, {warnings} warning(s){}",
+                    if failed { " (--strict: failing)" } else { "" }
+                );
+            }
+        }
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print_translation_status(statuses: &[translations::Status], quiet: bool) {
+    if statuses.is_empty() {
+        if !quiet {
+            println!("translations: all up to date");
+        }
+        return;
+    }
+    let mut langs: Vec<&str> = statuses.iter().map(|s| s.lang.as_str()).collect();
+    langs.dedup();
+    for lang in langs {
+        println!("translations ({lang}):");
+        for s in statuses.iter().filter(|s| s.lang == lang) {
+            match s.state {
+                State::Missing => println!("  missing  {}  (from {})", s.file, s.source),
+                State::Stale => println!(
+                    "  stale    {}  ({} {})",
+                    s.file,
+                    s.source,
+                    if s.recorded.is_some() {
+                        "changed since"
+                    } else {
+                        "has no translation record"
+                    }
+                ),
+            }
+        }
+    }
+    println!("mark a translation as up to date with: playbook translated <file>");
+}
+
+fn new_page(opts: &BuildOptions, kind: scaffold::NewKind, id: &str) -> Result<(), Failure> {
+    let settings = config::Settings::load(&opts.root, None)?;
+    for path in scaffold::create(&opts.root, &settings, kind, id)? {
+        println!("created {path}");
+    }
+    Ok(())
+}
+
+fn mark_translated(opts: &BuildOptions, files: &[String]) -> Result<(), Failure> {
+    let loaded = build::load(opts)?;
+    for line in translations::mark(&opts.root, &loaded.site, files)? {
+        println!("marked {line}");
+    }
+    Ok(())
 }
 
 fn report(failure: Failure) -> ExitCode {

@@ -14,9 +14,26 @@ use crate::site::{Key, Site, Translation};
 
 /// Ids the templates use; headings never take them.
 const RESERVED_IDS: [&str; 20] = [
-    "main", "top", "site-nav", "site-search-q", "toc-title", "signals-title", "addressed-title", "addresses-title",
-    "actions-title", "roles-title", "sources-title", "search-q", "search-help", "search-status", "search-results",
-    "matrix-caption", "print-toc", "your-answers", "diagnostic-overview", "answers-title",
+    "main",
+    "top",
+    "site-nav",
+    "site-search-q",
+    "toc-title",
+    "signals-title",
+    "addressed-title",
+    "addresses-title",
+    "actions-title",
+    "roles-title",
+    "sources-title",
+    "search-q",
+    "search-help",
+    "search-status",
+    "search-results",
+    "matrix-caption",
+    "print-toc",
+    "your-answers",
+    "diagnostic-overview",
+    "answers-title",
 ];
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -75,7 +92,13 @@ pub fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
     let mut anchors = Vec::new();
 
     // State for the element being captured.
-    let mut heading: Option<(HeadingLevel, Option<String>, Vec<String>, Vec<Event>, String)> = None;
+    let mut heading: Option<(
+        HeadingLevel,
+        Option<String>,
+        Vec<String>,
+        Vec<Event>,
+        String,
+    )> = None;
     let mut code: Option<(String, String)> = None;
 
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
@@ -101,17 +124,34 @@ pub fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
                 code = Some((lang, String::new()));
                 continue;
             }
-            Event::Start(Tag::Heading { level, id, classes, .. }) => {
-                heading = Some((level, id.map(|s| s.to_string()), classes.iter().map(|c| c.to_string()).collect(), Vec::new(), String::new()));
+            Event::Start(Tag::Heading {
+                level, id, classes, ..
+            }) => {
+                heading = Some((
+                    level,
+                    id.map(|s| s.to_string()),
+                    classes.iter().map(|c| c.to_string()).collect(),
+                    Vec::new(),
+                    String::new(),
+                ));
                 continue;
             }
             Event::End(TagEnd::Heading(_)) => {
-                let (level, custom, classes, inner, plain) = heading.take().expect("heading started");
+                let (level, custom, classes, inner, plain) =
+                    heading.take().expect("heading started");
                 let base_id = custom.unwrap_or_else(|| {
                     let s = crate::site::slugify(&plain);
-                    if s.is_empty() { "section".into() } else { s }
+                    if s.is_empty() {
+                        "section".into()
+                    } else {
+                        s
+                    }
                 });
-                let base_id = if ctx.id_prefix.is_empty() { base_id } else { format!("{}-{base_id}", ctx.id_prefix) };
+                let base_id = if ctx.id_prefix.is_empty() {
+                    base_id
+                } else {
+                    format!("{}-{base_id}", ctx.id_prefix)
+                };
                 let mut id = base_id.clone();
                 let mut n = 1;
                 while !used.insert(id.clone()) {
@@ -119,16 +159,31 @@ pub fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
                     n += 1;
                 }
                 let lvl = level as u8;
-                let class = if classes.is_empty() { String::new() } else { format!(" class=\"{}\"", classes.join(" ")) };
-                out.push(Event::Html(CowStr::from(format!("<h{lvl} id=\"{id}\"{class}>"))));
+                let class = if classes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" class=\"{}\"", classes.join(" "))
+                };
+                out.push(Event::Html(CowStr::from(format!(
+                    "<h{lvl} id=\"{id}\"{class}>"
+                ))));
                 out.extend(inner);
                 out.push(Event::Html(CowStr::from(format!("</h{lvl}>\n"))));
                 text.push_str(&plain);
                 text.push('\n');
-                headings.push(Heading { level: lvl, id, text: plain });
+                headings.push(Heading {
+                    level: lvl,
+                    id,
+                    text: plain,
+                });
                 continue;
             }
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) if dest_url.starts_with("@/") => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if dest_url.starts_with("@/") => {
                 let offset = base + range.start + body[range.clone()].find("@/").unwrap_or(0);
                 match resolve(&dest_url, ctx) {
                     Ok((url, anchor)) => {
@@ -136,14 +191,36 @@ pub fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
                             anchors.push(AnchorRef {
                                 target,
                                 anchor: anchor.clone(),
-                                diagnostic: Diagnostic::at(&t.file, &t.text, offset, dest_url.len(), format!("link to a missing anchor `#{anchor}` in `{}`", &dest_url[2..dest_url.find('#').unwrap_or(dest_url.len())])),
+                                diagnostic: Diagnostic::at(
+                                    &t.file,
+                                    &t.text,
+                                    offset,
+                                    dest_url.len(),
+                                    format!(
+                                        "link to a missing anchor `#{anchor}` in `{}`",
+                                        &dest_url[2..dest_url.find('#').unwrap_or(dest_url.len())]
+                                    ),
+                                ),
                             });
                         }
-                        Event::Start(Tag::Link { link_type, dest_url: CowStr::from(url), title, id })
+                        Event::Start(Tag::Link {
+                            link_type,
+                            dest_url: CowStr::from(url),
+                            title,
+                            id,
+                        })
                     }
                     Err((message, help)) => {
-                        problems.push(Diagnostic::at(&t.file, &t.text, offset, dest_url.len(), message).help(help));
-                        Event::Start(Tag::Link { link_type, dest_url: CowStr::from("#"), title, id })
+                        problems.push(
+                            Diagnostic::at(&t.file, &t.text, offset, dest_url.len(), message)
+                                .help(help),
+                        );
+                        Event::Start(Tag::Link {
+                            link_type,
+                            dest_url: CowStr::from("#"),
+                            title,
+                            id,
+                        })
                     }
                 }
             }
@@ -158,11 +235,15 @@ pub fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
                 }
                 event
             }
-            Event::TaskListMarker(done) => {
-                Event::Html(CowStr::from(if done { "<span class=\"task done\" aria-hidden=\"true\"></span>" } else { "<span class=\"task\" aria-hidden=\"true\"></span>" }))
-            }
+            Event::TaskListMarker(done) => Event::Html(CowStr::from(if done {
+                "<span class=\"task done\" aria-hidden=\"true\"></span>"
+            } else {
+                "<span class=\"task\" aria-hidden=\"true\"></span>"
+            })),
             Event::Start(Tag::Table(_)) => {
-                out.push(Event::Html(CowStr::from("<div class=\"table-wrap\" tabindex=\"0\">")));
+                out.push(Event::Html(CowStr::from(
+                    "<div class=\"table-wrap\" tabindex=\"0\">",
+                )));
                 event
             }
             Event::End(TagEnd::Table) => {
@@ -177,7 +258,10 @@ pub fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
                 Some((_, _, _, _, plain)) => plain.push_str(s),
                 None => text.push_str(s),
             }
-        } else if matches!(event, Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item)) {
+        } else if matches!(
+            event,
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item)
+        ) {
             text.push(' ');
         }
         match &mut heading {
@@ -187,7 +271,15 @@ pub fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
     }
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
-    (Body { html, headings, text, anchors }, problems)
+    (
+        Body {
+            html,
+            headings,
+            text,
+            anchors,
+        },
+        problems,
+    )
 }
 
 type Resolved = (String, Option<(Key, String)>);
@@ -208,9 +300,13 @@ fn resolve(dest: &str, ctx: &Context) -> Result<Resolved, (String, String)> {
         let known: Vec<String> = ctx.site.entries.keys().map(Key::link_path).collect();
         let help = match did_you_mean(path, known.iter().map(String::as_str)) {
             Some(best) => format!("did you mean `@/{best}`?"),
-            None => "links name a content file: `@/<section>/<id>.md`, e.g. `@/steps/champion.md`".to_string(),
+            None => "links name a content file: `@/<section>/<id>.md`, e.g. `@/steps/champion.md`"
+                .to_string(),
         };
-        return Err((format!("link to a page that does not exist: `{dest}`"), help));
+        return Err((
+            format!("link to a page that does not exist: `{dest}`"),
+            help,
+        ));
     };
     let mut url = format!("{}{}", ctx.root, ctx.site.url(&key, ctx.lang));
     let anchor = anchor.filter(|a| !a.is_empty()).map(|a| {

@@ -17,10 +17,21 @@ pub const MARKER: &str = ".playbook-output";
 /// Replaces `out` with exactly the files of `output`, atomically.
 pub fn write_atomic(out: &Path, output: &Output) -> Result<(), Fatal> {
     let out = absolute(out)?;
-    let parent = out.parent().ok_or_else(|| Fatal(format!("cannot publish to `{}`", out.display())))?;
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
-    std::fs::create_dir_all(parent).map_err(|e| Fatal(format!("cannot create `{}`: {e}", parent.display())))?;
-    if out.exists() && !out.join(MARKER).exists() && std::fs::read_dir(&out).map(|mut d| d.next().is_some()).unwrap_or(true) {
+    let parent = out
+        .parent()
+        .ok_or_else(|| Fatal(format!("cannot publish to `{}`", out.display())))?;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
+    std::fs::create_dir_all(parent)
+        .map_err(|e| Fatal(format!("cannot create `{}`: {e}", parent.display())))?;
+    if out.exists()
+        && !out.join(MARKER).exists()
+        && std::fs::read_dir(&out)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
         return Err(Fatal(format!(
             "`{}` exists and was not made by playbook; remove it or choose another --output",
             out.display()
@@ -38,7 +49,9 @@ fn absolute(path: &Path) -> Result<PathBuf, Fatal> {
     if path.is_absolute() {
         Ok(path.to_path_buf())
     } else {
-        Ok(std::env::current_dir().map_err(|e| Fatal(format!("cannot read the current folder: {e}")))?.join(path))
+        Ok(std::env::current_dir()
+            .map_err(|e| Fatal(format!("cannot read the current folder: {e}")))?
+            .join(path))
     }
 }
 
@@ -46,7 +59,10 @@ fn write_tree(dir: &Path, output: &Output) -> Result<(), Fatal> {
     let fail = |p: &Path, e: std::io::Error| Fatal(format!("cannot write `{}`: {e}", p.display()));
     std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
     let mut made: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
-    for (rel, bytes) in output.iter().chain(std::iter::once((&MARKER.to_string(), &Vec::new()))) {
+    for (rel, bytes) in output
+        .iter()
+        .chain(std::iter::once((&MARKER.to_string(), &Vec::new())))
+    {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
             if made.insert(parent.to_path_buf()) {
@@ -61,7 +77,8 @@ fn write_tree(dir: &Path, output: &Output) -> Result<(), Fatal> {
 /// Puts `staging` in place of `out`; afterwards `staging` holds the old site (or nothing).
 fn swap(staging: &Path, out: &Path) -> Result<(), Fatal> {
     if !out.exists() {
-        return std::fs::rename(staging, out).map_err(|e| Fatal(format!("cannot create `{}`: {e}", out.display())));
+        return std::fs::rename(staging, out)
+            .map_err(|e| Fatal(format!("cannot create `{}`: {e}", out.display())));
     }
     #[cfg(target_os = "linux")]
     {
@@ -73,9 +90,12 @@ fn swap(staging: &Path, out: &Path) -> Result<(), Fatal> {
     // No atomic exchange here: two renames, the window between them kept as short as possible.
     let old = staging.with_extension("old");
     let _ = std::fs::remove_dir_all(&old);
-    std::fs::rename(out, &old).map_err(|e| Fatal(format!("cannot replace `{}`: {e}", out.display())))?;
-    std::fs::rename(staging, out).map_err(|e| Fatal(format!("cannot replace `{}`: {e}", out.display())))?;
-    std::fs::rename(&old, staging).map_err(|e| Fatal(format!("cannot clean up `{}`: {e}", old.display())))
+    std::fs::rename(out, &old)
+        .map_err(|e| Fatal(format!("cannot replace `{}`: {e}", out.display())))?;
+    std::fs::rename(staging, out)
+        .map_err(|e| Fatal(format!("cannot replace `{}`: {e}", out.display())))?;
+    std::fs::rename(&old, staging)
+        .map_err(|e| Fatal(format!("cannot clean up `{}`: {e}", old.display())))
 }
 
 #[cfg(test)]
@@ -95,7 +115,10 @@ mod tests {
         write_atomic(&out, &second).unwrap();
         assert_eq!(std::fs::read(out.join("a/index.html")).unwrap(), b"two");
         assert!(!out.join("gone.txt").exists());
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("public")]);
     }
 

@@ -84,8 +84,19 @@ pub fn root_for(url: &str) -> String {
 }
 
 impl<'a> Common<'a> {
-    pub fn new(site: &'a Site, theme: &'a Theme, lang: &'a str, path: &str, place: Place, absolute_root: bool) -> Common<'a> {
-        let root = if absolute_root { site.settings.base_path() } else { root_for(path) };
+    pub fn new(
+        site: &'a Site,
+        theme: &'a Theme,
+        lang: &'a str,
+        path: &str,
+        place: Place,
+        absolute_root: bool,
+    ) -> Common<'a> {
+        let root = if absolute_root {
+            site.settings.base_path()
+        } else {
+            root_for(path)
+        };
         let url_in = |l: &str| -> Option<String> {
             match place {
                 Place::Page(key) => Some(site.url(key, l).to_string()),
@@ -118,7 +129,11 @@ impl<'a> Common<'a> {
             })
             .collect();
         let current_section = match place {
-            Place::Page(key) => Some(if key.section.is_empty() { key.clone() } else { Key::new(&key.section, "_index") }),
+            Place::Page(key) => Some(if key.section.is_empty() {
+                key.clone()
+            } else {
+                Key::new(&key.section, "_index")
+            }),
             _ => None,
         };
         let nav = site
@@ -142,15 +157,28 @@ impl<'a> Common<'a> {
             };
             links.insert(name, format!("{root}{url}"));
         }
-        if let Some(url) = site.entries.get(&Key::new(crate::discover::DIAGNOSTIC_SECTION, "_index")).map(|e| &e.urls[lang]) {
+        if let Some(url) = site
+            .entries
+            .get(&Key::new(crate::discover::DIAGNOSTIC_SECTION, "_index"))
+            .map(|e| &e.urls[lang])
+        {
             links.insert("diagnostic", format!("{root}{url}"));
         }
         Common {
             lang,
             t: &theme.strings[lang],
             site_title: site.settings.title(lang),
-            site_description: site.settings.description.get(lang).cloned().unwrap_or_default(),
-            assets: theme.assets.iter().map(|(k, v)| (k.as_str(), format!("{root}{v}"))).collect(),
+            site_description: site
+                .settings
+                .description
+                .get(lang)
+                .cloned()
+                .unwrap_or_default(),
+            assets: theme
+                .assets
+                .iter()
+                .map(|(k, v)| (k.as_str(), format!("{root}{v}")))
+                .collect(),
             nav,
             languages,
             canonical: site.settings.absolute(path),
@@ -184,6 +212,8 @@ struct PageView {
     toc: Vec<Heading>,
     /// Set when the text shown comes from another language.
     fallback: Option<LangLink>,
+    /// Set when the source-language page changed since this translation was made.
+    stale: Option<LangLink>,
     sources: Vec<SourceView>,
     signals: Vec<String>,
     actions: Vec<String>,
@@ -208,7 +238,11 @@ struct PageContext<'a> {
 fn long_date(date: &str, months: &str) -> String {
     let months: Vec<&str> = months.split(',').map(str::trim).collect();
     let parts: Vec<&str> = date.split('-').collect();
-    let month = |m: &str| m.parse::<usize>().ok().and_then(|m| months.get(m.wrapping_sub(1)).copied());
+    let month = |m: &str| {
+        m.parse::<usize>()
+            .ok()
+            .and_then(|m| months.get(m.wrapping_sub(1)).copied())
+    };
     match parts.as_slice() {
         [y, m, d] => match month(m) {
             Some(name) => format!("{} {name} {y}", d.trim_start_matches('0')),
@@ -220,7 +254,11 @@ fn long_date(date: &str, months: &str) -> String {
 }
 
 /// Renders the whole site.
-pub fn render(site: &Site, theme: &Theme, tree: Option<&DecisionTree>) -> Result<(Output, BTreeMap<String, usize>), Diagnostics> {
+pub fn render(
+    site: &Site,
+    theme: &Theme,
+    tree: Option<&DecisionTree>,
+) -> Result<(Output, BTreeMap<String, usize>), Diagnostics> {
     let highlighter = Highlighter::default();
     let jobs: Vec<(&Key, &str)> = site
         .entries
@@ -236,9 +274,20 @@ pub fn render(site: &Site, theme: &Theme, tree: Option<&DecisionTree>) -> Result
             let (shown_lang, t) = entry.shown(lang, &site.languages)?;
             let url = site.url(key, lang);
             let root = root_for(url);
-            let ctx = markdown::Context { site, lang, root: &root, highlighter: &highlighter, id_prefix: "" };
+            let ctx = markdown::Context {
+                site,
+                lang,
+                root: &root,
+                highlighter: &highlighter,
+                id_prefix: "",
+            };
             let (body, problems) = markdown::render(t, &ctx);
-            Some(((key.clone(), lang.to_string()), body, problems, shown_lang == lang))
+            Some((
+                (key.clone(), lang.to_string()),
+                body,
+                problems,
+                shown_lang == lang,
+            ))
         })
         .collect();
     let mut problems = Diagnostics::default();
@@ -256,15 +305,23 @@ pub fn render(site: &Site, theme: &Theme, tree: Option<&DecisionTree>) -> Result
     for ((_, lang), body) in &bodies {
         for a in &body.anchors {
             let target = (a.target.clone(), lang.clone());
-            let found = bodies.get(&target).is_some_and(|b| b.headings.iter().any(|h| h.id == a.anchor));
+            let found = bodies
+                .get(&target)
+                .is_some_and(|b| b.headings.iter().any(|h| h.id == a.anchor));
             // A fallback text links to headings of its own language; check it there.
             if !found && own.get(&target).copied().unwrap_or(true) {
-                let known: Vec<&str> = bodies.get(&target).map(|b| b.headings.iter().map(|h| h.id.as_str()).collect()).unwrap_or_default();
+                let known: Vec<&str> = bodies
+                    .get(&target)
+                    .map(|b| b.headings.iter().map(|h| h.id.as_str()).collect())
+                    .unwrap_or_default();
                 let d = a.diagnostic.clone();
                 problems.push(if known.is_empty() {
                     d.help("that page has no headings to link to")
                 } else {
-                    d.help(format!("the anchors of that page are: {}", known.join(", ")))
+                    d.help(format!(
+                        "the anchors of that page are: {}",
+                        known.join(", ")
+                    ))
                 });
             }
         }
@@ -275,7 +332,10 @@ pub fn render(site: &Site, theme: &Theme, tree: Option<&DecisionTree>) -> Result
 
     // 3. Templates, in parallel (the diagnostic renders its own start page).
     let diagnostic_index = Key::new(crate::discover::DIAGNOSTIC_SECTION, "_index");
-    let jobs: Vec<(&Key, &str)> = jobs.into_iter().filter(|(k, _)| **k != diagnostic_index).collect();
+    let jobs: Vec<(&Key, &str)> = jobs
+        .into_iter()
+        .filter(|(k, _)| **k != diagnostic_index)
+        .collect();
     let pages: Vec<Result<(String, Vec<u8>), Diagnostic>> = jobs
         .par_iter()
         .map(|&(key, lang)| {
@@ -302,7 +362,11 @@ pub fn render(site: &Site, theme: &Theme, tree: Option<&DecisionTree>) -> Result
     match generated {
         Ok(files) => {
             for (path, bytes) in files {
-                if let Some(lang) = path.split('/').next().filter(|l| site.languages.iter().any(|x| x == l)) {
+                if let Some(lang) = path
+                    .split('/')
+                    .next()
+                    .filter(|l| site.languages.iter().any(|x| x == l))
+                {
                     if path.ends_with(".html") {
                         *counts.entry(lang.to_string()).or_default() += 1;
                     }
@@ -337,9 +401,16 @@ pub fn render(site: &Site, theme: &Theme, tree: Option<&DecisionTree>) -> Result
 }
 
 /// Renders a template with a serialisable context; errors point into the template.
-pub fn render_template<T: Serialize>(theme: &Theme, template: &str, ctx: &T) -> Result<String, Diagnostic> {
+pub fn render_template<T: Serialize>(
+    theme: &Theme,
+    template: &str,
+    ctx: &T,
+) -> Result<String, Diagnostic> {
     let context = tera::Context::from_serialize(ctx).map_err(|e| theme.template_error(&e))?;
-    theme.tera.render(template, &context).map_err(|e| theme.template_error(&e))
+    theme
+        .tera
+        .render(template, &context)
+        .map_err(|e| theme.template_error(&e))
 }
 
 /// A card linking to another page, from this page.
@@ -354,7 +425,13 @@ pub fn link(site: &Site, key: &Key, lang: &str, root: &str) -> Link {
     }
 }
 
-fn page_context<'a>(site: &'a Site, theme: &'a Theme, key: &Key, lang: &'a str, body: Option<&Body>) -> (&'static str, PageContext<'a>) {
+fn page_context<'a>(
+    site: &'a Site,
+    theme: &'a Theme,
+    key: &Key,
+    lang: &'a str,
+    body: Option<&Body>,
+) -> (&'static str, PageContext<'a>) {
     let entry = site.entry(key);
     let path = site.url(key, lang);
     let common = Common::new(site, theme, lang, path, Place::Page(key), false);
@@ -366,9 +443,18 @@ fn page_context<'a>(site: &'a Site, theme: &'a Theme, key: &Key, lang: &'a str, 
         url: format!("{root}{}", site.url(key, l)),
         current: false,
     });
+    let source_lang = site.languages[0].as_str();
+    let stale = crate::translations::is_stale(site, entry, lang).then(|| LangLink {
+        lang: source_lang.to_string(),
+        name: theme.string(source_lang, "language_name").to_string(),
+        url: format!("{root}{}", site.url(key, source_lang)),
+        current: false,
+    });
     let (signals, actions, roles) = match shown.map(|(_, t)| &t.front.kind) {
         Some(KindFront::Obstacle { signals }) => (signals.clone(), Vec::new(), Vec::new()),
-        Some(KindFront::Step { actions, roles, .. }) => (Vec::new(), actions.clone(), roles.clone()),
+        Some(KindFront::Step { actions, roles, .. }) => {
+            (Vec::new(), actions.clone(), roles.clone())
+        }
         _ => (Vec::new(), Vec::new(), Vec::new()),
     };
     let months = theme.string(lang, "months");
@@ -393,27 +479,46 @@ fn page_context<'a>(site: &'a Site, theme: &'a Theme, key: &Key, lang: &'a str, 
     let addressed_by = if entry.kind == Kind::Obstacle {
         site.addressed_by
             .get(&key.id)
-            .map(|ids| ids.iter().map(|id| link(site, &Key::new("steps", id), lang, &root)).collect())
+            .map(|ids| {
+                ids.iter()
+                    .map(|id| link(site, &Key::new("steps", id), lang, &root))
+                    .collect()
+            })
             .unwrap_or_default()
     } else {
         Vec::new()
     };
     let children = if key.is_index() && !key.section.is_empty() {
-        site.section_pages(&key.section).iter().map(|k| link(site, k, lang, &root)).collect()
+        site.section_pages(&key.section)
+            .iter()
+            .map(|k| link(site, k, lang, &root))
+            .collect()
     } else {
         Vec::new()
     };
     let mut breadcrumbs = Vec::new();
     let mut parent = key.parent();
     while let Some(p) = parent {
-        breadcrumbs.insert(0, Link { title: site.title(&p, lang), url: format!("{root}{}", site.url(&p, lang)), summary: None, number: None, id: None });
+        breadcrumbs.insert(
+            0,
+            Link {
+                title: site.title(&p, lang),
+                url: format!("{root}{}", site.url(&p, lang)),
+                summary: None,
+                number: None,
+                id: None,
+            },
+        );
         parent = p.parent();
     }
     let (prev, next) = if key.is_index() || key.section.is_empty() {
         (None, None)
     } else {
         let list = site.section_pages(&key.section);
-        let i = list.iter().position(|k| k == key).expect("page is in its section");
+        let i = list
+            .iter()
+            .position(|k| k == key)
+            .expect("page is in its section");
         (
             i.checked_sub(1).map(|j| link(site, &list[j], lang, &root)),
             list.get(i + 1).map(|k| link(site, k, lang, &root)),
@@ -430,7 +535,15 @@ fn page_context<'a>(site: &'a Site, theme: &'a Theme, key: &Key, lang: &'a str, 
             Kind::Page => ("page", "page.html"),
         }
     };
-    let toc = body.map(|b| b.headings.iter().filter(|h| h.level <= 3).cloned().collect()).unwrap_or_default();
+    let toc = body
+        .map(|b| {
+            b.headings
+                .iter()
+                .filter(|h| h.level <= 3)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
     let page = PageView {
         kind,
         id: key.id.clone(),
@@ -440,6 +553,7 @@ fn page_context<'a>(site: &'a Site, theme: &'a Theme, key: &Key, lang: &'a str, 
         content: body.map(|b| b.html.clone()).unwrap_or_default(),
         toc,
         fallback,
+        stale,
         sources,
         signals,
         actions,
@@ -461,7 +575,8 @@ mod tests {
 
     #[test]
     fn dates_read_naturally() {
-        let fr = "janvier,février,mars,avril,mai,juin,juillet,août,septembre,octobre,novembre,décembre";
+        let fr =
+            "janvier,février,mars,avril,mai,juin,juillet,août,septembre,octobre,novembre,décembre";
         assert_eq!(long_date("2011-08-19", fr), "19 août 2011");
         assert_eq!(long_date("2014-09", fr), "septembre 2014");
         assert_eq!(long_date("2014", fr), "2014");

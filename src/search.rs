@@ -42,7 +42,9 @@ fn squeeze(text: &str) -> String {
 
 fn json(s: &str) -> String {
     // `</script>` cannot close anything in a separate file, but keep `<` escaped anyway.
-    serde_json::to_string(s).expect("strings serialise").replace('<', "\\u003c")
+    serde_json::to_string(s)
+        .expect("strings serialise")
+        .replace('<', "\\u003c")
 }
 
 #[cfg(test)]
@@ -51,8 +53,16 @@ mod tests {
 
     #[test]
     fn script_is_valid_javascript_data() {
-        let js = index_script(&[Doc { title: "Équipe \"A\"".into(), section: "S".into(), url: "fr/a/".into(), text: "x  <b>\n y".into() }]);
+        let js = index_script(&[Doc {
+            title: "Équipe \"A\"".into(),
+            section: "S".into(),
+            url: "fr/a/".into(),
+            text: "x  <b>\n y".into(),
+        }]);
         assert!(js.starts_with("window.playbookSearch=["));
-        assert!(js.contains(r#"["Équipe \"A\"","S","fr/a/","x \u003cb> y"]"#), "{js}");
+        assert!(
+            js.contains(r#"["Équipe \"A\"","S","fr/a/","x \u003cb> y"]"#),
+            "{js}"
+        );
     }
 }

@@ -20,7 +20,10 @@ pub struct Key {
 
 impl Key {
     pub fn new(section: &str, id: &str) -> Key {
-        Key { section: section.to_string(), id: id.to_string() }
+        Key {
+            section: section.to_string(),
+            id: id.to_string(),
+        }
     }
 
     pub fn home() -> Key {
@@ -68,7 +71,12 @@ impl Translation {
     }
 
     /// A diagnostic pointing at `needle` on the line of front matter field `key`.
-    pub fn error_at(&self, key: &str, needle: Option<&str>, message: impl Into<String>) -> Diagnostic {
+    pub fn error_at(
+        &self,
+        key: &str,
+        needle: Option<&str>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         let split = frontmatter::Split {
             format: self.format,
             front: &self.text[self.front_offset..self.front_offset + self.front_len],
@@ -97,7 +105,11 @@ pub struct Entry {
 
 impl Entry {
     /// The translation shown in `lang`: its own, or the first available in fallback order.
-    pub fn shown<'a>(&'a self, lang: &str, site_langs: &[String]) -> Option<(&'a str, &'a Translation)> {
+    pub fn shown<'a>(
+        &'a self,
+        lang: &str,
+        site_langs: &[String],
+    ) -> Option<(&'a str, &'a Translation)> {
         if let Some((l, t)) = self.translations.get_key_value(lang) {
             return Some((l.as_str(), t));
         }
@@ -129,8 +141,12 @@ pub struct Site {
 }
 
 /// The generated pages and the theme string that gives each its slug.
-pub const GENERATED: [(&str, &str); 4] =
-    [("search", "slug_search"), ("matrix", "slug_matrix"), ("print", "slug_print"), ("pages", "slug_pages")];
+pub const GENERATED: [(&str, &str); 4] = [
+    ("search", "slug_search"),
+    ("matrix", "slug_matrix"),
+    ("print", "slug_print"),
+    ("pages", "slug_pages"),
+];
 
 impl Site {
     pub fn entry(&self, key: &Key) -> &Entry {
@@ -145,12 +161,18 @@ impl Site {
     pub fn title(&self, key: &Key, lang: &str) -> String {
         match self.entries[key].shown(lang, &self.languages) {
             Some((_, t)) => t.front.title.clone(),
-            None => self.synthetic_titles.get(key).cloned().unwrap_or_else(|| self.settings.title(lang)),
+            None => self
+                .synthetic_titles
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| self.settings.title(lang)),
         }
     }
 
     pub fn summary(&self, key: &Key, lang: &str) -> Option<String> {
-        self.entries[key].shown(lang, &self.languages).and_then(|(_, t)| t.front.summary.clone())
+        self.entries[key]
+            .shown(lang, &self.languages)
+            .and_then(|(_, t)| t.front.summary.clone())
     }
 
     /// Pages of a section (not the index), in reading order.
@@ -177,7 +199,14 @@ impl Site {
             .values()
             .filter(|e| e.key != Key::home() && (e.key.is_index() || e.key.section.is_empty()))
             .collect();
-        keys.sort_by_key(|e| (e.key.section.is_empty(), e.weight.unwrap_or(i64::MAX), e.key.section.clone(), e.key.id.clone()));
+        keys.sort_by_key(|e| {
+            (
+                e.key.section.is_empty(),
+                e.weight.unwrap_or(i64::MAX),
+                e.key.section.clone(),
+                e.key.id.clone(),
+            )
+        });
         keys.into_iter().map(|e| e.key.clone()).collect()
     }
 }
@@ -205,7 +234,9 @@ pub fn is_safe_slug(slug: &str) -> bool {
     !slug.is_empty()
         && !slug.starts_with('-')
         && !slug.ends_with('-')
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// Parses every file and assembles the site. Returns the site and the problems found; the
@@ -214,7 +245,13 @@ pub fn assemble(settings: Settings, theme: &Theme, files: Vec<SourceFile>) -> (S
     let mut problems = Diagnostics::default();
     let default = settings.default_language().to_string();
     let mut languages = vec![default.clone()];
-    languages.extend(settings.languages.iter().filter(|l| **l != default).cloned());
+    languages.extend(
+        settings
+            .languages
+            .iter()
+            .filter(|l| **l != default)
+            .cloned(),
+    );
 
     let mut grouped: BTreeMap<Key, BTreeMap<String, Translation>> = BTreeMap::new();
     let mut diagnostic_files = Vec::new();
@@ -243,7 +280,10 @@ pub fn assemble(settings: Settings, theme: &Theme, files: Vec<SourceFile>) -> (S
     // Every section gets an index page, and the site a home page.
     let mut synthetic_titles = BTreeMap::new();
     let sections: BTreeSet<String> = entries.keys().map(|k| k.section.clone()).collect();
-    let needs_index = sections.into_iter().chain([String::new()]).collect::<BTreeSet<_>>();
+    let needs_index = sections
+        .into_iter()
+        .chain([String::new()])
+        .collect::<BTreeSet<_>>();
     for section in needs_index {
         let key = Key::new(&section, "_index");
         if section == DIAGNOSTIC_SECTION || entries.contains_key(&key) {
@@ -269,8 +309,12 @@ pub fn assemble(settings: Settings, theme: &Theme, files: Vec<SourceFile>) -> (S
         );
     }
 
-    let obstacles = ordered(&entries, "obstacles", |e| (e.weight.unwrap_or(i64::MAX), e.key.id.clone()));
-    let steps = ordered(&entries, "steps", |e| (e.order.unwrap_or(i64::MAX), e.key.id.clone()));
+    let obstacles = ordered(&entries, "obstacles", |e| {
+        (e.weight.unwrap_or(i64::MAX), e.key.id.clone())
+    });
+    let steps = ordered(&entries, "steps", |e| {
+        (e.order.unwrap_or(i64::MAX), e.key.id.clone())
+    });
     check_steps(&entries, &steps, &mut problems);
     let addressed_by = relations(&entries, &steps, &mut problems);
     check_sources(&entries, &settings, &mut problems);
@@ -299,7 +343,15 @@ fn parse_translation(file: &SourceFile, kind: Kind) -> Result<Translation, Diagn
         } else {
             kind.parse(&file.rel, &text, &split)?
         };
-        (front, (split.format, split.front_offset, split.front.len(), split.body_offset))
+        (
+            front,
+            (
+                split.format,
+                split.front_offset,
+                split.front.len(),
+                split.body_offset,
+            ),
+        )
     };
     Ok(Translation {
         file: file.rel.clone(),
@@ -345,20 +397,46 @@ fn merge(
         .iter()
         .filter_map(|l| translations.get(l))
         .collect();
-    let weight = agree("weight", ts.iter().map(|t| (*t, t.front.weight)).collect(), problems);
-    let sources = agree("sources", ts.iter().map(|t| (*t, t.front.sources.clone())).collect(), problems);
+    let weight = agree(
+        "weight",
+        ts.iter().map(|t| (*t, t.front.weight)).collect(),
+        problems,
+    );
+    let sources = agree(
+        "sources",
+        ts.iter().map(|t| (*t, t.front.sources.clone())).collect(),
+        problems,
+    );
     let (order, addresses) = if kind == Kind::Step {
         let order = agree(
             "order",
             ts.iter()
-                .map(|t| (*t, if let KindFront::Step { order, .. } = &t.front.kind { *order } else { None }))
+                .map(|t| {
+                    (
+                        *t,
+                        if let KindFront::Step { order, .. } = &t.front.kind {
+                            *order
+                        } else {
+                            None
+                        },
+                    )
+                })
                 .collect(),
             problems,
         );
         let addresses = agree(
             "addresses",
             ts.iter()
-                .map(|t| (*t, if let KindFront::Step { addresses, .. } = &t.front.kind { addresses.clone() } else { None }))
+                .map(|t| {
+                    (
+                        *t,
+                        if let KindFront::Step { addresses, .. } = &t.front.kind {
+                            addresses.clone()
+                        } else {
+                            None
+                        },
+                    )
+                })
                 .collect(),
             problems,
         );
@@ -386,8 +464,15 @@ fn merge(
     }
 }
 
-fn ordered(entries: &BTreeMap<Key, Entry>, section: &str, by: impl Fn(&Entry) -> (i64, String)) -> Vec<Key> {
-    let mut list: Vec<&Entry> = entries.values().filter(|e| e.key.section == section && !e.key.is_index()).collect();
+fn ordered(
+    entries: &BTreeMap<Key, Entry>,
+    section: &str,
+    by: impl Fn(&Entry) -> (i64, String),
+) -> Vec<Key> {
+    let mut list: Vec<&Entry> = entries
+        .values()
+        .filter(|e| e.key.section == section && !e.key.is_index())
+        .collect();
     list.sort_by_key(|e| by(e));
     list.into_iter().map(|e| e.key.clone()).collect()
 }
@@ -405,12 +490,23 @@ fn check_steps(entries: &BTreeMap<Key, Entry>, steps: &[Key], problems: &mut Dia
         let t = any_translation(entry).expect("a step has a file");
         let needle = order.to_string();
         if order < 1 {
-            problems.push(t.error_at("order", Some(&needle), format!("step order {order} is not a step number")).help("steps are numbered from 1"));
+            problems.push(
+                t.error_at(
+                    "order",
+                    Some(&needle),
+                    format!("step order {order} is not a step number"),
+                )
+                .help("steps are numbered from 1"),
+            );
         } else if let Some(other) = seen.get(&order) {
             let other_file = &any_translation(other).expect("a step has a file").file;
             problems.push(
-                t.error_at("order", Some(&needle), format!("step order {order} is already used by `{other_file}`"))
-                    .help("give every step its own number"),
+                t.error_at(
+                    "order",
+                    Some(&needle),
+                    format!("step order {order} is already used by `{other_file}`"),
+                )
+                .help("give every step its own number"),
             );
         } else {
             seen.insert(order, entry);
@@ -419,29 +515,49 @@ fn check_steps(entries: &BTreeMap<Key, Entry>, steps: &[Key], problems: &mut Dia
 }
 
 /// Checks `addresses` and builds obstacle → steps.
-fn relations(entries: &BTreeMap<Key, Entry>, steps: &[Key], problems: &mut Diagnostics) -> BTreeMap<String, Vec<String>> {
+fn relations(
+    entries: &BTreeMap<Key, Entry>,
+    steps: &[Key],
+    problems: &mut Diagnostics,
+) -> BTreeMap<String, Vec<String>> {
     let obstacle_ids: Vec<&str> = entries
         .keys()
         .filter(|k| k.section == "obstacles" && !k.is_index())
         .map(|k| k.id.as_str())
         .collect();
-    let mut addressed_by: BTreeMap<String, Vec<String>> =
-        obstacle_ids.iter().map(|id| (id.to_string(), Vec::new())).collect();
+    let mut addressed_by: BTreeMap<String, Vec<String>> = obstacle_ids
+        .iter()
+        .map(|id| (id.to_string(), Vec::new()))
+        .collect();
     for key in steps {
         let entry = &entries[key];
         for id in &entry.addresses {
             match addressed_by.get_mut(id) {
                 Some(list) => list.push(key.id.clone()),
                 None => {
-                    let written_in = entry
-                        .translations
-                        .values()
-                        .filter(|t| matches!(&t.front.kind, KindFront::Step { addresses: Some(_), .. }));
+                    let written_in = entry.translations.values().filter(|t| {
+                        matches!(
+                            &t.front.kind,
+                            KindFront::Step {
+                                addresses: Some(_),
+                                ..
+                            }
+                        )
+                    });
                     for t in written_in {
-                        let d = t.error_at("addresses", Some(id), format!("unknown obstacle `{id}` in `addresses`"));
+                        let d = t.error_at(
+                            "addresses",
+                            Some(id),
+                            format!("unknown obstacle `{id}` in `addresses`"),
+                        );
                         problems.push(match did_you_mean(id, obstacle_ids.iter().copied()) {
-                            Some(best) => d.help(format!("did you mean `{best}`? The obstacles are: {}", obstacle_ids.join(", "))),
-                            None => d.help(format!("the obstacles are: {}", obstacle_ids.join(", "))),
+                            Some(best) => d.help(format!(
+                                "did you mean `{best}`? The obstacles are: {}",
+                                obstacle_ids.join(", ")
+                            )),
+                            None => {
+                                d.help(format!("the obstacles are: {}", obstacle_ids.join(", ")))
+                            }
                         });
                     }
                 }
@@ -466,8 +582,13 @@ fn check_sources(entries: &BTreeMap<Key, Entry>, settings: &Settings, problems: 
             let mut d = t.error_at("sources", Some(id), format!("unknown source `{id}`"));
             d = match did_you_mean(id, known.iter().copied()) {
                 Some(best) => d.help(format!("did you mean `{best}`?")),
-                None if known.is_empty() => d.help("declare it in content/site.toml under [sources.<id>]"),
-                None => d.help(format!("the sources declared in content/site.toml are: {}", known.join(", "))),
+                None if known.is_empty() => {
+                    d.help("declare it in content/site.toml under [sources.<id>]")
+                }
+                None => d.help(format!(
+                    "the sources declared in content/site.toml are: {}",
+                    known.join(", ")
+                )),
             };
             problems.push(d);
         }
@@ -484,7 +605,10 @@ fn assign_urls(site: &mut Site, theme: &Theme, problems: &mut Diagnostics) {
         for (name, string) in GENERATED {
             let slug = theme.string(lang, string).to_string();
             let url = format!("{lang}/{slug}/");
-            owners.insert(url.clone(), format!("the generated {name} page (theme string `{string}`)"));
+            owners.insert(
+                url.clone(),
+                format!("the generated {name} page (theme string `{string}`)"),
+            );
             generated.insert(name.to_string(), url);
         }
         site.generated.insert(lang.clone(), generated);
@@ -499,8 +623,15 @@ fn assign_urls(site: &mut Site, theme: &Theme, problems: &mut Diagnostics) {
                 Some((_, t)) => match &t.front.slug {
                     Some(slug) if !is_safe_slug(slug) => {
                         problems.push(
-                            t.error_at("slug", Some(slug), format!("slug `{slug}` is not URL-safe"))
-                                .help(format!("use lowercase letters, digits and hyphens, e.g. `{}`", slugify(slug))),
+                            t.error_at(
+                                "slug",
+                                Some(slug),
+                                format!("slug `{slug}` is not URL-safe"),
+                            )
+                            .help(format!(
+                                "use lowercase letters, digits and hyphens, e.g. `{}`",
+                                slugify(slug)
+                            )),
                         );
                         slugify(slug)
                     }
@@ -536,16 +667,21 @@ fn assign_urls(site: &mut Site, theme: &Theme, problems: &mut Diagnostics) {
                 format!("{lang}/{section}/{own}/")
             };
             let entry = site.entries.get_mut(key).expect("listed key");
-            let this_file = entry
-                .shown(lang, &languages)
-                .map_or_else(|| format!("the index of section `{}`", key.section), |(_, t)| format!("`{}`", t.file));
+            let this_file = entry.shown(lang, &languages).map_or_else(
+                || format!("the index of section `{}`", key.section),
+                |(_, t)| format!("`{}`", t.file),
+            );
             if let Some(owner) = owners.get(&url) {
                 if owner != &this_file {
                     if let Some((_, t)) = entry.shown(lang, &languages) {
                         let needle = t.front.slug.clone();
                         problems.push(
-                            t.error_at(if needle.is_some() { "slug" } else { "title" }, needle.as_deref(), format!("the URL `/{url}` is already used by {owner}"))
-                                .help("give this page another `slug`"),
+                            t.error_at(
+                                if needle.is_some() { "slug" } else { "title" },
+                                needle.as_deref(),
+                                format!("the URL `/{url}` is already used by {owner}"),
+                            )
+                            .help("give this page another `slug`"),
                         );
                     }
                 }
@@ -563,7 +699,10 @@ mod tests {
 
     #[test]
     fn slugs_fold_accents() {
-        assert_eq!(slugify("Manque de soutien de la direction"), "manque-de-soutien-de-la-direction");
+        assert_eq!(
+            slugify("Manque de soutien de la direction"),
+            "manque-de-soutien-de-la-direction"
+        );
         assert_eq!(slugify("Pièges à éviter !"), "pieges-a-eviter");
         assert_eq!(slugify("Œuvre d’équipe"), "oeuvre-d-equipe");
         assert!(!is_safe_slug("../etc"));

@@ -13,7 +13,13 @@ use crate::errors::{Diagnostic, Diagnostics, Failure, Fatal};
 use crate::frontmatter::toml_error;
 
 /// Strings the generator itself needs from every language file.
-pub const REQUIRED_STRINGS: [&str; 5] = ["slug_search", "slug_matrix", "slug_print", "slug_pages", "months"];
+pub const REQUIRED_STRINGS: [&str; 5] = [
+    "slug_search",
+    "slug_matrix",
+    "slug_print",
+    "slug_pages",
+    "months",
+];
 
 pub struct Theme {
     pub tera: tera::Tera,
@@ -57,17 +63,25 @@ impl Theme {
 
         let mut sources = BTreeMap::new();
         for (name, path) in files_under(&dir.join("templates"))? {
-            if !name.ends_with(".html") && !name.ends_with(".xml") && !name.ends_with(".txt") && !name.ends_with(".json") {
+            if !name.ends_with(".html")
+                && !name.ends_with(".xml")
+                && !name.ends_with(".txt")
+                && !name.ends_with(".json")
+            {
                 continue;
             }
             let source = read_text(&path, &format!("{rel_dir}/templates/{name}"), &mut problems)?;
-            sources.insert(name.clone(), (format!("{rel_dir}/templates/{name}"), source));
+            sources.insert(
+                name.clone(),
+                (format!("{rel_dir}/templates/{name}"), source),
+            );
         }
 
         let mut files = BTreeMap::new();
         let mut assets = BTreeMap::new();
         for (name, path) in files_under(&dir.join("static"))? {
-            let mut bytes = std::fs::read(&path).map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
+            let mut bytes = std::fs::read(&path)
+                .map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
             if name == "style.css" {
                 bytes.extend_from_slice(crate::highlight::stylesheet().as_bytes());
             }
@@ -84,8 +98,18 @@ impl Theme {
         let mut tera = tera::Tera::new();
         tera.autoescape_on(vec![".html", ".xml"]);
         crate::render::register_filters(&mut tera);
-        let mut theme = Theme { tera, strings, assets, files, sources };
-        let templates: Vec<(String, String)> = theme.sources.iter().map(|(n, (_, s))| (n.clone(), s.clone())).collect();
+        let mut theme = Theme {
+            tera,
+            strings,
+            assets,
+            files,
+            sources,
+        };
+        let templates: Vec<(String, String)> = theme
+            .sources
+            .iter()
+            .map(|(n, (_, s))| (n.clone(), s.clone()))
+            .collect();
         if let Err(e) = theme.tera.add_raw_templates(templates) {
             problems.push(theme.template_error(&e));
         }
@@ -98,7 +122,10 @@ impl Theme {
 
     /// An interface string; `load` guarantees the required ones exist in every language.
     pub fn string(&self, lang: &str, key: &str) -> &str {
-        self.strings.get(lang).and_then(|s| s.get(key)).map_or("", String::as_str)
+        self.strings
+            .get(lang)
+            .and_then(|s| s.get(key))
+            .map_or("", String::as_str)
     }
 
     /// A Tera error as a diagnostic pointing into the template file.
@@ -146,12 +173,18 @@ fn files_under(dir: &Path) -> Result<Vec<(String, PathBuf)>, Fatal> {
     let walker = WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !crate::discover::is_temporary(&e.file_name().to_string_lossy()));
+        .filter_entry(|e| {
+            e.depth() == 0 || !crate::discover::is_temporary(&e.file_name().to_string_lossy())
+        });
     for entry in walker {
         let entry = entry.map_err(|e| Fatal(format!("cannot read `{}`: {e}", dir.display())))?;
         if entry.file_type().is_file() {
             let rel = entry.path().strip_prefix(dir).expect("under dir");
-            let name = rel.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join("/");
+            let name = rel
+                .iter()
+                .map(|p| p.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
             out.push((name, entry.path().to_path_buf()));
         }
     }
@@ -171,8 +204,13 @@ fn load_strings(
         let path = dir.join("i18n").join(format!("{lang}.toml"));
         if !path.is_file() {
             problems.push(
-                Diagnostic::file(&rel, format!("the theme has no interface strings for language `{lang}`"))
-                    .help(format!("copy another language's file to `{rel}` and translate it")),
+                Diagnostic::file(
+                    &rel,
+                    format!("the theme has no interface strings for language `{lang}`"),
+                )
+                .help(format!(
+                    "copy another language's file to `{rel}` and translate it"
+                )),
             );
             continue;
         }
@@ -188,13 +226,26 @@ fn load_strings(
     let keys: std::collections::BTreeSet<&String> = all.values().flat_map(|m| m.keys()).collect();
     for (lang, map) in &all {
         let (rel, _) = &texts[lang];
-        for key in REQUIRED_STRINGS.iter().map(|k| k.to_string()).collect::<Vec<_>>().iter().chain(keys.iter().copied()) {
+        for key in REQUIRED_STRINGS
+            .iter()
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>()
+            .iter()
+            .chain(keys.iter().copied())
+        {
             if !map.contains_key(key) {
-                let elsewhere = all.iter().find(|(_, m)| m.contains_key(key)).map(|(l, _)| l.clone());
-                problems.push(Diagnostic::file(rel, format!("missing interface string `{key}`")).help(match elsewhere {
-                    Some(l) => format!("add `{key} = \"…\"`, translated from `{l}.toml`"),
-                    None => format!("add `{key} = \"…\"`"),
-                }));
+                let elsewhere = all
+                    .iter()
+                    .find(|(_, m)| m.contains_key(key))
+                    .map(|(l, _)| l.clone());
+                problems.push(
+                    Diagnostic::file(rel, format!("missing interface string `{key}`")).help(
+                        match elsewhere {
+                            Some(l) => format!("add `{key} = \"…\"`, translated from `{l}.toml`"),
+                            None => format!("add `{key} = \"…\"`"),
+                        },
+                    ),
+                );
             }
         }
     }

@@ -58,7 +58,9 @@ pub fn draw(tree: &DecisionTree, lang: &str, order: &[String], title: &str, desc
     for _ in 0..order.len() {
         let mut changed = false;
         for id in order {
-            let Some(&l) = layer.get(id.as_str()) else { continue };
+            let Some(&l) = layer.get(id.as_str()) else {
+                continue;
+            };
             for o in &tree.nodes[id].options {
                 let entry = layer.entry(o.next.as_str()).or_insert(0);
                 if *entry < l + 1 {
@@ -72,8 +74,15 @@ pub fn draw(tree: &DecisionTree, lang: &str, order: &[String], title: &str, desc
         }
     }
     let depth = layer.values().copied().max().unwrap_or(0);
-    let rows: Vec<Vec<&str>> =
-        (0..=depth).map(|d| order.iter().map(String::as_str).filter(|id| layer.get(id) == Some(&d)).collect()).collect();
+    let rows: Vec<Vec<&str>> = (0..=depth)
+        .map(|d| {
+            order
+                .iter()
+                .map(String::as_str)
+                .filter(|id| layer.get(id) == Some(&d))
+                .collect()
+        })
+        .collect();
     let widest = rows.iter().map(Vec::len).max().unwrap_or(1) as f64;
     let width = widest * (BOX_W + GAP_X) + GAP_X;
 
@@ -84,7 +93,14 @@ pub fn draw(tree: &DecisionTree, lang: &str, order: &[String], title: &str, desc
         let mut x = (width - row_w) / 2.0;
         let mut row_h: f64 = 0.0;
         for id in row {
-            let lines = wrap(tree.nodes[*id].text[lang].question.as_deref().or(tree.nodes[*id].text[lang].title.as_deref()).unwrap_or(id), CHARS_PER_LINE);
+            let lines = wrap(
+                tree.nodes[*id].text[lang]
+                    .question
+                    .as_deref()
+                    .or(tree.nodes[*id].text[lang].title.as_deref())
+                    .unwrap_or(id),
+                CHARS_PER_LINE,
+            );
             let h = lines.len() as f64 * LINE_H + 2.0 * PAD;
             row_h = row_h.max(h);
             placed.insert(id, Placed { x, y, h, lines });
@@ -126,7 +142,10 @@ pub fn draw(tree: &DecisionTree, lang: &str, order: &[String], title: &str, desc
         svg,
         "<defs><marker id=\"{p}-arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path class=\"arrow\" d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>"
     );
-    let _ = writeln!(svg, "<rect class=\"canvas\" x=\"0\" y=\"0\" width=\"{width:.0}\" height=\"{height:.0}\"/>");
+    let _ = writeln!(
+        svg,
+        "<rect class=\"canvas\" x=\"0\" y=\"0\" width=\"{width:.0}\" height=\"{height:.0}\"/>"
+    );
 
     // Edges first, so boxes sit on top; labels last, so they sit on everything.
     let mut labels = String::new();
@@ -155,9 +174,17 @@ pub fn draw(tree: &DecisionTree, lang: &str, order: &[String], title: &str, desc
     }
     for id in order {
         let n = &placed[id.as_str()];
-        let class = if tree.nodes[id].kind == NodeKind::Result { "node result" } else { "node" };
+        let class = if tree.nodes[id].kind == NodeKind::Result {
+            "node result"
+        } else {
+            "node"
+        };
         let _ = writeln!(svg, "<g class=\"{class}\" id=\"{p}-node-{}\">", escape(id));
-        let _ = writeln!(svg, "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{BOX_W:.0}\" height=\"{:.1}\" rx=\"6\"/>", n.x, n.y, n.h);
+        let _ = writeln!(
+            svg,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{BOX_W:.0}\" height=\"{:.1}\" rx=\"6\"/>",
+            n.x, n.y, n.h
+        );
         for (i, line) in n.lines.iter().enumerate() {
             let _ = writeln!(
                 svg,
@@ -180,7 +207,10 @@ mod tests {
 
     #[test]
     fn wraps_at_spaces() {
-        assert_eq!(wrap("La direction soutient-elle activement le projet ?", 20), vec!["La direction", "soutient-elle", "activement le projet", "?"]);
+        assert_eq!(
+            wrap("La direction soutient-elle activement le projet ?", 20),
+            vec!["La direction", "soutient-elle", "activement le projet", "?"]
+        );
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
     }
 }

@@ -1,0 +1,166 @@
+//! `playbook new obstacle|step|page <id>`: writes one file per site language with the front
+//! matter that kind of page requires and a short guide in comments, so an editor starts from
+//! something that builds. Never overwrites an existing file.
+
+use std::path::Path;
+
+use crate::config::Settings;
+use crate::discover::is_valid_id;
+use crate::errors::Fatal;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NewKind {
+    Obstacle,
+    Step,
+    Page,
+}
+
+/// Creates the files and returns their paths relative to the root.
+pub fn create(
+    root: &Path,
+    settings: &Settings,
+    kind: NewKind,
+    id: &str,
+) -> Result<Vec<String>, Fatal> {
+    if !is_valid_id(id) {
+        return Err(Fatal(format!("`{id}` is not a valid page id: use lowercase letters, digits and hyphens, e.g. `working-group`")));
+    }
+    let folder = match kind {
+        NewKind::Obstacle => "content/obstacles",
+        NewKind::Step => "content/steps",
+        NewKind::Page => "content",
+    };
+    let paths: Vec<String> = settings
+        .languages
+        .iter()
+        .map(|l| format!("{folder}/{id}.{l}.md"))
+        .collect();
+    if let Some(existing) = paths.iter().find(|p| root.join(p).exists()) {
+        return Err(Fatal(format!(
+            "`{existing}` already exists; playbook new never overwrites a page"
+        )));
+    }
+    let next_order = match kind {
+        NewKind::Step => count_pages(&root.join("content/steps"), settings.default_language()) + 1,
+        NewKind::Obstacle => {
+            count_pages(&root.join("content/obstacles"), settings.default_language()) + 1
+        }
+        NewKind::Page => 10,
+    };
+    std::fs::create_dir_all(root.join(folder))
+        .map_err(|e| Fatal(format!("cannot create `{folder}`: {e}")))?;
+    for (lang, path) in settings.languages.iter().zip(&paths) {
+        let source = lang == settings.default_language();
+        let text = template(kind, id, lang, source, next_order);
+        std::fs::write(root.join(path), text)
+            .map_err(|e| Fatal(format!("cannot write `{path}`: {e}")))?;
+    }
+    Ok(paths)
+}
+
+fn count_pages(dir: &Path, lang: &str) -> usize {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| {
+                    let n = e.file_name().to_string_lossy().into_owned();
+                    n.ends_with(&format!(".{lang}.md")) && !n.starts_with("_index")
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+fn template(kind: NewKind, id: &str, lang: &str, source: bool, n: usize) -> String {
+    let fr = lang == "fr";
+    let title = if fr {
+        "Titre à écrire"
+    } else {
+        "Title to write"
+    };
+    let summary = if fr {
+        "Une ou deux phrases qui résument la page."
+    } else {
+        "One or two sentences that sum up the page."
+    };
+    let mut s = String::from("+++\n");
+    s.push_str(&format!(
+        "# {} `{id}`. {}\n",
+        if fr { "Nouvelle page" } else { "New page" },
+        if fr {
+            "Les lignes qui commencent par # sont des commentaires."
+        } else {
+            "Lines starting with # are comments."
+        }
+    ));
+    s.push_str(&format!("title = \"{title}\"\nsummary = \"{summary}\"\n"));
+    match kind {
+        NewKind::Obstacle => {
+            s.push_str(&format!(
+                "# {}\nweight = {n}\n",
+                if fr {
+                    "Place dans la liste des obstacles (la même dans chaque langue)."
+                } else {
+                    "Position in the list of obstacles (the same in every language)."
+                }
+            ));
+            s.push_str(&format!("# {}\nsignals = []\n", if fr { "Comment le reconnaître : des phrases courtes, par exemple [\"Personne n’a de temps\"]." } else { "How to recognise it: short sentences, e.g. [\"Nobody has time\"]." }));
+        }
+        NewKind::Step => {
+            s.push_str(&format!(
+                "# {}\norder = {n}\n",
+                if fr {
+                    "Numéro de l’étape, unique (le même dans chaque langue)."
+                } else {
+                    "Step number, unique (the same in every language)."
+                }
+            ));
+            s.push_str(&format!(
+                "# {}\naddresses = []\n",
+                if fr {
+                    "Les obstacles traités, par identifiant : [\"budget\", \"management-support\"]."
+                } else {
+                    "The obstacles it addresses, by id: [\"budget\", \"management-support\"]."
+                }
+            ));
+        }
+        NewKind::Page => {
+            s.push_str(&format!(
+                "# {}\nweight = {n}\n",
+                if fr {
+                    "Ordre dans la navigation."
+                } else {
+                    "Order in the navigation."
+                }
+            ));
+        }
+    }
+    s.push_str(&format!(
+        "# {}\n# sources = [\"allemann-2011\"]\n",
+        if fr {
+            "Sources citées, déclarées dans content/site.toml :"
+        } else {
+            "Sources cited, declared in content/site.toml:"
+        }
+    ));
+    if !source {
+        s.push_str(&format!(
+            "# {}\n",
+            if fr {
+                "Une fois la traduction faite : playbook translated <ce fichier>"
+            } else {
+                "Once translated, run: playbook translated <this file>"
+            }
+        ));
+    }
+    s.push_str("+++\n");
+    s.push_str(&format!(
+        "{}\n",
+        if fr {
+            "Écrivez ici le texte en Markdown. Liens vers une autre page : [texte](@/steps/champion.md)."
+        } else {
+            "Write the text here in Markdown. Link to another page: [text](@/steps/champion.md)."
+        }
+    ));
+    s
+}

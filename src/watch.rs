@@ -1,0 +1,283 @@
+//! Watch mode: the pure `build` pipeline in a loop. Builds once, then rebuilds whenever
+//! something under `content/` or `themes/` changes (through a debouncer; `--poll` for file
+//! systems without change notification), batching bursts, ignoring editor temporary files and
+//! the output folder. A failed build prints its located errors and leaves the last good site
+//! in place; the loop itself never stops on a content error. Ctrl-C ends it between builds.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use notify::event::ModifyKind;
+use notify::{EventKind, RecursiveMode};
+use notify_debouncer_full::{new_debouncer, new_debouncer_opt, DebounceEventResult, NoCache};
+
+use crate::build::{build, BuildOptions, Built};
+use crate::errors::{Failure, Fatal};
+use crate::output::write_atomic;
+
+/// How long a file system must be quiet before a rebuild starts.
+const QUIET: Duration = Duration::from_millis(30);
+
+pub struct WatchOptions {
+    pub poll: bool,
+    pub quiet: bool,
+    pub out_dir: PathBuf,
+}
+
+/// What one rebuild produced, handed to the caller (serve reloads browsers with it).
+pub enum Outcome<'a> {
+    Built(&'a Built),
+    Failed(String),
+}
+
+enum Message {
+    Changed(Vec<PathBuf>),
+    WatchError(String),
+    Stop,
+}
+
+/// Reads (our own builds open every file) and metadata-only changes are not edits.
+fn changes_content(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(_) => false,
+        EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        _ => true,
+    }
+}
+
+/// True when a changed path should trigger a rebuild.
+pub fn is_relevant(path: &Path, root: &Path, out_dir: &Path) -> bool {
+    if path.starts_with(out_dir) {
+        return false;
+    }
+    let Ok(rel) = path.strip_prefix(root) else {
+        return true;
+    };
+    let mut parts = rel.iter().map(|p| p.to_string_lossy());
+    let top = parts.next();
+    if !matches!(top.as_deref(), Some("content" | "themes")) {
+        return false;
+    }
+    !rel.iter()
+        .any(|p| crate::discover::is_temporary(&p.to_string_lossy()))
+}
+
+/// Runs the loop until Ctrl-C. `on_outcome` sees every build.
+pub fn run(
+    opts: &BuildOptions,
+    w: &WatchOptions,
+    on_outcome: &mut dyn FnMut(Outcome),
+) -> Result<(), Fatal> {
+    let root = std::fs::canonicalize(&opts.root)
+        .map_err(|e| Fatal(format!("cannot open `{}`: {e}", opts.root.display())))?;
+    let out_dir = absolute(&w.out_dir);
+    let (tx, rx) = mpsc::channel::<Message>();
+
+    let stopping = Arc::new(AtomicBool::new(false));
+    {
+        let tx = tx.clone();
+        let stopping = stopping.clone();
+        let _ = ctrlc::set_handler(move || {
+            if stopping.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            let _ = tx.send(Message::Stop);
+        });
+    }
+
+    let handler = {
+        let tx = tx.clone();
+        move |result: DebounceEventResult| {
+            let _ = tx.send(match result {
+                Ok(events) => Message::Changed(
+                    events
+                        .into_iter()
+                        .filter(|e| changes_content(&e.event.kind))
+                        .flat_map(|e| e.event.paths.clone())
+                        .collect(),
+                ),
+                Err(errors) => Message::WatchError(
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            });
+        }
+    };
+    let dirs: Vec<PathBuf> = ["content", "themes"]
+        .iter()
+        .map(|d| root.join(d))
+        .filter(|d| d.is_dir())
+        .collect();
+    let watch_err = |e: notify::Error| Fatal(format!("cannot watch for changes: {e}; try --poll"));
+    // Keep the debouncer alive for the whole loop.
+    let _debouncer: Box<dyn std::any::Any> = if w.poll {
+        let config = notify::Config::default().with_poll_interval(Duration::from_millis(200));
+        let mut d =
+            new_debouncer_opt::<_, notify::PollWatcher, _>(QUIET, None, handler, NoCache, config)
+                .map_err(watch_err)?;
+        for dir in &dirs {
+            d.watch(dir, RecursiveMode::Recursive).map_err(watch_err)?;
+        }
+        Box::new(d)
+    } else {
+        let mut d =
+            new_debouncer(QUIET, Some(Duration::from_millis(10)), handler).map_err(watch_err)?;
+        for dir in &dirs {
+            d.watch(dir, RecursiveMode::Recursive).map_err(watch_err)?;
+        }
+        Box::new(d)
+    };
+
+    if !w.quiet {
+        println!(
+            "watching {} for changes (Ctrl-C to stop)",
+            dirs.iter()
+                .map(|d| d.strip_prefix(&root).unwrap_or(d).display().to_string())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        );
+    }
+    rebuild(opts, w, &out_dir, on_outcome);
+    loop {
+        let mut changed = match rx.recv() {
+            Ok(Message::Stop) | Err(_) => break,
+            Ok(Message::WatchError(e)) => {
+                eprintln!("warning: watching: {e}");
+                continue;
+            }
+            Ok(Message::Changed(paths)) => paths,
+        };
+        // A burst (a checkout, a save-all) arrives as several batches: wait for quiet.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            match rx.recv_timeout(QUIET) {
+                Ok(Message::Changed(more)) => changed.extend(more),
+                Ok(Message::Stop) => return Ok(()),
+                Ok(Message::WatchError(e)) => eprintln!("warning: watching: {e}"),
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            }
+            if Instant::now() > deadline {
+                break;
+            }
+        }
+        let relevant: Vec<&PathBuf> = changed
+            .iter()
+            .filter(|p| is_relevant(p, &root, &out_dir))
+            .collect();
+        if relevant.is_empty() {
+            continue;
+        }
+        if !w.quiet {
+            let first = relevant[0]
+                .strip_prefix(&root)
+                .unwrap_or(relevant[0])
+                .display()
+                .to_string();
+            let more = if relevant.len() > 1 {
+                format!(" and {} more", relevant.len() - 1)
+            } else {
+                String::new()
+            };
+            println!("change: {first}{more}");
+        }
+        rebuild(opts, w, &out_dir, on_outcome);
+    }
+    if !w.quiet {
+        println!("stopped");
+    }
+    Ok(())
+}
+
+fn rebuild(
+    opts: &BuildOptions,
+    w: &WatchOptions,
+    out_dir: &Path,
+    on_outcome: &mut dyn FnMut(Outcome),
+) {
+    match build(opts) {
+        Ok(built) => match write_atomic(out_dir, &built.output) {
+            Ok(()) => {
+                if !built.warnings.is_empty() {
+                    eprint!("{}", built.warnings.clone().render());
+                }
+                if !w.quiet {
+                    println!("built {}", built.summary());
+                }
+                on_outcome(Outcome::Built(&built));
+            }
+            Err(fatal) => {
+                eprintln!("{fatal}");
+                on_outcome(Outcome::Failed(fatal.to_string()));
+            }
+        },
+        Err(Failure::Content(ds)) => {
+            let text = ds.render();
+            eprint!("{text}");
+            eprintln!(
+                "the last good site is still in {}; waiting for the next change",
+                out_dir.display()
+            );
+            on_outcome(Outcome::Failed(text));
+        }
+        Err(Failure::Fatal(f)) => {
+            eprintln!("{f}");
+            eprintln!("waiting for the next change");
+            on_outcome(Outcome::Failed(f.to_string()));
+        }
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_relevant;
+    use std::path::Path;
+
+    #[test]
+    fn filters_paths() {
+        let root = Path::new("/site");
+        let out = Path::new("/site/public");
+        assert!(is_relevant(
+            Path::new("/site/content/steps/a.fr.md"),
+            root,
+            out
+        ));
+        assert!(is_relevant(
+            Path::new("/site/themes/default/static/style.css"),
+            root,
+            out
+        ));
+        assert!(!is_relevant(
+            Path::new("/site/content/steps/.a.fr.md.swp"),
+            root,
+            out
+        ));
+        assert!(!is_relevant(
+            Path::new("/site/content/steps/4913"),
+            root,
+            out
+        ));
+        assert!(!is_relevant(
+            Path::new("/site/public/fr/index.html"),
+            root,
+            out
+        ));
+        assert!(!is_relevant(Path::new("/site/target/debug/x"), root, out));
+    }
+}
