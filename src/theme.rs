@@ -87,7 +87,7 @@ impl Theme {
             }
             let published = match name.rsplit_once('.') {
                 Some((stem, ext)) if ext == "css" || ext == "js" => {
-                    format!("{stem}.{:08x}.{ext}", fnv1a(&bytes) as u32)
+                    format!("assets/{stem}.{:08x}.{ext}", fnv1a(&bytes) as u32)
                 }
                 _ => name.clone(),
             };
