@@ -21,6 +21,8 @@ pub struct BuildOptions {
     pub root: PathBuf,
     /// Overrides `base_url` from the settings.
     pub base_url: Option<String>,
+    /// Work out which translations are missing or stale (for `check`).
+    pub translation_report: bool,
 }
 
 /// A successful run: the files, pages per language and the warnings.
@@ -86,25 +88,30 @@ pub fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
     })
 }
 
+/// Runs the whole pipeline in memory, keeping the parts watch mode builds on.
+pub fn build_parts(opts: &BuildOptions) -> Result<(Loaded, crate::render::Rendered), Failure> {
+    let loaded = load(opts)?;
+    let rendered = crate::render::render(&loaded.site, &loaded.theme, loaded.tree.as_ref())
+        .map_err(|mut ds| {
+            ds.extend(loaded.warnings.clone());
+            Failure::Content(ds)
+        })?;
+    Ok((loaded, rendered))
+}
+
 /// Runs the whole pipeline in memory.
 pub fn build(opts: &BuildOptions) -> Result<Built, Failure> {
     let started = Instant::now();
-    let Loaded {
-        site,
-        theme,
-        tree,
-        warnings,
-    } = load(opts)?;
-    let (output, pages) =
-        crate::render::render(&site, &theme, tree.as_ref()).map_err(|mut ds| {
-            ds.extend(warnings.clone());
-            Failure::Content(ds)
-        })?;
-    let translations = crate::translations::report(&site);
+    let (loaded, rendered) = build_parts(opts)?;
+    let translations = if opts.translation_report {
+        crate::translations::report(&loaded.site)
+    } else {
+        Vec::new()
+    };
     Ok(Built {
-        output,
-        pages,
-        warnings,
+        output: rendered.output,
+        pages: rendered.pages,
+        warnings: loaded.warnings,
         translations,
         elapsed: started.elapsed(),
     })

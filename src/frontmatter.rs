@@ -288,7 +288,7 @@ pub enum KindFront {
 }
 
 /// What every page's front matter says, whatever its kind.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Front {
     pub title: String,
     pub summary: Option<String>,

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::errors::{Diagnostic, Diagnostics};
 use crate::highlight::{escape, Highlighter};
-use crate::markdown::{self, Body};
+use crate::markdown;
 use crate::render::{link, render_template, Common, Link, Place};
 use crate::search::{index_script, Doc};
 use crate::site::{Key, Site};
@@ -85,7 +85,7 @@ struct SearchPage {
 pub fn render_all(
     site: &Site,
     theme: &Theme,
-    bodies: &BTreeMap<(Key, String), Body>,
+    bodies: &crate::render::Bodies,
     highlighter: &Highlighter,
 ) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -180,22 +180,10 @@ pub fn render_all(
         );
 
         // Print view: the playbook in reading order on one page.
-        let path = &gen["print"];
-        let common = Common::new(site, theme, lang, path, Place::Generated("print"), false);
-        let print = print_view(site, lang, highlighter, &mut problems);
-        add(
-            &mut files,
-            &mut problems,
-            format!("{path}index.html"),
-            render_template(
-                theme,
-                "print.html",
-                &Ctx {
-                    common,
-                    data: print,
-                },
-            ),
-        );
+        match print_page(site, theme, lang, highlighter) {
+            Ok(file) => files.push(file),
+            Err(ds) => problems.extend(ds),
+        }
 
         // Every page, grouped by section: the search page's no-JavaScript fallback.
         let path = &gen["pages"];
@@ -252,29 +240,7 @@ pub fn render_all(
                 },
             ),
         );
-        let docs: Vec<Doc> = site
-            .entries
-            .keys()
-            .map(|key| Doc {
-                title: site.title(key, lang),
-                section: key
-                    .parent()
-                    .map(|p| site.title(&p, lang))
-                    .unwrap_or_default(),
-                url: site.url(key, lang).to_string(),
-                text: format!(
-                    "{} {}",
-                    site.summary(key, lang).unwrap_or_default(),
-                    bodies
-                        .get(&(key.clone(), lang.to_string()))
-                        .map_or("", |b| b.text.as_str())
-                ),
-            })
-            .collect();
-        files.push((
-            format!("{lang}/search-index.js"),
-            index_script(&docs).into_bytes(),
-        ));
+        files.push(search_index(site, lang, bodies));
     }
 
     let (redirects, alias_problems) = aliases(site, theme);
@@ -294,6 +260,62 @@ pub fn render_all(
         Err(problems)
     } else {
         Ok(files)
+    }
+}
+
+/// The search index script of one language.
+pub fn search_index(site: &Site, lang: &str, bodies: &crate::render::Bodies) -> (String, Vec<u8>) {
+    let docs: Vec<Doc> = site
+        .entries
+        .keys()
+        .map(|key| Doc {
+            title: site.title(key, lang),
+            section: key
+                .parent()
+                .map(|p| site.title(&p, lang))
+                .unwrap_or_default(),
+            url: site.url(key, lang).to_string(),
+            text: format!(
+                "{} {}",
+                site.summary(key, lang).unwrap_or_default(),
+                bodies
+                    .map
+                    .get(&(key.clone(), lang.to_string()))
+                    .map_or("", |b| b.text.as_str())
+            ),
+        })
+        .collect();
+    (
+        format!("{lang}/search-index.js"),
+        index_script(&docs).into_bytes(),
+    )
+}
+
+/// The print view of one language.
+pub fn print_page(
+    site: &Site,
+    theme: &Theme,
+    lang: &str,
+    highlighter: &Highlighter,
+) -> Result<(String, Vec<u8>), Diagnostics> {
+    let path = &site.generated[lang]["print"];
+    let common = Common::new(site, theme, lang, path, Place::Generated("print"), false);
+    let mut problems = Diagnostics::default();
+    let print = print_view(site, lang, highlighter, &mut problems);
+    match render_template(
+        theme,
+        "print.html",
+        &Ctx {
+            common,
+            data: print,
+        },
+    ) {
+        Ok(html) if !problems.has_errors() => Ok((format!("{path}index.html"), html.into_bytes())),
+        Ok(_) => Err(problems),
+        Err(d) => {
+            problems.push(d);
+            Err(problems)
+        }
     }
 }
 

@@ -10,6 +10,7 @@ mod errors;
 mod frontmatter;
 mod generated;
 mod highlight;
+mod incremental;
 mod markdown;
 mod output;
 mod render;
@@ -110,6 +111,7 @@ fn main() -> ExitCode {
     let opts = BuildOptions {
         root: cli.root.clone(),
         base_url: cli.base_url.clone(),
+        translation_report: matches!(cli.command, Command::Check { .. }),
     };
     let out_dir = cli
         .output

@@ -253,32 +253,46 @@ fn long_date(date: &str, months: &str) -> String {
     }
 }
 
-/// Renders the whole site.
-pub fn render(
-    site: &Site,
-    theme: &Theme,
-    tree: Option<&DecisionTree>,
-) -> Result<(Output, BTreeMap<String, usize>), Diagnostics> {
-    let highlighter = Highlighter::default();
-    let jobs: Vec<(&Key, &str)> = site
-        .entries
+/// Rendered Markdown bodies by (page, language), and whether each is the page's own language.
+#[derive(Debug, Default, Clone)]
+pub struct Bodies {
+    pub map: BTreeMap<(Key, String), Body>,
+    pub own: BTreeMap<(Key, String), bool>,
+}
+
+/// Everything a full render produced; `bodies` lets watch mode re-render only what changed.
+#[derive(Debug)]
+pub struct Rendered {
+    pub output: Output,
+    pub pages: BTreeMap<String, usize>,
+    pub bodies: Bodies,
+}
+
+/// Every (page, language) of the site.
+pub fn all_jobs(site: &Site) -> Vec<(&Key, &str)> {
+    site.entries
         .keys()
         .flat_map(|k| site.languages.iter().map(move |l| (k, l.as_str())))
-        .collect();
+        .collect()
+}
 
-    // 1. Markdown, in parallel.
+/// Renders the Markdown of the given pages, in parallel.
+pub fn render_bodies(
+    site: &Site,
+    highlighter: &Highlighter,
+    jobs: &[(&Key, &str)],
+    bodies: &mut Bodies,
+) -> Diagnostics {
     let rendered: Vec<((Key, String), Body, Vec<Diagnostic>, bool)> = jobs
         .par_iter()
         .filter_map(|&(key, lang)| {
-            let entry = site.entry(key);
-            let (shown_lang, t) = entry.shown(lang, &site.languages)?;
-            let url = site.url(key, lang);
-            let root = root_for(url);
+            let (shown_lang, t) = site.entry(key).shown(lang, &site.languages)?;
+            let root = root_for(site.url(key, lang));
             let ctx = markdown::Context {
                 site,
                 lang,
                 root: &root,
-                highlighter: &highlighter,
+                highlighter,
                 id_prefix: "",
             };
             let (body, problems) = markdown::render(t, &ctx);
@@ -291,26 +305,31 @@ pub fn render(
         })
         .collect();
     let mut problems = Diagnostics::default();
-    let mut bodies: BTreeMap<(Key, String), Body> = BTreeMap::new();
-    let mut own: BTreeMap<(Key, String), bool> = BTreeMap::new();
     for (k, body, ps, is_own) in rendered {
         for p in ps {
             problems.push(p);
         }
-        own.insert(k.clone(), is_own);
-        bodies.insert(k, body);
+        bodies.own.insert(k.clone(), is_own);
+        bodies.map.insert(k, body);
     }
+    problems
+}
 
-    // 2. Anchors, now that every page's headings are known.
-    for ((_, lang), body) in &bodies {
-        for a in &body.anchors {
+/// Checks `#anchor` links against the headings of their targets; `wanted` picks which links
+/// (by the page holding them and the page they target) to check.
+pub fn check_anchors(bodies: &Bodies, wanted: impl Fn(&Key, &Key) -> bool) -> Diagnostics {
+    let mut problems = Diagnostics::default();
+    for ((from, lang), body) in &bodies.map {
+        for a in body.anchors.iter().filter(|a| wanted(from, &a.target)) {
             let target = (a.target.clone(), lang.clone());
             let found = bodies
+                .map
                 .get(&target)
                 .is_some_and(|b| b.headings.iter().any(|h| h.id == a.anchor));
             // A fallback text links to headings of its own language; check it there.
-            if !found && own.get(&target).copied().unwrap_or(true) {
+            if !found && bodies.own.get(&target).copied().unwrap_or(true) {
                 let known: Vec<&str> = bodies
+                    .map
                     .get(&target)
                     .map(|b| b.headings.iter().map(|h| h.id.as_str()).collect())
                     .unwrap_or_default();
@@ -326,68 +345,64 @@ pub fn render(
             }
         }
     }
-    if problems.has_errors() {
-        return Err(problems);
-    }
+    problems
+}
 
-    // 3. Templates, in parallel (the diagnostic renders its own start page).
+/// Renders the templates of the given content pages, in parallel (the diagnostic renders its
+/// own start page).
+pub fn render_pages(
+    site: &Site,
+    theme: &Theme,
+    bodies: &Bodies,
+    jobs: &[(&Key, &str)],
+) -> (Vec<(String, Vec<u8>)>, Diagnostics) {
     let diagnostic_index = Key::new(crate::discover::DIAGNOSTIC_SECTION, "_index");
-    let jobs: Vec<(&Key, &str)> = jobs
-        .into_iter()
-        .filter(|(k, _)| **k != diagnostic_index)
-        .collect();
     let pages: Vec<Result<(String, Vec<u8>), Diagnostic>> = jobs
         .par_iter()
+        .filter(|(k, _)| **k != diagnostic_index)
         .map(|&(key, lang)| {
-            let body = bodies.get(&(key.clone(), lang.to_string()));
+            let body = bodies.map.get(&(key.clone(), lang.to_string()));
             let (template, ctx) = page_context(site, theme, key, lang, body);
             let path = format!("{}index.html", site.url(key, lang));
             render_template(theme, template, &ctx).map(|html| (path, html.into_bytes()))
         })
         .collect();
-    let mut output = Output::new();
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for (r, (_, lang)) in pages.into_iter().zip(jobs.iter()) {
+    let mut problems = Diagnostics::default();
+    let mut files = Vec::with_capacity(pages.len());
+    for r in pages {
         match r {
-            Ok((path, bytes)) => {
-                *counts.entry(lang.to_string()).or_default() += 1;
-                output.insert(path, bytes);
-            }
+            Ok(file) => files.push(file),
             Err(d) => problems.push(d),
         }
     }
+    (files, problems)
+}
 
-    // 4. Generated pages.
-    let generated = crate::generated::render_all(site, theme, &bodies, &highlighter);
-    match generated {
-        Ok(files) => {
-            for (path, bytes) in files {
-                if let Some(lang) = path
-                    .split('/')
-                    .next()
-                    .filter(|l| site.languages.iter().any(|x| x == l))
-                {
-                    if path.ends_with(".html") {
-                        *counts.entry(lang.to_string()).or_default() += 1;
-                    }
-                }
-                output.insert(path, bytes);
-            }
-        }
+/// Renders the whole site.
+pub fn render(
+    site: &Site,
+    theme: &Theme,
+    tree: Option<&DecisionTree>,
+) -> Result<Rendered, Diagnostics> {
+    let highlighter = Highlighter::default();
+    let jobs = all_jobs(site);
+    let mut bodies = Bodies::default();
+    let mut problems = render_bodies(site, &highlighter, &jobs, &mut bodies);
+    problems.extend(check_anchors(&bodies, |_, _| true));
+    if problems.has_errors() {
+        return Err(problems);
+    }
+
+    let (files, template_problems) = render_pages(site, theme, &bodies, &jobs);
+    problems.extend(template_problems);
+    let mut output: Output = files.into_iter().collect();
+    match crate::generated::render_all(site, theme, &bodies, &highlighter) {
+        Ok(files) => output.extend(files),
         Err(ds) => problems.extend(ds),
     }
     if let Some(tree) = tree {
-        match crate::diagnostic::render(tree, site, theme, &bodies) {
-            Ok(files) => {
-                for (path, bytes) in files {
-                    if path.ends_with(".html") {
-                        if let Some(lang) = path.split('/').next() {
-                            *counts.entry(lang.to_string()).or_default() += 1;
-                        }
-                    }
-                    output.insert(path, bytes);
-                }
-            }
+        match crate::diagnostic::render(tree, site, theme, &bodies.map) {
+            Ok(files) => output.extend(files),
             Err(ds) => problems.extend(ds),
         }
     }
@@ -397,7 +412,24 @@ pub fn render(
     if problems.has_errors() {
         return Err(problems);
     }
-    Ok((output, counts))
+    let pages = count_pages(site, &output);
+    Ok(Rendered {
+        output,
+        pages,
+        bodies,
+    })
+}
+
+/// HTML pages per language.
+pub fn count_pages(site: &Site, output: &Output) -> BTreeMap<String, usize> {
+    let mut counts: BTreeMap<String, usize> =
+        site.languages.iter().map(|l| (l.clone(), 0)).collect();
+    for path in output.keys().filter(|p| p.ends_with(".html")) {
+        if let Some(n) = path.split('/').next().and_then(|l| counts.get_mut(l)) {
+            *n += 1;
+        }
+    }
+    counts
 }
 
 /// Renders a template with a serialisable context; errors point into the template.

@@ -96,9 +96,9 @@ pub fn serve(opts: &BuildOptions, w: &WatchOptions, s: &ServeOptions) -> Result<
         {
             let mut st = state.write().expect("state lock");
             match outcome {
-                Outcome::Built(built) => {
-                    st.output = built.output.clone();
-                    st.languages = built.pages.keys().cloned().collect();
+                Outcome::Built { output, pages } => {
+                    st.output = output.clone();
+                    st.languages = pages.keys().cloned().collect();
                     st.error = None;
                 }
                 Outcome::Failed(text) => st.error = Some(text),

@@ -14,9 +14,13 @@ use notify::event::ModifyKind;
 use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{new_debouncer, new_debouncer_opt, DebounceEventResult, NoCache};
 
-use crate::build::{build, BuildOptions, Built};
+use std::collections::BTreeMap;
+
+use crate::build::BuildOptions;
 use crate::errors::{Failure, Fatal};
+use crate::incremental::{write_changed, Session};
 use crate::output::write_atomic;
+use crate::output::Output;
 
 /// How long a file system must be quiet before a rebuild starts.
 const QUIET: Duration = Duration::from_millis(30);
@@ -29,7 +33,10 @@ pub struct WatchOptions {
 
 /// What one rebuild produced, handed to the caller (serve reloads browsers with it).
 pub enum Outcome<'a> {
-    Built(&'a Built),
+    Built {
+        output: &'a Output,
+        pages: &'a BTreeMap<String, usize>,
+    },
     Failed(String),
 }
 
@@ -143,7 +150,8 @@ pub fn run(
                 .join(" and ")
         );
     }
-    rebuild(opts, w, &out_dir, on_outcome);
+    let mut session = Session::new(opts.clone(), root.clone());
+    rebuild(&mut session, &[], w, &out_dir, on_outcome);
     loop {
         let mut changed = match rx.recv() {
             Ok(Message::Stop) | Err(_) => break,
@@ -187,7 +195,8 @@ pub fn run(
             };
             println!("change: {first}{more}");
         }
-        rebuild(opts, w, &out_dir, on_outcome);
+        let relevant: Vec<PathBuf> = relevant.into_iter().cloned().collect();
+        rebuild(&mut session, &relevant, w, &out_dir, on_outcome);
     }
     if !w.quiet {
         println!("stopped");
@@ -196,27 +205,42 @@ pub fn run(
 }
 
 fn rebuild(
-    opts: &BuildOptions,
+    session: &mut Session,
+    changed: &[PathBuf],
     w: &WatchOptions,
     out_dir: &Path,
     on_outcome: &mut dyn FnMut(Outcome),
 ) {
-    match build(opts) {
-        Ok(built) => match write_atomic(out_dir, &built.output) {
-            Ok(()) => {
-                if !built.warnings.is_empty() {
-                    eprint!("{}", built.warnings.clone().render());
+    match session.rebuild(changed) {
+        Ok(update) => {
+            let written = match &update.changed {
+                None => write_atomic(out_dir, update.output),
+                Some(files) => write_changed(out_dir, update.output, files),
+            };
+            match written {
+                Ok(()) => {
+                    if !update.warnings.is_empty() {
+                        eprint!("{}", update.warnings.clone().render());
+                    }
+                    if !w.quiet {
+                        let total: usize = update.pages.values().sum();
+                        let how = match &update.changed {
+                            None => "built".to_string(),
+                            Some(files) => format!("updated {} file(s) of", files.len()),
+                        };
+                        println!("{how} {total} pages in {} ms", update.millis);
+                    }
+                    on_outcome(Outcome::Built {
+                        output: update.output,
+                        pages: &update.pages,
+                    });
                 }
-                if !w.quiet {
-                    println!("built {}", built.summary());
+                Err(fatal) => {
+                    eprintln!("{fatal}");
+                    on_outcome(Outcome::Failed(fatal.to_string()));
                 }
-                on_outcome(Outcome::Built(&built));
             }
-            Err(fatal) => {
-                eprintln!("{fatal}");
-                on_outcome(Outcome::Failed(fatal.to_string()));
-            }
-        },
+        }
         Err(Failure::Content(ds)) => {
             let text = ds.render();
             eprint!("{text}");

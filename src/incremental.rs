@@ -1,0 +1,211 @@
+//! Incremental rebuilds for watch mode. A `Session` keeps the last good site in memory: the
+//! assembled `Site`, its rendered bodies and its `Output`. When the only changes are to the
+//! text of existing pages — front matter identical, so no title, summary, URL or relation
+//! moved — it re-renders just those pages in every language (a translation's stale notice
+//! depends on its source), re-checks the anchors that point into or out of them, rebuilds the
+//! search indexes and print views, and reports which files changed. Anything else falls back to
+//! the full pipeline. The result is byte-identical to a full build (tested).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::build::{build_parts, BuildOptions, Loaded};
+use crate::discover::DIAGNOSTIC_SECTION;
+use crate::errors::{Diagnostics, Failure};
+use crate::frontmatter::{self, Kind};
+use crate::highlight::Highlighter;
+use crate::output::Output;
+use crate::render::{self, Bodies};
+use crate::site::Key;
+
+/// The last good build.
+struct State {
+    loaded: Loaded,
+    bodies: Bodies,
+    output: Output,
+}
+
+/// What a rebuild did.
+pub struct Update<'a> {
+    pub output: &'a Output,
+    pub pages: std::collections::BTreeMap<String, usize>,
+    pub warnings: Diagnostics,
+    /// `None` after a full build (publish everything); otherwise the files that changed.
+    pub changed: Option<Vec<String>>,
+    pub millis: u128,
+}
+
+pub struct Session {
+    opts: BuildOptions,
+    root: PathBuf,
+    state: Option<State>,
+}
+
+impl Session {
+    pub fn new(opts: BuildOptions, root: PathBuf) -> Session {
+        Session {
+            opts,
+            root,
+            state: None,
+        }
+    }
+
+    /// Rebuilds after `changed` paths (absolute); an empty list means "build everything".
+    pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Update<'_>, Failure> {
+        let started = Instant::now();
+        if !changed.is_empty() && self.state.is_some() {
+            if let Some(files) = self.try_incremental(changed) {
+                let state = self.state.as_ref().expect("checked");
+                return Ok(Update {
+                    output: &state.output,
+                    pages: render::count_pages(&state.loaded.site, &state.output),
+                    warnings: state.loaded.warnings.clone(),
+                    changed: Some(files),
+                    millis: started.elapsed().as_millis(),
+                });
+            }
+        }
+        let (loaded, rendered) = match build_parts(&self.opts) {
+            Ok(parts) => parts,
+            Err(e) => return Err(e),
+        };
+        self.state = Some(State {
+            loaded,
+            bodies: rendered.bodies,
+            output: rendered.output,
+        });
+        let state = self.state.as_ref().expect("just set");
+        Ok(Update {
+            output: &state.output,
+            pages: rendered.pages,
+            warnings: state.loaded.warnings.clone(),
+            changed: None,
+            millis: started.elapsed().as_millis(),
+        })
+    }
+
+    /// The fast path; `None` when the change needs a full build.
+    fn try_incremental(&mut self, changed: &[PathBuf]) -> Option<Vec<String>> {
+        let state = self.state.as_mut()?;
+        let site = &state.loaded.site;
+        // 1. Every change is the text of a page we already have.
+        let mut updates = Vec::new();
+        for path in changed {
+            let rel = relative(&self.root, path)?;
+            let (key, lang) = site.entries.iter().find_map(|(k, e)| {
+                e.translations
+                    .iter()
+                    .find(|(_, t)| t.file == rel)
+                    .map(|(l, _)| (k.clone(), l.clone()))
+            })?;
+            if key.section == DIAGNOSTIC_SECTION {
+                return None;
+            }
+            let old = &site.entries[&key].translations[&lang];
+            let bytes = std::fs::read(path).ok()?;
+            let text = frontmatter::decode(&rel, &bytes).ok()?;
+            let split = frontmatter::split(&rel, &text).ok()?;
+            let front = Kind::of(&key.section, &key.id)
+                .parse(&rel, &text, &split)
+                .ok()?;
+            if front != old.front {
+                return None;
+            }
+            let mut t = old.clone();
+            t.body_offset = split.body_offset;
+            t.front_offset = split.front_offset;
+            t.front_len = split.front.len();
+            t.format = split.format;
+            t.text = text;
+            updates.push((key, lang, t));
+        }
+        if updates.is_empty() {
+            return Some(Vec::new());
+        }
+
+        // 2. Swap the new texts in, keeping the old ones to restore on failure.
+        let affected: BTreeSet<Key> = updates.iter().map(|(k, _, _)| k.clone()).collect();
+        let mut previous = Vec::new();
+        for (key, lang, t) in updates {
+            let entry = state.loaded.site.entries.get_mut(&key)?;
+            previous.push((
+                key.clone(),
+                lang.clone(),
+                entry.translations.insert(lang, t)?,
+            ));
+        }
+        let site = &state.loaded.site;
+        let theme = &state.loaded.theme;
+        let jobs: Vec<(&Key, &str)> = affected
+            .iter()
+            .flat_map(|k| site.languages.iter().map(move |l| (k, l.as_str())))
+            .collect();
+        let highlighter = Highlighter::default();
+        let bodies = &mut state.bodies;
+        let mut problems = render::render_bodies(site, &highlighter, &jobs, bodies);
+        problems.extend(render::check_anchors(bodies, |from, to| {
+            affected.contains(from) || affected.contains(to)
+        }));
+        let (mut files, template_problems) = render::render_pages(site, theme, bodies, &jobs);
+        problems.extend(template_problems);
+        for lang in &site.languages {
+            files.push(crate::generated::search_index(site, lang, bodies));
+            match crate::generated::print_page(site, theme, lang, &highlighter) {
+                Ok(file) => files.push(file),
+                Err(ds) => problems.extend(ds),
+            }
+        }
+        if problems.has_errors() {
+            // Let the full build report it; until one succeeds there is no state to build on.
+            drop(previous);
+            self.state = None;
+            return None;
+        }
+        let mut written = Vec::new();
+        for (path, bytes) in files {
+            if state.output.get(&path) != Some(&bytes) {
+                written.push(path.clone());
+                state.output.insert(path, bytes);
+            }
+        }
+        Some(written)
+    }
+}
+
+fn relative(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
+    let parts: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    (parts.first().map(String::as_str) == Some("content") && parts.last()?.ends_with(".md"))
+        .then(|| parts.join("/"))
+}
+
+/// Writes the changed files into an existing output folder, each atomically (temporary file,
+/// then rename), so a reader never sees a half-written page.
+pub fn write_changed(
+    out_dir: &Path,
+    output: &Output,
+    changed: &[String],
+) -> Result<(), crate::errors::Fatal> {
+    for rel in changed {
+        let path = out_dir.join(rel);
+        let fail = |e: std::io::Error| {
+            crate::errors::Fatal(format!("cannot write `{}`: {e}", path.display()))
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(fail)?;
+        }
+        let tmp = path.with_file_name(format!(
+            ".{}.playbook-tmp",
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        ));
+        std::fs::write(&tmp, &output[rel]).map_err(fail)?;
+        std::fs::rename(&tmp, &path).map_err(fail)?;
+    }
+    Ok(())
+}
