@@ -591,13 +591,16 @@ fn find_cycle(tree: &DecisionTree) -> Option<Vec<String>> {
         .find_map(|id| visit(tree, id, &mut Vec::new(), &mut done))
 }
 
+/// The answers that led to a node: (question, option chosen) from the start.
+type Path<'t> = [(&'t Node, &'t Answer)];
+
 /// Visits every (node, answers that led there) in depth-first order; `f` returns false to stop
 /// descending.
 fn walk<'t>(
     tree: &'t DecisionTree,
     id: &str,
     path: &mut Vec<(&'t Node, &'t Answer)>,
-    f: &mut dyn FnMut(&'t Node, &[(&'t Node, &'t Answer)]) -> bool,
+    f: &mut dyn FnMut(&'t Node, &Path<'t>) -> bool,
 ) {
     let node = &tree.nodes[id];
     if !f(node, path) {
@@ -860,12 +863,7 @@ pub fn render(
                 number: None,
                 id: None,
             });
-            let template = if node.kind == NodeKind::Question {
-                "diagnostic.html"
-            } else {
-                "diagnostic.html"
-            };
-            match render_template(theme, template, &Ctx { common, page: view }) {
+            match render_template(theme, "diagnostic.html", &Ctx { common, page: view }) {
                 Ok(html) => pages.push((format!("{url}index.html"), html)),
                 Err(d) => problems.push(d),
             }

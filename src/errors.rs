@@ -82,18 +82,6 @@ impl Diagnostic {
         }
     }
 
-    /// A problem at a known 1-based line and column of `text`.
-    pub fn at_line(
-        file: &str,
-        text: &str,
-        line: usize,
-        column: usize,
-        message: impl Into<String>,
-    ) -> Self {
-        let offset = offset_of(text, line, column);
-        Diagnostic::at(file, text, offset, 1, message)
-    }
-
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self

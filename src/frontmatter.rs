@@ -56,7 +56,6 @@ pub struct Split<'a> {
     pub format: Format,
     pub front: &'a str,
     pub front_offset: usize,
-    pub body: &'a str,
     pub body_offset: usize,
 }
 
@@ -80,7 +79,6 @@ pub fn split<'a>(rel: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
                 format,
                 front: &text[front_offset..offset],
                 front_offset,
-                body: &text[body_offset..],
                 body_offset,
             });
         }
@@ -91,7 +89,7 @@ pub fn split<'a>(rel: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
         text,
         0,
         3,
-        format!("the front matter opened here is never closed"),
+        "the front matter opened here is never closed",
     )
     .help(format!(
         "add a line with just `{fence}` after the last front matter field"
@@ -415,13 +413,13 @@ mod tests {
         let t = "+++\ntitle = \"A\"\n+++\nbody\n";
         let s = split("a", t).unwrap();
         assert_eq!(
-            (s.format, s.front, s.body),
+            (s.format, s.front, &t[s.body_offset..]),
             (Format::Toml, "title = \"A\"\n", "body\n")
         );
         let y = "---\ntitle: A\n---\n";
         let s = split("a", y).unwrap();
         assert_eq!(
-            (s.format, s.front, s.body),
+            (s.format, s.front, &y[s.body_offset..]),
             (Format::Yaml, "title: A\n", "")
         );
     }

@@ -418,7 +418,6 @@ fn print_view(
             pages: others,
         });
     }
-    drop(page);
     let intro = {
         let Some((_, t)) = site.entry(&Key::home()).shown(lang, &site.languages) else {
             return PrintView {

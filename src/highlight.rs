@@ -40,9 +40,9 @@ impl Highlighter {
                 let ok = LinesWithEndings::from(code)
                     .all(|line| gen.parse_html_for_line_which_includes_newline(line).is_ok());
                 if ok {
-                    let _ = write!(
+                    let _ = writeln!(
                         html,
-                        "<pre class=\"code\" data-lang=\"{}\"><code>{}</code></pre>\n",
+                        "<pre class=\"code\" data-lang=\"{}\"><code>{}</code></pre>",
                         escape(lang),
                         gen.finalize()
                     );
@@ -50,9 +50,9 @@ impl Highlighter {
                 }
             }
         }
-        let _ = write!(
+        let _ = writeln!(
             html,
-            "<pre class=\"code\"><code>{}</code></pre>\n",
+            "<pre class=\"code\"><code>{}</code></pre>",
             escape(code)
         );
         html

@@ -66,10 +66,7 @@ impl Session {
                 });
             }
         }
-        let (loaded, rendered) = match build_parts(&self.opts) {
-            Ok(parts) => parts,
-            Err(e) => return Err(e),
-        };
+        let (loaded, rendered) = build_parts(&self.opts)?;
         self.state = Some(State {
             loaded,
             bodies: rendered.bodies,

@@ -61,6 +61,16 @@ pub struct Body {
     pub anchors: Vec<AnchorRef>,
 }
 
+/// A heading being read: its events and plain text are collected until it ends, when its id
+/// is known.
+struct OpenHeading<'a> {
+    level: HeadingLevel,
+    custom: Option<String>,
+    classes: Vec<String>,
+    inner: Vec<Event<'a>>,
+    plain: String,
+}
+
 /// What rendering needs besides the text.
 pub struct Context<'a> {
     pub site: &'a Site,
@@ -92,13 +102,7 @@ pub fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
     let mut anchors = Vec::new();
 
     // State for the element being captured.
-    let mut heading: Option<(
-        HeadingLevel,
-        Option<String>,
-        Vec<String>,
-        Vec<Event>,
-        String,
-    )> = None;
+    let mut heading: Option<OpenHeading> = None;
     let mut code: Option<(String, String)> = None;
 
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
@@ -127,18 +131,23 @@ pub fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
             Event::Start(Tag::Heading {
                 level, id, classes, ..
             }) => {
-                heading = Some((
+                heading = Some(OpenHeading {
                     level,
-                    id.map(|s| s.to_string()),
-                    classes.iter().map(|c| c.to_string()).collect(),
-                    Vec::new(),
-                    String::new(),
-                ));
+                    custom: id.map(|s| s.to_string()),
+                    classes: classes.iter().map(|c| c.to_string()).collect(),
+                    inner: Vec::new(),
+                    plain: String::new(),
+                });
                 continue;
             }
             Event::End(TagEnd::Heading(_)) => {
-                let (level, custom, classes, inner, plain) =
-                    heading.take().expect("heading started");
+                let OpenHeading {
+                    level,
+                    custom,
+                    classes,
+                    inner,
+                    plain,
+                } = heading.take().expect("heading started");
                 let base_id = custom.unwrap_or_else(|| {
                     let s = crate::site::slugify(&plain);
                     if s.is_empty() {
@@ -255,7 +264,7 @@ pub fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
         };
         if let Event::Text(s) | Event::Code(s) = &event {
             match &mut heading {
-                Some((_, _, _, _, plain)) => plain.push_str(s),
+                Some(h) => h.plain.push_str(s),
                 None => text.push_str(s),
             }
         } else if matches!(
@@ -265,7 +274,7 @@ pub fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
             text.push(' ');
         }
         match &mut heading {
-            Some((_, _, _, inner, _)) => inner.push(event),
+            Some(h) => h.inner.push(event),
             None => out.push(event),
         }
     }

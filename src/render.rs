@@ -283,7 +283,8 @@ pub fn render_bodies(
     jobs: &[(&Key, &str)],
     bodies: &mut Bodies,
 ) -> Diagnostics {
-    let rendered: Vec<((Key, String), Body, Vec<Diagnostic>, bool)> = jobs
+    type One = ((Key, String), Body, Vec<Diagnostic>, bool);
+    let rendered: Vec<One> = jobs
         .par_iter()
         .filter_map(|&(key, lang)| {
             let (shown_lang, t) = site.entry(key).shown(lang, &site.languages)?;

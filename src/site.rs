@@ -81,7 +81,6 @@ impl Translation {
             format: self.format,
             front: &self.text[self.front_offset..self.front_offset + self.front_len],
             front_offset: self.front_offset,
-            body: self.body(),
             body_offset: self.body_offset,
         };
         let (at, len) = frontmatter::locate(&self.text, &split, key, needle);

@@ -48,11 +48,10 @@ enum Message {
 
 /// Reads (our own builds open every file) and metadata-only changes are not edits.
 fn changes_content(kind: &EventKind) -> bool {
-    match kind {
-        EventKind::Access(_) => false,
-        EventKind::Modify(ModifyKind::Metadata(_)) => false,
-        _ => true,
-    }
+    !matches!(
+        kind,
+        EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))
+    )
 }
 
 /// True when a changed path should trigger a rebuild.
