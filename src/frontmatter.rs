@@ -129,14 +129,32 @@ pub fn toml_error(rel: &str, text: &str, offset: usize, e: &toml::de::Error) -> 
 }
 
 fn yaml_error(rel: &str, text: &str, offset: usize, e: &serde_saphyr::Error) -> Diagnostic {
-    let full = e.to_string();
-    // The library appends its own location; we print ours.
-    let message = full
-        .split(" at line ")
-        .next()
-        .unwrap_or(&full)
-        .trim()
-        .to_string();
+    let mut inner = e;
+    while let serde_saphyr::Error::WithSnippet { error, .. } = inner {
+        inner = error;
+    }
+    // Speak serde's usual words for field errors, so they are explained like TOML's.
+    let message = match inner {
+        serde_saphyr::Error::SerdeUnknownField {
+            field, expected, ..
+        } => {
+            let list: Vec<String> = expected.iter().map(|f| format!("`{f}`")).collect();
+            format!(
+                "unknown field `{field}`, expected one of {}",
+                list.join(", ")
+            )
+        }
+        serde_saphyr::Error::SerdeMissingField { field, .. } => format!("missing field `{field}`"),
+        _ => {
+            let full = e.to_string();
+            // The library appends its own location; we print ours.
+            full.split(" at line ")
+                .next()
+                .unwrap_or(&full)
+                .trim()
+                .to_string()
+        }
+    };
     let start = match e.location() {
         Some(loc) if loc.line() > 0 => {
             let front_line = text[..offset].matches('\n').count();

@@ -187,8 +187,8 @@ mod tests {
     }
 
     #[test]
-    fn toml_gets_classes() {
-        let html = Highlighter::default().block("weight = 3\n", "toml");
+    fn yaml_gets_classes() {
+        let html = Highlighter::default().block("weight: 3\n", "yaml");
         assert!(html.contains("class=\"hl-"), "{html}");
         assert!(!html.contains("style="));
     }
