@@ -190,12 +190,14 @@ impl Diagnostics {
         self.0
     }
 
-    /// Every diagnostic, sorted, followed by a one-line count.
+    /// Every diagnostic, sorted, followed by a one-line count. A problem found twice (a page
+    /// rendered once per language) is printed and counted once.
     pub fn render(self) -> String {
-        let errors = self.count(Severity::Error);
-        let warnings = self.count(Severity::Warning);
+        let sorted = self.sorted();
+        let count = |severity| sorted.iter().filter(|d| d.severity == severity).count();
+        let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
         let mut out = String::new();
-        for d in self.sorted() {
+        for d in &sorted {
             let _ = writeln!(out, "{d}");
         }
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
@@ -258,16 +260,33 @@ impl From<Diagnostics> for Failure {
 }
 
 /// "did you mean" for a misspelt name: the closest candidate within a small edit distance.
+/// The distance allowed grows with the part of the names that differs, not with what they
+/// share, so `steps/nope.md` does not suggest `steps/group.md`.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     candidates
         .into_iter()
+        .filter(|c| *c != word)
         .map(|c| (edit_distance(word, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .filter(|(d, c)| *d <= 2.max((c.chars().count() / 3).min(differing_len(word, c) / 2)))
         .min()
         .map(|(_, c)| c)
+}
+
+/// Length of `candidate` once the prefix and suffix it shares with `word` are set aside.
+fn differing_len(word: &str, candidate: &str) -> usize {
+    let (w, c): (Vec<char>, Vec<char>) = (word.chars().collect(), candidate.chars().collect());
+    let prefix = w.iter().zip(&c).take_while(|(a, b)| a == b).count();
+    let (w, c) = (&w[prefix..], &c[prefix..]);
+    let suffix = w
+        .iter()
+        .rev()
+        .zip(c.iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    c.len() - suffix
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -313,6 +332,32 @@ mod tests {
             Some("addresses")
         );
         assert_eq!(did_you_mean("colour", ["title", "summary"]), None);
+        assert_eq!(
+            did_you_mean("steps/champio.md", ["steps/champion.md", "steps/group.md"]),
+            Some("steps/champion.md")
+        );
+        assert_eq!(
+            did_you_mean("steps/nope.md", ["steps/champion.md", "steps/group.md"]),
+            None
+        );
+        assert_eq!(
+            did_you_mean("budgte", ["budget", "support"]),
+            Some("budget")
+        );
+        assert_eq!(did_you_mean("adresess", ["addresses"]), Some("addresses"));
+        assert_eq!(did_you_mean("test-2021", ["test-2020"]), Some("test-2020"));
+    }
+
+    #[test]
+    fn a_problem_found_twice_is_counted_once() {
+        let mut ds = Diagnostics::default();
+        let text = "+++\nslug = \"../x\"\n+++\n";
+        for _ in 0..2 {
+            ds.push(Diagnostic::at("a.md", text, 4, 4, "slug is not URL-safe"));
+        }
+        let out = ds.render();
+        assert_eq!(out.matches("error: a.md:2:1").count(), 1);
+        assert!(out.ends_with("\n1 error: nothing was written\n"), "{out}");
     }
 
     #[test]

@@ -21,25 +21,34 @@ pub fn decode(rel: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
             text.to_string()
         }),
         Err(e) => {
-            let good = &bytes[..e.valid_up_to()];
-            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
-            let column = String::from_utf8_lossy(
-                &good[good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)..],
-            )
-            .chars()
-            .count()
-                + 1;
+            let bad = e.valid_up_to();
+            let line_start = bytes[..bad]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let line_end = bytes[bad..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |i| bad + i);
             let mut d = Diagnostic::file(
                 rel,
-                format!(
-                    "the file is not valid UTF-8 (byte {} at line {line}, column {column})",
-                    e.valid_up_to()
-                ),
+                format!("the file is not valid UTF-8 (byte 0x{:02X})", bytes[bad]),
             );
-            d.line = line;
-            d.column = column;
-            Err(d
-                .help("save the file with the UTF-8 encoding (most editors offer it in “Save as”)"))
+            d.line = bytes[..bad].iter().filter(|&&b| b == b'\n').count() + 1;
+            d.column = String::from_utf8_lossy(&bytes[line_start..bad])
+                .chars()
+                .count()
+                + 1;
+            // Quoted as the editor may show it: the undecodable bytes as `�`.
+            d.source_line = Some(
+                String::from_utf8_lossy(&bytes[line_start..line_end])
+                    .trim_end_matches('\r')
+                    .to_string(),
+            );
+            Err(d.help(
+                "save the file with the UTF-8 encoding (most editors offer it in “Save as”); \
+                 it was probably saved as Latin-1 or Windows-1252",
+            ))
         }
     }
 }
@@ -125,6 +134,7 @@ pub fn toml_error(rel: &str, text: &str, offset: usize, e: &toml::de::Error) -> 
     explain(
         Diagnostic::at(rel, text, start, len, first_line(&message)),
         &message,
+        Format::Toml,
     )
 }
 
@@ -145,12 +155,12 @@ fn yaml_error(rel: &str, text: &str, offset: usize, e: &serde_saphyr::Error) -> 
             )
         }
         serde_saphyr::Error::SerdeMissingField { field, .. } => format!("missing field `{field}`"),
+        // The message alone: the library's `Display` adds its own location and snippet, and
+        // we print ours.
         _ => {
-            let full = e.to_string();
-            // The library appends its own location; we print ours.
-            full.split(" at line ")
-                .next()
-                .unwrap_or(&full)
+            use serde_saphyr::MessageFormatter as _;
+            serde_saphyr::UserMessageFormatter
+                .format_message(inner)
                 .trim()
                 .to_string()
         }
@@ -170,6 +180,7 @@ fn yaml_error(rel: &str, text: &str, offset: usize, e: &serde_saphyr::Error) -> 
     explain(
         Diagnostic::at(rel, text, start, len, first_line(&message)),
         &message,
+        Format::Yaml,
     )
 }
 
@@ -188,32 +199,113 @@ fn refine_span(text: &str, start: usize, len: usize, message: &str) -> (usize, u
     (start, len.max(1))
 }
 
-/// Adds what to do to a serde message.
-fn explain(d: Diagnostic, message: &str) -> Diagnostic {
+/// Adds what to do to a serde message: "did you mean" for an unknown field, the line to add for
+/// a missing one, the expected type in plain words, the syntax for anything else.
+fn explain(d: Diagnostic, message: &str, format: Format) -> Diagnostic {
+    let mut d = d;
     if let Some(field) = quoted_after(message, "unknown field ") {
         let expected = expected_names(message);
-        let mut d = d;
         d.message = format!("unknown field `{field}`");
-        return match did_you_mean(&field, expected.iter().map(String::as_str)) {
-            Some(best) => {
-                d.message.push_str(&format!("; did you mean `{best}`?"));
-                d.help(format!(
-                    "the fields allowed here are: {}",
-                    expected.join(", ")
-                ))
-            }
-            None => d.help(format!(
-                "the fields allowed here are: {}",
-                expected.join(", ")
-            )),
-        };
+        if let Some(best) = did_you_mean(&field, expected.iter().map(String::as_str)) {
+            d.message.push_str(&format!("; did you mean `{best}`?"));
+        }
+        return d.help(format!(
+            "the fields allowed here are: {}",
+            expected.join(", ")
+        ));
     }
     if let Some(field) = quoted_after(message, "missing field ") {
-        let mut d = d;
         d.message = format!("missing field `{field}`");
-        return d.help(format!("add `{field} = …` to the front matter"));
+        let line = match format {
+            Format::Toml => format!("{field} = …"),
+            Format::Yaml => format!("{field}: …"),
+        };
+        return d.help(format!("add a line `{line}`"));
+    }
+    if message.starts_with("duplicate key") {
+        if let Some(key) = d.source_line.as_deref().and_then(|l| key_of(l, format)) {
+            d.message = format!("duplicate key `{key}`");
+        }
+        return d.help("each field is written once: remove one of the two lines");
+    }
+    if let Some(expected) = expected_type(message) {
+        let (plain, toml_example, yaml_example) = expected;
+        d.message = match message
+            .strip_prefix("invalid type: ")
+            .and_then(|m| m.split_once(", expected "))
+        {
+            Some((found, _)) => format!("invalid type: {found}, expected {plain}"),
+            None => format!("invalid type: expected {plain}"),
+        };
+        let key = d
+            .source_line
+            .as_deref()
+            .and_then(|l| key_of(l, format))
+            .map(str::to_string);
+        return match key {
+            Some(key) => {
+                let example = match format {
+                    Format::Toml => format!("{key} = {toml_example}"),
+                    Format::Yaml => format!("{key}: {yaml_example}"),
+                };
+                d.help(format!("`{key}` takes {plain}, e.g. `{example}`"))
+            }
+            None => d,
+        };
+    }
+    if d.help.is_none() {
+        return d.help(match format {
+            Format::Toml => {
+                "TOML is one `key = value` per line, text in double quotes: `title = \"…\"`"
+            }
+            Format::Yaml => {
+                "YAML is one `key: value` per line; put text holding `: ` or ` #` in quotes: `title: \"…\"`"
+            }
+        });
     }
     d
+}
+
+/// The type a serde message asks for, in plain words, with an example value in TOML and YAML.
+fn expected_type(message: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    let wanted = if let Some(m) = message.strip_prefix("invalid type: ") {
+        m.rsplit_once(", expected ")?.1.trim()
+    } else if let Some(t) = message.strip_prefix("invalid ") {
+        t.trim() // YAML: `invalid i64`
+    } else {
+        message.strip_prefix("expected ")?.trim() // YAML: `expected string scalar`
+    };
+    let wanted = wanted
+        .trim_start_matches("option ")
+        .trim_start_matches("a ");
+    let number = [
+        "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "usize", "isize",
+    ];
+    Some(if number.contains(&wanted) || wanted.contains("integer") {
+        ("a whole number", "1", "1")
+    } else if wanted.starts_with("string") {
+        ("text", "\"…\"", "\"…\"")
+    } else if wanted.starts_with("sequence") {
+        ("a list", "[\"…\", \"…\"]", "[…, …]")
+    } else if wanted.starts_with("bool") {
+        ("true or false", "true", "true")
+    } else {
+        return None;
+    })
+}
+
+/// The key a front matter line sets (`order = "two"` → `order`), if it is a plain key.
+fn key_of(line: &str, format: Format) -> Option<&str> {
+    let sep = match format {
+        Format::Toml => '=',
+        Format::Yaml => ':',
+    };
+    let key = line.split_once(sep)?.0.trim();
+    (!key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    .then_some(key)
 }
 
 fn quoted_after(message: &str, prefix: &str) -> Option<String> {
