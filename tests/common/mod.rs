@@ -31,11 +31,21 @@ pub struct Site {
 impl Site {
     /// A copy of `tests/fixtures/<name>/content` and of the repository's `themes/`.
     pub fn from_fixture(name: &str) -> Site {
+        Site::from_content(&fixture(name).join("content"))
+    }
+
+    /// A copy of the repository's real `content/` and `themes/`: the published playbook.
+    pub fn real() -> Site {
+        Site::from_content(&repo().join("content"))
+    }
+
+    /// A copy of `content` and of the repository's `themes/`.
+    pub fn from_content(content: &Path) -> Site {
         let dir = tempfile::Builder::new()
             .prefix("playbook-test-")
             .tempdir()
             .expect("create a temporary folder");
-        copy_dir(&fixture(name).join("content"), &dir.path().join("content"));
+        copy_dir(content, &dir.path().join("content"));
         copy_dir(&repo().join("themes"), &dir.path().join("themes"));
         Site { dir }
     }
