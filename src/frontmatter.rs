@@ -105,8 +105,26 @@ pub fn split<'a>(rel: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
     )))
 }
 
-/// Deserialises a split front matter block into `T`.
+/// Deserialises a split front matter block into `T`. A field missing from the top level is
+/// reported on the opening `+++` / `---` line: the block as a whole lacks it (the parsers point
+/// at its first line, or at the closing fence when the block is empty).
 pub fn parse<T: DeserializeOwned>(rel: &str, text: &str, split: &Split) -> Result<T, Diagnostic> {
+    parse_block(rel, text, split).map_err(|d| {
+        let closing_line = text[..split.body_offset].lines().count();
+        let whole_block = (d.line == 2 && d.column == 1) || d.line >= closing_line;
+        if d.message.starts_with("missing field ") && whole_block {
+            let fence_len = text.lines().next().map_or(3, |l| l.trim_end().len());
+            Diagnostic {
+                help: d.help.clone(),
+                ..Diagnostic::at(rel, text, 0, fence_len, d.message)
+            }
+        } else {
+            d
+        }
+    })
+}
+
+fn parse_block<T: DeserializeOwned>(rel: &str, text: &str, split: &Split) -> Result<T, Diagnostic> {
     match split.format {
         Format::Toml => {
             toml::from_str(split.front).map_err(|e| toml_error(rel, text, split.front_offset, &e))
@@ -556,6 +574,20 @@ mod tests {
             "unknown field `adresses`; did you mean `addresses`?"
         );
         assert_eq!(e.line, 4);
+    }
+
+    #[test]
+    fn missing_field_points_at_the_opening_fence() {
+        for t in [
+            "+++\ntitle = \"A\"\n+++\n",
+            "+++\n+++\n",
+            "---\ntitle: A\n---\n",
+        ] {
+            let s = split("a.md", t).unwrap();
+            let e = Kind::Obstacle.parse("a.md", t, &s).unwrap_err();
+            assert_eq!((e.line, e.column, e.width), (1, 1, 3), "{t:?}: {e}");
+            assert!(e.message.starts_with("missing field "), "{e}");
+        }
     }
 
     #[test]

@@ -321,6 +321,11 @@ pub fn render_bodies(
 pub fn check_anchors(bodies: &Bodies, wanted: impl Fn(&Key, &Key) -> bool) -> Diagnostics {
     let mut problems = Diagnostics::default();
     for ((from, lang), body) in &bodies.map {
+        // A fallback text (shown in a language it was not written in) is checked where it is
+        // its own, against the headings of its language: once, and with the right list.
+        if bodies.own.get(&(from.clone(), lang.clone())) == Some(&false) {
+            continue;
+        }
         for a in body.anchors.iter().filter(|a| wanted(from, &a.target)) {
             let target = (a.target.clone(), lang.clone());
             let found = bodies

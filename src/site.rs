@@ -480,13 +480,22 @@ fn any_translation(entry: &Entry) -> Option<&Translation> {
     entry.translations.values().next()
 }
 
+/// The translation that writes a step's `order` (it may be in either language's file).
+fn order_translation(entry: &Entry) -> Option<&Translation> {
+    entry
+        .translations
+        .values()
+        .find(|t| matches!(t.front.kind, KindFront::Step { order: Some(_), .. }))
+        .or_else(|| any_translation(entry))
+}
+
 /// Step numbers start at 1 and are unique.
 fn check_steps(entries: &BTreeMap<Key, Entry>, steps: &[Key], problems: &mut Diagnostics) {
     let mut seen: BTreeMap<i64, &Entry> = BTreeMap::new();
     for key in steps {
         let entry = &entries[key];
         let Some(order) = entry.order else { continue };
-        let t = any_translation(entry).expect("a step has a file");
+        let t = order_translation(entry).expect("a step has a file");
         let needle = order.to_string();
         if order < 1 {
             problems.push(
@@ -498,7 +507,7 @@ fn check_steps(entries: &BTreeMap<Key, Entry>, steps: &[Key], problems: &mut Dia
                 .help("steps are numbered from 1"),
             );
         } else if let Some(other) = seen.get(&order) {
-            let other_file = &any_translation(other).expect("a step has a file").file;
+            let other_file = &order_translation(other).expect("a step has a file").file;
             problems.push(
                 t.error_at(
                     "order",

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::config::Settings;
-use crate::errors::{Diagnostic, Diagnostics, Failure, Fatal};
+use crate::errors::{did_you_mean, Diagnostic, Diagnostics, Failure, Fatal};
 use crate::frontmatter::toml_error;
 
 /// Strings the generator itself needs from every language file.
@@ -111,7 +111,9 @@ impl Theme {
             .map(|(n, (_, s))| (n.clone(), s.clone()))
             .collect();
         if let Err(e) = theme.tera.add_raw_templates(templates) {
-            problems.push(theme.template_error(&e));
+            for d in theme.template_errors(&e) {
+                problems.push(d);
+            }
         }
         if problems.is_empty() {
             Ok(theme)
@@ -130,6 +132,12 @@ impl Theme {
 
     /// A Tera error as a diagnostic pointing into the template file.
     pub fn template_error(&self, e: &tera::Error) -> Diagnostic {
+        self.template_errors(e).swap_remove(0)
+    }
+
+    /// A Tera error as diagnostics pointing into the template files: loading the templates
+    /// reports every unknown filter, test, function or included template at once.
+    pub fn template_errors(&self, e: &tera::Error) -> Vec<Diagnostic> {
         let report = match e.kind() {
             tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
             _ => None,
@@ -139,8 +147,22 @@ impl Theme {
                 let span = r.span();
                 let offset = crate::errors::offset_of(source, span.start_line, span.start_col + 1);
                 let len = span.range.end.saturating_sub(span.range.start).max(1);
-                return Diagnostic::at(file, source, offset, len, r.message().to_string())
-                    .help("fix the template; the content is fine");
+                return vec![located(file, source, offset, len, r.message())];
+            }
+        }
+        // Checks made once every template is loaded come as text: Tera's own reports, each
+        // `error: <message>` then `--> <template>:<line>:<column>` and the underlined line.
+        if let tera::ErrorKind::Msg(text) = e.kind() {
+            let found: Vec<Diagnostic> = text_reports(text)
+                .into_iter()
+                .filter_map(|(message, name, line, column, width)| {
+                    let (file, source) = self.sources.get(&name)?;
+                    let offset = crate::errors::offset_of(source, line, column);
+                    Some(located(file, source, offset, width, &message))
+                })
+                .collect();
+            if !found.is_empty() {
+                return found;
             }
         }
         let mut message = e.to_string();
@@ -149,8 +171,76 @@ impl Theme {
             message.push_str(&format!(": {s}"));
             source = s.source();
         }
-        Diagnostic::file("themes", format!("template error: {message}"))
+        vec![Diagnostic::file(
+            "themes",
+            format!("template error: {message}"),
+        )]
     }
+}
+
+/// A template problem at `offset` of a template's source. Tera's "not defined" messages list
+/// every name available (the interface strings are dozens): keep the closest one instead.
+fn located(file: &str, source: &str, offset: usize, len: usize, message: &str) -> Diagnostic {
+    let d = Diagnostic::at(file, source, offset, len, message);
+    let help = "fix the template; the content is fine";
+    let Some((head, list)) = message
+        .split_once(" Available fields: ")
+        .or_else(|| message.split_once(" Available variables: "))
+    else {
+        return d.help(help);
+    };
+    let mut d = Diagnostic {
+        message: head.trim_end_matches('.').to_string(),
+        ..d
+    };
+    let name = head.split('`').nth(1).unwrap_or("");
+    if let Some(best) = did_you_mean(name, list.split(", ")) {
+        d.message.push_str(&format!("; did you mean `{best}`?"));
+    }
+    let before = &source[..offset];
+    if before.ends_with("t.")
+        && !before[..before.len() - 2]
+            .ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.')
+    {
+        let dir = file.split("/templates/").next().unwrap_or("themes");
+        return d.help(format!(
+            "`t.{name}` is an interface string: add `{name} = \"…\"` to every file in `{dir}/i18n/`"
+        ));
+    }
+    d.help(help)
+}
+
+/// The reports in a text of Tera's: (message, template name, line, column, underline width).
+fn text_reports(text: &str) -> Vec<(String, String, usize, usize, usize)> {
+    let mut out = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(message) = line.strip_prefix("error: ") else {
+            continue;
+        };
+        let Some(locus) = lines.get(i + 1).and_then(|l| l.trim().strip_prefix("--> ")) else {
+            continue;
+        };
+        let mut parts = locus.rsplitn(3, ':');
+        let (Some(column), Some(line_no), Some(name)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let (Ok(column), Ok(line_no)) = (column.parse(), line_no.parse()) else {
+            continue;
+        };
+        let width = lines
+            .get(i + 4)
+            .map_or(1, |l| l.matches('^').count().max(1));
+        out.push((
+            message.to_string(),
+            name.to_string(),
+            line_no,
+            column,
+            width,
+        ));
+    }
+    out
 }
 
 fn read_text(path: &Path, rel: &str, problems: &mut Diagnostics) -> Result<String, Fatal> {
@@ -250,4 +340,51 @@ fn load_strings(
         }
     }
     Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_teras_text_reports() {
+        let text = "error: Unknown filter `upcase`\n --> notices.html:4:20\n  |\n4 | <p>{{ page.title | upcase }}</p>\n  |                    ^^^^^^\n\nerror: Unknown test `odd2`\n  --> page.html:12:7\n   |\n12 | {% if n is odd2 %}\n   |       ^^^^";
+        assert_eq!(
+            text_reports(text),
+            [
+                (
+                    "Unknown filter `upcase`".to_string(),
+                    "notices.html".to_string(),
+                    4,
+                    20,
+                    6
+                ),
+                (
+                    "Unknown test `odd2`".to_string(),
+                    "page.html".to_string(),
+                    12,
+                    7,
+                    4
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn undefined_string_suggests_and_says_where_strings_live() {
+        let source = "<p>{{ t.serch }}</p>\n";
+        let d = located(
+            "themes/default/templates/a.html",
+            source,
+            8,
+            5,
+            "Field `serch` is not defined. Available fields: search, step",
+        );
+        assert_eq!(
+            d.message,
+            "Field `serch` is not defined; did you mean `search`?"
+        );
+        assert_eq!((d.line, d.column), (1, 9));
+        assert!(d.help.unwrap().contains("`themes/default/i18n/`"));
+    }
 }
