@@ -300,8 +300,8 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
             if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
                 problems.push(
                     node.error(
-                        &format!("text.{lang}"),
-                        None,
+                        "text",
+                        Some(&format!("text.{lang}")),
                         format!("missing `{field}` in `text.{lang}`"),
                     )
                     .help(format!("add `{field} = \"…\"` under `[text.{lang}]`")),
@@ -309,6 +309,17 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
             }
         }
         match node.kind {
+            NodeKind::Question if node.options.is_empty() => problems.push(
+                node.error(
+                    "kind",
+                    None,
+                    format!(
+                        "question `{}` has no options, so every path reaching it ends without a result",
+                        node.id
+                    ),
+                )
+                .help("add at least two `[[options]]`, or make it `kind = \"result\"`"),
+            ),
             NodeKind::Question if node.options.len() < 2 => problems.push(
                 node.error(
                     "kind",

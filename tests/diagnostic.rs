@@ -1,0 +1,1171 @@
+//! The diagnostic (decision tree) against its contract, `DIAGNOSTIC.md`: the real content
+//! crawled as a reader without JavaScript (only `a.answer` links, in both languages, checking
+//! the HTML hooks, Back, Start again, Change, the language switch, `noindex`, `flow.json` and
+//! results assembled from the obstacle and step pages); one invalid case per validation rule in
+//! `tests/fixtures/diagnostic-invalid/<case>/`, laid over the `basic` and `diagnostic` fixtures,
+//! each failing with its exact located message and writing nothing; the overview SVG parsed as
+//! XML; and a site without a diagnostic.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::Path;
+
+use common::{
+    assert_same_tree, attrs, broken_links, fixture, page, resolve, sel, snapshot, text_of, Run,
+    Site,
+};
+use scraper::{ElementRef, Html};
+use serde_json::Value;
+
+const LANGS: [&str; 2] = ["fr", "en"];
+
+fn other(lang: &str) -> &'static str {
+    if lang == "fr" {
+        "en"
+    } else {
+        "fr"
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The playbook pages, read from the content (the single source of truth for results)
+
+/// One obstacle or step: its title per language, `weight` / `order` and `addresses`.
+#[derive(Debug, Default)]
+struct Entry {
+    titles: BTreeMap<String, String>,
+    order: i64,
+    addresses: Vec<String>,
+}
+
+/// The obstacles and steps of a site's `content/`, by id.
+struct Playbook {
+    obstacles: BTreeMap<String, Entry>,
+    steps: BTreeMap<String, Entry>,
+}
+
+/// The TOML front matter of a content file (`+++` fences).
+fn front_matter(path: &Path) -> toml::Table {
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+    let rest = text
+        .strip_prefix("+++\n")
+        .unwrap_or_else(|| panic!("{}: expected TOML front matter", path.display()));
+    let end = rest.find("\n+++").expect("closing +++");
+    toml::from_str(&rest[..end]).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn read_section(content: &Path, section: &str, number: &str) -> BTreeMap<String, Entry> {
+    let mut out: BTreeMap<String, Entry> = BTreeMap::new();
+    for file in std::fs::read_dir(content.join(section)).unwrap() {
+        let name = file.unwrap().file_name().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".md") else {
+            continue;
+        };
+        let Some((id, lang)) = stem.rsplit_once('.') else {
+            continue;
+        };
+        if id == "_index" {
+            continue;
+        }
+        let front = front_matter(&content.join(section).join(&name));
+        let entry = out.entry(id.to_string()).or_default();
+        entry.titles.insert(
+            lang.to_string(),
+            front["title"].as_str().unwrap().to_string(),
+        );
+        if let Some(n) = front.get(number).and_then(|v| v.as_integer()) {
+            entry.order = n;
+        }
+        if let Some(list) = front.get("addresses").and_then(|v| v.as_array()) {
+            entry.addresses = list
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect();
+        }
+    }
+    out
+}
+
+fn playbook(content: &Path) -> Playbook {
+    Playbook {
+        obstacles: read_section(content, "obstacles", "weight"),
+        steps: read_section(content, "steps", "order"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crawling
+
+/// The single value of `attr` on `<main id="main">`.
+fn main_attr(html: &Html, attr: &str) -> String {
+    let values = attrs(html, "main#main", attr);
+    assert_eq!(
+        values.len(),
+        1,
+        "one <main id=main {attr}=…>, got {values:?}"
+    );
+    values[0].clone()
+}
+
+/// The one element matching `css`; its `href` resolved from `from`: (file, anchor).
+fn one_link(html: &Html, from: &str, css: &str) -> (String, Option<String>) {
+    let hrefs = attrs(html, css, "href");
+    assert_eq!(
+        hrefs.len(),
+        1,
+        "{from}: expected one `{css}`, got {hrefs:?}"
+    );
+    resolve(from, &hrefs[0], "/").unwrap_or_else(|| panic!("{from}: `{css}` leaves the site"))
+}
+
+/// Text with runs of white space (including the no-break spaces of French typography) as one
+/// space.
+fn normalize(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The page's `<h1>`, normalized.
+fn h1(html: &Html) -> String {
+    normalize(&text_of(html, "main h1").unwrap_or_default())
+}
+
+fn element_text(e: ElementRef) -> String {
+    e.text()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One answer on the way to a page: the question asked, its page, the option chosen.
+#[derive(Clone, Debug)]
+struct Step {
+    node: String,
+    page: String,
+    option: String,
+    slug: String,
+}
+
+/// What the crawl found for one page under `/{lang}/diagnostic/q/`.
+#[derive(Debug)]
+struct Visited {
+    kind: String,
+    node: String,
+    path: String,
+    /// The file the language switch leads to.
+    switch: String,
+    obstacles: Vec<String>,
+    steps: Vec<String>,
+}
+
+/// The parsed `flow.json` of a language, nodes by id.
+struct Flow {
+    start: String,
+    nodes: BTreeMap<String, Value>,
+}
+
+fn flow(public: &Path, lang: &str) -> Flow {
+    let rel = format!("{lang}/diagnostic/flow.json");
+    let text = std::fs::read_to_string(public.join(&rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    assert_eq!(json["lang"], lang, "{rel}: lang");
+    let nodes: BTreeMap<String, Value> = json["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| (n["id"].as_str().expect("node id").to_string(), n.clone()))
+        .collect();
+    let start = json["start"].as_str().expect("start").to_string();
+    assert!(
+        nodes.contains_key(&start),
+        "{rel}: start `{start}` is a node"
+    );
+    for n in nodes.values() {
+        for o in n["options"].as_array().expect("options") {
+            let next = o["next"].as_str().expect("next");
+            assert!(nodes.contains_key(next), "{rel}: next `{next}` is a node");
+        }
+    }
+    Flow { start, nodes }
+}
+
+fn heading(node: &Value) -> String {
+    let key = if node["kind"] == "question" {
+        "question"
+    } else {
+        "title"
+    };
+    node["text"][key].as_str().expect("heading").to_string()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// Follows only `a.answer` links from `/{lang}/diagnostic/q/`, checking every page on the way
+/// against the contract. Returns the pages by file.
+fn crawl(public: &Path, lang: &str, book: &Playbook) -> BTreeMap<String, Visited> {
+    let flow = flow(public, lang);
+    let start_page = format!("{lang}/diagnostic/index.html");
+    let first = format!("{lang}/diagnostic/q/index.html");
+
+    // The start page leads to the first question.
+    let html = page(public, &start_page);
+    assert_eq!(main_attr(&html, "data-diagnostic-kind"), "start");
+    assert_eq!(main_attr(&html, "data-diagnostic-node"), flow.start);
+    assert_eq!(
+        one_link(&html, &start_page, "main a.start-diagnostic").0,
+        first
+    );
+
+    let mut visited: BTreeMap<String, Visited> = BTreeMap::new();
+    let mut queue: VecDeque<(String, Vec<Step>, Option<String>)> =
+        VecDeque::from([(first.clone(), Vec::new(), None)]);
+    while let Some((rel, trail, expected_node)) = queue.pop_front() {
+        assert!(
+            public.join(&rel).is_file(),
+            "an answer leads to {rel}, which does not exist"
+        );
+        assert!(
+            !visited.contains_key(&rel),
+            "two paths lead to the same page {rel}"
+        );
+        let html = page(public, &rel);
+        let kind = main_attr(&html, "data-diagnostic-kind");
+        let node = main_attr(&html, "data-diagnostic-node");
+        let path = main_attr(&html, "data-diagnostic-path");
+        let f = flow
+            .nodes
+            .get(&node)
+            .unwrap_or_else(|| panic!("{rel}: node `{node}` is not in flow.json"));
+        assert_eq!(kind, f["kind"].as_str().unwrap(), "{rel}: kind of `{node}`");
+        match &expected_node {
+            Some(next) => assert_eq!(
+                &node, next,
+                "{rel}: flow.json says the answer leads to `{next}`"
+            ),
+            None => assert_eq!(node, flow.start, "{rel}: the first question"),
+        }
+        let expected_path: Vec<String> = trail
+            .iter()
+            .map(|s| format!("{}={}", s.node, s.option))
+            .collect();
+        assert_eq!(path, expected_path.join("&"), "{rel}: data-diagnostic-path");
+        let expected_url = format!(
+            "{lang}/diagnostic/q/{}index.html",
+            trail
+                .iter()
+                .map(|s| format!("{}/", s.slug))
+                .collect::<String>()
+        );
+        assert_eq!(rel, expected_url, "the URL is the answers' slugs");
+        assert_eq!(h1(&html), normalize(&heading(f)), "{rel}: <h1>");
+
+        // Path pages are not for search engines.
+        let robots = attrs(&html, "meta[name=robots]", "content");
+        assert!(
+            robots.iter().any(|c| c.contains("noindex")),
+            "{rel}: a path page carries noindex, got {robots:?}"
+        );
+
+        // Back, Start again.
+        let back = one_link(&html, &rel, "a.back-link").0;
+        let expected_back = trail.last().map_or(start_page.clone(), |s| s.page.clone());
+        assert_eq!(back, expected_back, "{rel}: Back");
+        assert_eq!(
+            one_link(&html, &rel, "a.start-again").0,
+            first,
+            "{rel}: Start again"
+        );
+
+        // Change: one per earlier answer, to the page that asked, at the answer given.
+        let changes: Vec<ElementRef> = html.select(&sel("a[data-change-for]")).collect();
+        assert_eq!(
+            changes.len(),
+            trail.len(),
+            "{rel}: one Change link per answer"
+        );
+        for (a, step) in changes.iter().zip(&trail) {
+            assert_eq!(
+                a.value().attr("data-change-for"),
+                Some(step.node.as_str()),
+                "{rel}"
+            );
+            let href = a.value().attr("href").unwrap();
+            let (target, anchor) = resolve(&rel, href, "/").unwrap();
+            assert_eq!(target, step.page, "{rel}: Change for `{}`", step.node);
+            let anchor = anchor.unwrap_or_default();
+            assert_eq!(
+                anchor,
+                format!("answer-{}", step.slug),
+                "{rel}: Change anchor"
+            );
+            let asked = page(public, &target);
+            let options = attrs(&asked, &format!("a.answer#{anchor}"), "data-option");
+            assert_eq!(
+                options,
+                vec![step.option.clone()],
+                "{rel}: Change → {target}#{anchor} is the earlier answer"
+            );
+        }
+
+        // The language switch: same node, same path.
+        let switch = one_link(
+            &html,
+            &rel,
+            &format!("nav.lang-switch a[hreflang={}]", other(lang)),
+        )
+        .0;
+        assert!(
+            public.join(&switch).is_file(),
+            "{rel}: language switch → missing {switch}"
+        );
+        let there = page(public, &switch);
+        for hook in [
+            "data-diagnostic-kind",
+            "data-diagnostic-node",
+            "data-diagnostic-path",
+        ] {
+            assert_eq!(
+                main_attr(&there, hook),
+                main_attr(&html, hook),
+                "{rel} → {switch}: {hook}"
+            );
+        }
+
+        let answers: Vec<ElementRef> = html.select(&sel("main a.answer")).collect();
+        let options = f["options"].as_array().unwrap();
+        let mut obstacles = Vec::new();
+        let mut steps = Vec::new();
+        if kind == "question" {
+            assert!(
+                answers.len() >= 2,
+                "{rel}: a question has at least two answers"
+            );
+            assert_eq!(
+                html.select(&sel("main fieldset > legend > h1")).count(),
+                1,
+                "{rel}: the question is the legend's <h1>"
+            );
+            assert_eq!(
+                answers.len(),
+                options.len(),
+                "{rel}: answers as in flow.json"
+            );
+            for (a, o) in answers.iter().zip(options) {
+                let slug = o["slug"].as_str().unwrap();
+                assert_eq!(a.value().attr("data-option"), o["id"].as_str(), "{rel}");
+                assert_eq!(
+                    a.value().attr("id"),
+                    Some(format!("answer-{slug}").as_str()),
+                    "{rel}"
+                );
+                assert_eq!(
+                    element_text(*a),
+                    normalize(o["label"].as_str().unwrap()),
+                    "{rel}: label"
+                );
+                assert!(
+                    a.ancestors()
+                        .filter_map(ElementRef::wrap)
+                        .any(|p| p.value().name() == "fieldset"),
+                    "{rel}: answers sit in the fieldset"
+                );
+                let (target, anchor) = resolve(&rel, a.value().attr("href").unwrap(), "/")
+                    .expect("an answer stays on the site");
+                assert_eq!(anchor, None, "{rel}: an answer is a plain link");
+                let mut next = trail.clone();
+                next.push(Step {
+                    node: node.clone(),
+                    page: rel.clone(),
+                    option: o["id"].as_str().unwrap().to_string(),
+                    slug: slug.to_string(),
+                });
+                queue.push_back((target, next, Some(o["next"].as_str().unwrap().to_string())));
+            }
+        } else {
+            assert!(answers.is_empty(), "{rel}: a result has no answers");
+            assert!(
+                options.is_empty(),
+                "{rel}: a result has no options in flow.json"
+            );
+            (obstacles, steps) = check_result(public, lang, &rel, &html, &trail, &flow, f, book);
+        }
+        visited.insert(
+            rel,
+            Visited {
+                kind,
+                node,
+                path,
+                switch,
+                obstacles,
+                steps,
+            },
+        );
+    }
+
+    // Every path page was reached, every node of the flow too.
+    let written: BTreeSet<String> = snapshot(&public.join(format!("{lang}/diagnostic/q")))
+        .into_keys()
+        .map(|k| format!("{lang}/diagnostic/q/{k}"))
+        .collect();
+    let reached: BTreeSet<String> = visited.keys().cloned().collect();
+    assert_eq!(
+        written, reached,
+        "{lang}: path pages written vs reached by answers"
+    );
+    let reached_nodes: BTreeSet<&str> = visited.values().map(|v| v.node.as_str()).collect();
+    let all_nodes: BTreeSet<&str> = flow.nodes.keys().map(String::as_str).collect();
+    assert_eq!(
+        reached_nodes, all_nodes,
+        "{lang}: every node (every result) is reachable"
+    );
+    visited
+}
+
+/// A result page: obstacles flagged on the way, steps addressing them in playbook order, each
+/// linking to its own page. Returns the ids shown.
+#[allow(clippy::too_many_arguments)]
+fn check_result(
+    public: &Path,
+    lang: &str,
+    rel: &str,
+    html: &Html,
+    trail: &[Step],
+    flow: &Flow,
+    result: &Value,
+    book: &Playbook,
+) -> (Vec<String>, Vec<String>) {
+    let mut flagged: BTreeSet<String> = strings(&result["obstacles"]).into_iter().collect();
+    for s in trail {
+        let q = &flow.nodes[&s.node];
+        let o = q["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == s.option.as_str())
+            .expect("the option chosen");
+        flagged.extend(strings(&o["obstacles"]));
+    }
+    let always = strings(&result["always_steps"]);
+    let mut expected_steps: Vec<(&String, &Entry)> = book
+        .steps
+        .iter()
+        .filter(|(id, e)| always.contains(id) || e.addresses.iter().any(|a| flagged.contains(a)))
+        .collect();
+    expected_steps.sort_by_key(|(_, e)| e.order);
+    let expected_steps: Vec<String> = expected_steps
+        .into_iter()
+        .map(|(id, _)| id.clone())
+        .collect();
+
+    let links = |css: &str, section: &str, entries: &BTreeMap<String, Entry>| {
+        let mut ids = Vec::new();
+        for el in html.select(&sel(&format!("main [{css}]"))) {
+            let id = el.value().attr(css).unwrap().to_string();
+            let entry = entries
+                .get(&id)
+                .unwrap_or_else(|| panic!("{rel}: {css}=\"{id}\" is not a page of {section}/"));
+            let a = el.select(&sel("a[href]")).next().expect("a link");
+            let (target, _) = resolve(rel, a.value().attr("href").unwrap(), "/").unwrap();
+            assert!(
+                target.starts_with(&format!("{lang}/")) && public.join(&target).is_file(),
+                "{rel}: {id} → {target} is not a {section} page"
+            );
+            let title = normalize(&entry.titles[lang]);
+            assert_eq!(
+                h1(&page(public, &target)),
+                title,
+                "{rel}: {id} links to its own page"
+            );
+            assert!(element_text(a).ends_with(&title), "{rel}: {id} link text");
+            ids.push(id);
+        }
+        ids
+    };
+    let obstacles = links("data-obstacle", "obstacles", &book.obstacles);
+    let steps = links("data-step", "steps", &book.steps);
+    assert_eq!(
+        obstacles.iter().cloned().collect::<BTreeSet<_>>(),
+        flagged,
+        "{rel}: the obstacles flagged along the path"
+    );
+    assert_eq!(steps, expected_steps, "{rel}: the steps, in playbook order");
+    (obstacles, steps)
+}
+
+fn real_built() -> Site {
+    let site = Site::real();
+    site.build_ok();
+    site
+}
+
+#[test]
+fn real_diagnostic_read_without_javascript() {
+    let site = real_built();
+    let public = site.public();
+    let book = playbook(&site.path("content"));
+    let crawls: BTreeMap<&str, BTreeMap<String, Visited>> = LANGS
+        .iter()
+        .map(|l| (*l, crawl(&public, l, &book)))
+        .collect();
+
+    for lang in LANGS {
+        let here = &crawls[lang];
+        let there = &crawls[other(lang)];
+        assert_eq!(
+            here.len(),
+            there.len(),
+            "as many path pages in both languages"
+        );
+        // The language switch of every path page lands on the page the other language's
+        // reader reaches by the same answers.
+        for (rel, v) in here {
+            let w = there
+                .get(&v.switch)
+                .unwrap_or_else(|| panic!("{rel}: language switch → {} not a path page", v.switch));
+            assert_eq!(
+                (&w.kind, &w.node, &w.path),
+                (&v.kind, &v.node, &v.path),
+                "{rel}"
+            );
+            assert_eq!(&w.switch, rel, "{rel}: switching back returns here");
+            assert_eq!(
+                (&w.obstacles, &w.steps),
+                (&v.obstacles, &v.steps),
+                "{rel}: same result"
+            );
+        }
+        let results: BTreeSet<&str> = here
+            .values()
+            .filter(|v| v.kind == "result")
+            .map(|v| v.node.as_str())
+            .collect();
+        let questions: BTreeSet<&str> = here
+            .values()
+            .filter(|v| v.kind == "question")
+            .map(|v| v.node.as_str())
+            .collect();
+        println!(
+            "{lang}: {} questions, {} results, {} path pages ({} result pages)",
+            questions.len(),
+            results.len(),
+            here.len(),
+            here.values().filter(|v| v.kind == "result").count()
+        );
+    }
+}
+
+#[test]
+fn real_content_is_a_short_branching_tree_covering_the_playbook() {
+    let site = real_built();
+    let public = site.public();
+    let book = playbook(&site.path("content"));
+    assert_eq!(book.obstacles.len(), 5, "the five obstacles");
+    assert_eq!(book.steps.len(), 8, "the eight steps");
+    for lang in LANGS {
+        let flow = flow(&public, lang);
+        let questions: Vec<&Value> = flow
+            .nodes
+            .values()
+            .filter(|n| n["kind"] == "question")
+            .collect();
+        assert!(
+            (5..=7).contains(&questions.len()),
+            "{lang}: 5 to 7 questions, got {}",
+            questions.len()
+        );
+        let branches = questions
+            .iter()
+            .filter(|q| {
+                let targets: BTreeSet<&str> = q["options"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| o["next"].as_str().unwrap())
+                    .collect();
+                targets.len() > 1
+            })
+            .count();
+        assert!(
+            branches >= 1,
+            "{lang}: at least one question whose answers lead apart"
+        );
+
+        let visited = crawl(&public, lang, &book);
+        let obstacles: BTreeSet<&String> = visited.values().flat_map(|v| &v.obstacles).collect();
+        let steps: BTreeSet<&String> = visited.values().flat_map(|v| &v.steps).collect();
+        assert_eq!(
+            obstacles,
+            book.obstacles.keys().collect(),
+            "{lang}: the results together show every obstacle"
+        );
+        assert_eq!(
+            steps,
+            book.steps.keys().collect(),
+            "{lang}: the results together show every step"
+        );
+    }
+    // No warning about unused obstacles or steps either.
+    let run = site.run(&["check"]);
+    run.assert_code(0);
+    assert!(
+        !run.stderr.contains("no path of the diagnostic"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn path_pages_are_noindex_even_on_an_indexed_site() {
+    let site = Site::real();
+    let settings = site.read("content/site.toml");
+    site.write("content/site.toml", format!("noindex = false\n{settings}"));
+    site.build_ok();
+    let public = site.public();
+    let robots = |rel: &str| attrs(&page(&public, rel), "meta[name=robots]", "content").join(" ");
+    for lang in LANGS {
+        assert!(!robots(&format!("{lang}/diagnostic/index.html")).contains("noindex"));
+        for (rel, _) in snapshot(&public.join(format!("{lang}/diagnostic/q"))) {
+            let rel = format!("{lang}/diagnostic/q/{rel}");
+            assert!(robots(&rel).contains("noindex"), "{rel} lacks noindex");
+        }
+    }
+}
+
+#[test]
+fn real_diagnostic_links_resolve() {
+    let site = real_built();
+    let public = site.public();
+    let problems: Vec<String> = broken_links(&public, "/")
+        .into_iter()
+        .filter(|p| p.contains("/diagnostic/"))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "broken links:\n{}",
+        problems.join("\n")
+    );
+    for lang in LANGS {
+        // The start page and the overview switch language too, and the start page offers the
+        // overview.
+        let start = format!("{lang}/diagnostic/index.html");
+        let html = page(&public, &start);
+        let switch = one_link(
+            &html,
+            &start,
+            &format!("nav.lang-switch a[hreflang={}]", other(lang)),
+        );
+        assert_eq!(switch.0, format!("{}/diagnostic/index.html", other(lang)));
+        let overview = overview_page(&public, lang);
+        let links: Vec<String> = attrs(&html, "main a[href]", "href")
+            .iter()
+            .filter_map(|h| resolve(&start, h, "/").map(|r| r.0))
+            .collect();
+        assert!(
+            links.contains(&overview),
+            "{start} links to the overview {overview}"
+        );
+        let there = one_link(
+            &page(&public, &overview),
+            &overview,
+            &format!("nav.lang-switch a[hreflang={}]", other(lang)),
+        )
+        .0;
+        assert_eq!(
+            there,
+            overview_page(&public, other(lang)),
+            "{overview}: language switch"
+        );
+    }
+}
+
+#[test]
+fn site_without_a_diagnostic_builds_without_one() {
+    let site = Site::from_fixture("basic");
+    assert!(!site.path("content/diagnostic").exists());
+    site.build_ok();
+    let public = site.public();
+    let files = snapshot(&public);
+    // (The theme's static files, `diagnostic.js` among them, are always copied.)
+    let diagnostic: Vec<&String> = files
+        .keys()
+        .filter(|k| k.contains("diagnostic") && !k.starts_with("assets/"))
+        .collect();
+    assert!(
+        diagnostic.is_empty(),
+        "diagnostic files written: {diagnostic:?}"
+    );
+    for lang in LANGS {
+        let html = page(&public, &format!("{lang}/index.html"));
+        assert!(
+            attrs(&html, "a[href]", "href")
+                .iter()
+                .all(|h| !h.contains("diagnostic")),
+            "{lang}: no link to a diagnostic"
+        );
+    }
+    let problems = broken_links(&public, "/");
+    assert!(
+        problems.is_empty(),
+        "broken links:\n{}",
+        problems.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invalid diagnostics
+
+/// `basic` with the `diagnostic` fixture laid over it: a small valid diagnostic (2 questions,
+/// 2 results) using every obstacle and step of `basic`.
+fn diagnostic_fixture() -> Site {
+    let site = Site::from_fixture("basic");
+    site.overlay(&fixture("diagnostic"));
+    site
+}
+
+/// What a case must give: `Error`s stop `build` and `check`; `Warning`s only fail `check
+/// --strict`. `at` is `file:line:column`.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    Error {
+        at: &'static str,
+        message: &'static str,
+    },
+    Warning {
+        at: &'static str,
+        message: &'static str,
+    },
+}
+use Expect::{Error, Warning};
+
+/// One entry per folder of `tests/fixtures/diagnostic-invalid/`.
+fn expectation(case: &str) -> Option<Expect> {
+    Some(match case {
+        "unknown-target" => Error {
+            at: "content/diagnostic/q-support.md:10:9",
+            message: "unknown node `q-budgte`",
+        },
+        "unknown-start" => Error {
+            at: "content/diagnostic/_index.fr.md:4:10",
+            message: "unknown first question `q-suport`",
+        },
+        "start-differs" => Error {
+            at: "content/diagnostic/_index.en.md:4:10",
+            message: "`start` is `q-suport` here but `q-support` in `content/diagnostic/_index.fr.md`",
+        },
+        "self-loop" => Error {
+            at: "content/diagnostic/q-support.md:16:9",
+            message: "option `no` leads back to its own question",
+        },
+        "one-option" => Error {
+            at: "content/diagnostic/q-support.md:2:1",
+            message: "question `q-support` has 1 option(s); a question needs at least two",
+        },
+        "path-ends-on-question" => Error {
+            at: "content/diagnostic/r-sponsor-first.md:2:1",
+            message: "question `r-sponsor-first` has no options, so every path reaching it ends without a result",
+        },
+        "unknown-obstacle" => Error {
+            at: "content/diagnostic/q-budget.md:15:17",
+            message: "unknown obstacle `budgte`",
+        },
+        "unknown-step" => Error {
+            at: "content/diagnostic/r-go.md:3:18",
+            message: "unknown step `champoin`",
+        },
+        "cycle" => Error {
+            at: "content/diagnostic/q-support.md:12:9",
+            message: "the diagnostic loops: q-support → q-budget → q-check → q-support",
+        },
+        "unreachable" => Error {
+            at: "content/diagnostic/r-orphan.md:2:1",
+            message: "node `r-orphan` cannot be reached from the first question `q-support`",
+        },
+        "missing-text" => Error {
+            at: "content/diagnostic/q-support.md:2:1",
+            message: "missing text in `en`",
+        },
+        "missing-question" => Error {
+            at: "content/diagnostic/q-support.md:5:2",
+            message: "missing `question` in `text.en`",
+        },
+        "missing-title" => Error {
+            at: "content/diagnostic/r-go.md:6:2",
+            message: "missing `title` in `text.en`",
+        },
+        "missing-label" => Error {
+            at: "content/diagnostic/q-support.md:9:7",
+            message: "option `yes` has no `label` in `en`",
+        },
+        "missing-slug" => Error {
+            at: "content/diagnostic/q-support.md:9:7",
+            message: "option `yes` has no `slug` in `en`",
+        },
+        "unknown-language-text" => Error {
+            at: "content/diagnostic/q-support.md:7:2",
+            message: "unknown language `de` in `text`",
+        },
+        "unknown-language-label" => Error {
+            at: "content/diagnostic/q-support.md:11:35",
+            message: "unknown language `de` in the `label` of option `yes`",
+        },
+        "unsafe-slug" => Error {
+            at: "content/diagnostic/q-support.md:12:38",
+            message: "slug `Management Yes` of option `yes` is not URL-safe",
+        },
+        "repeated-slug" => Error {
+            at: "content/diagnostic/q-support.md:12:38",
+            message: "slug `management` is used by two options of this question",
+        },
+        "too-many-paths" => Error {
+            at: "content/diagnostic/q-support.md:2:1",
+            message: "the diagnostic has more than 4 answer paths per language",
+        },
+        "too-deep" => Error {
+            at: "content/diagnostic/r-go.md:2:1",
+            message: "a path reaches `r-go` after more than 1 questions",
+        },
+        "unshown-obstacle" => Warning {
+            at: "content/diagnostic/q-support.md:2:1",
+            message: "no path of the diagnostic shows the obstacle `budget`",
+        },
+        "unshown-step" => Warning {
+            at: "content/diagnostic/q-support.md:2:1",
+            message: "no path of the diagnostic shows the step `extra`",
+        },
+        _ => return None,
+    })
+}
+
+fn cases() -> Vec<String> {
+    common::entries(&fixture("diagnostic-invalid"))
+}
+
+#[test]
+fn every_invalid_case_has_an_expectation() {
+    let missing: Vec<String> = cases()
+        .into_iter()
+        .filter(|c| expectation(c).is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "case folders of tests/fixtures/diagnostic-invalid/ without an expectation in \
+         tests/diagnostic.rs: {missing:?}"
+    );
+    assert!(cases().len() >= 20, "one case per rule");
+}
+
+#[test]
+fn the_diagnostic_fixture_is_valid() {
+    let site = diagnostic_fixture();
+    let run = site.build_ok();
+    assert!(
+        !run.stderr.contains("content/diagnostic/"),
+        "{}",
+        run.stderr
+    );
+    assert!(site.public().join("en/diagnostic/q/index.html").is_file());
+    let problems = broken_links(&site.public(), "/");
+    assert!(
+        problems.is_empty(),
+        "broken links:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// The diagnostics `check --format json` reports for files of the diagnostic.
+fn diagnostic_warnings(run: &Run) -> Vec<String> {
+    let json: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("check --format json: {e}\n{}", run.stdout));
+    json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| {
+            d["file"]
+                .as_str()
+                .unwrap()
+                .starts_with("content/diagnostic/")
+        })
+        .filter(|d| !d["message"].as_str().unwrap().starts_with("translation"))
+        .map(|d| {
+            format!(
+                "{}: {}:{}:{}: {}",
+                d["severity"].as_str().unwrap(),
+                d["file"].as_str().unwrap(),
+                d["line"],
+                d["column"],
+                d["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// Runs one case; returns what went wrong, if anything.
+fn run_case(case: &str, expect: Expect) -> Result<(), String> {
+    let site = diagnostic_fixture();
+    let base_warnings = diagnostic_warnings(&site.run(&["check", "--format", "json"]));
+    if !base_warnings.is_empty() {
+        return Err(format!("the diagnostic fixture warns: {base_warnings:?}"));
+    }
+    site.build_ok();
+    let before = snapshot(&site.public());
+    site.overlay(&fixture("diagnostic-invalid").join(case));
+    let fail = |what: &str, run: &Run| {
+        Err(format!(
+            "{what} (exit {})\n--- stdout\n{}--- stderr\n{}",
+            run.code, run.stdout, run.stderr
+        ))
+    };
+    match expect {
+        Error { at, message } => {
+            let line = format!("error: {at}: {message}");
+            for args in [&["build"][..], &["check"][..]] {
+                let run = site.run(args);
+                let errors: Vec<&str> = run
+                    .stderr_lines()
+                    .into_iter()
+                    .filter(|l| l.starts_with("error"))
+                    .collect();
+                if run.code != 1 || errors != vec![line.as_str()] {
+                    return fail(
+                        &format!("`{}` should fail with only `{line}`", args[0]),
+                        &run,
+                    );
+                }
+            }
+            // An existing public/ is left as it was…
+            if snapshot(&site.public()) != before {
+                assert_same_tree(&before, &snapshot(&site.public()), case);
+            }
+            // …and none is created.
+            std::fs::remove_dir_all(site.public()).unwrap();
+            let run = site.run(&["build"]);
+            if run.code != 1 || !run.stderr.contains("nothing was written") {
+                return fail("`build` without public/ should fail", &run);
+            }
+            let left: Vec<String> = common::entries(site.root())
+                .into_iter()
+                .filter(|e| e != "content" && e != "themes")
+                .collect();
+            if !left.is_empty() {
+                return Err(format!("a failed build wrote {left:?}"));
+            }
+        }
+        Warning { at, message } => {
+            let line = format!("warning: {at}: {message}");
+            let run = site.run(&["build"]);
+            if run.code != 0 || !run.stderr_lines().contains(&line.as_str()) {
+                return fail(&format!("`build` should succeed warning `{line}`"), &run);
+            }
+            let run = site.run(&["check", "--strict"]);
+            if run.code != 1 || !run.stderr_lines().contains(&line.as_str()) {
+                return fail(
+                    &format!("`check --strict` should fail warning `{line}`"),
+                    &run,
+                );
+            }
+            let run = site.run(&["check", "--strict", "--format", "json"]);
+            let warnings = diagnostic_warnings(&run);
+            if run.code != 1 || warnings != vec![line.clone()] {
+                return fail(
+                    &format!("`check --strict --format json`: {warnings:?}"),
+                    &run,
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn invalid_diagnostics_fail_with_a_located_message_and_write_nothing() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let Some(expect) = expectation(&case) else {
+            failures.push(format!("{case}: no expectation"));
+            continue;
+        };
+        if let Err(e) = run_case(&case, expect) {
+            failures.push(format!("{case}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn caps_are_inclusive() {
+    // The fixture has 5 path pages per language and paths of at most 2 answers.
+    let site = diagnostic_fixture();
+    site.write(
+        "content/site.toml",
+        site.read("content/site.toml") + "\n[diagnostic]\nmax_paths = 5\nmax_depth = 2\n",
+    );
+    site.build_ok();
+    let pages = snapshot(&site.public().join("en/diagnostic/q"));
+    assert_eq!(pages.len(), 5, "{:?}", pages.keys().collect::<Vec<_>>());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Overview
+
+/// The overview page of `lang` (the page whose `<main>` says so), relative to `public`.
+fn overview_page(public: &Path, lang: &str) -> String {
+    let found: Vec<String> = snapshot(&public.join(format!("{lang}/diagnostic")))
+        .into_keys()
+        .filter(|k| k.ends_with("index.html") && !k.starts_with("q/"))
+        .map(|k| format!("{lang}/diagnostic/{k}"))
+        .filter(|rel| main_attr(&page(public, rel), "data-diagnostic-kind") == "overview")
+        .collect();
+    assert_eq!(found.len(), 1, "{lang}: one overview page, got {found:?}");
+    found[0].clone()
+}
+
+#[test]
+fn overview_svg_is_accessible_xml() {
+    let site = real_built();
+    let public = site.public();
+    for lang in LANGS {
+        let overview = overview_page(&public, lang);
+        let html = page(&public, &overview);
+        let srcs = attrs(&html, "main img", "src");
+        assert_eq!(srcs.len(), 1, "{overview}: one <img>");
+        let (svg_rel, _) = resolve(&overview, &srcs[0], "/").unwrap();
+        assert!(
+            svg_rel.ends_with(".svg"),
+            "{overview}: the image is an SVG: {svg_rel}"
+        );
+        let text = std::fs::read_to_string(public.join(&svg_rel)).unwrap();
+        let doc = roxmltree::Document::parse(&text)
+            .unwrap_or_else(|e| panic!("{svg_rel} is not well-formed XML: {e}"));
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "svg");
+        assert_eq!(
+            root.tag_name().namespace(),
+            Some("http://www.w3.org/2000/svg")
+        );
+        assert_eq!(root.attribute("role"), Some("img"), "{svg_rel}: role=img");
+        let child = |name: &str| {
+            root.children()
+                .find(|n| n.is_element() && n.tag_name().name() == name)
+                .and_then(|n| n.text())
+                .map(normalize)
+                .unwrap_or_default()
+        };
+        assert!(
+            !child("title").is_empty(),
+            "{svg_rel}: a <title> first-level child"
+        );
+        assert!(!child("desc").is_empty(), "{svg_rel}: a <desc>");
+
+        let mut ids = BTreeSet::new();
+        for n in doc.descendants().filter(|n| n.is_element()) {
+            assert_ne!(
+                n.tag_name().name(),
+                "foreignObject",
+                "{svg_rel}: no foreignObject"
+            );
+            if let Some(id) = n.attribute("id") {
+                assert!(ids.insert(id), "{svg_rel}: duplicate id `{id}`");
+            }
+        }
+        for id in root
+            .attribute("aria-labelledby")
+            .unwrap_or("")
+            .split_whitespace()
+        {
+            assert!(
+                ids.contains(id),
+                "{svg_rel}: aria-labelledby `{id}` names no element"
+            );
+        }
+
+        // Every node's label, and every answer's, is real text (lines of one label may be
+        // split over several <text> or <tspan>).
+        let texts: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.is_element() && n.tag_name().name() == "text")
+            .map(|t| {
+                normalize(
+                    &t.descendants()
+                        .filter(|d| d.is_text())
+                        .filter_map(|d| d.text())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
+            })
+            .collect();
+        let all = texts.join(" ");
+        let flow = flow(&public, lang);
+        for node in flow.nodes.values() {
+            let label = normalize(&heading(node));
+            assert!(all.contains(&label), "{svg_rel}: no <text> for `{label}`");
+            for o in node["options"].as_array().unwrap() {
+                let label = normalize(o["label"].as_str().unwrap());
+                assert!(
+                    texts.iter().any(|t| t.contains(&label)),
+                    "{svg_rel}: no <text> for the answer `{label}`"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn overview_page_shows_the_svg_and_a_text_version() {
+    let site = real_built();
+    let public = site.public();
+    for lang in LANGS {
+        let overview = overview_page(&public, lang);
+        let html = page(&public, &overview);
+        let imgs: Vec<ElementRef> = html.select(&sel("main img")).collect();
+        assert_eq!(imgs.len(), 1);
+        let alt = imgs[0].value().attr("alt").unwrap_or("");
+        assert!(!alt.trim().is_empty(), "{overview}: the <img> has alt text");
+        assert!(public
+            .join(
+                resolve(&overview, imgs[0].value().attr("src").unwrap(), "/")
+                    .unwrap()
+                    .0
+            )
+            .is_file());
+
+        // The text version: every node, and every answer with where it leads.
+        let flow = flow(&public, lang);
+        let headings: Vec<String> = html
+            .select(&sel("main h2 ~ section h3, main h3"))
+            .map(element_text)
+            .collect();
+        let items: Vec<ElementRef> = html.select(&sel("main li")).collect();
+        for node in flow.nodes.values() {
+            let title = normalize(&heading(node));
+            assert!(
+                headings.iter().any(|h| h.ends_with(&title)),
+                "{overview}: the text version lists `{title}`"
+            );
+            for o in node["options"].as_array().unwrap() {
+                let label = normalize(o["label"].as_str().unwrap());
+                let target = normalize(&heading(&flow.nodes[o["next"].as_str().unwrap()]));
+                assert!(
+                    items.iter().any(|li| {
+                        element_text(*li).starts_with(&label)
+                            && li
+                                .select(&sel("a[href]"))
+                                .any(|a| element_text(a) == target)
+                    }),
+                    "{overview}: the text version says `{label}` leads to `{target}`"
+                );
+            }
+        }
+        let problems: Vec<String> = broken_links(&public, "/")
+            .into_iter()
+            .filter(|p| p.starts_with(&overview))
+            .collect();
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+}
