@@ -120,8 +120,15 @@ pub fn discover(root: &Path, settings: &Settings) -> Result<(Vec<SourceFile>, Di
         }
         if !is_valid_id(&id) && id != "_index" {
             problems.push(
-                Diagnostic::file(&rel, format!("`{id}` is not a valid page id"))
-                    .help("use lowercase letters, digits and hyphens in file names, e.g. `working-group.fr.md`"),
+                Diagnostic::file(&rel, format!("`{id}` is not a valid page id")).help(
+                    match crate::site::slugify(&id) {
+                        s if s.is_empty() => "use lowercase letters, digits and hyphens in file names, e.g. `working-group.fr.md`".to_string(),
+                        s => format!(
+                            "use lowercase letters, digits and hyphens in file names: rename it `{s}{}`",
+                            &name[id.len()..]
+                        ),
+                    },
+                ),
             );
             continue;
         }

@@ -194,6 +194,33 @@ fn yaml_error(rel: &str, text: &str, offset: usize, e: &serde_saphyr::Error) -> 
         }
         _ => offset,
     };
+    // A tab in the indentation derails the parser, which then names some other place: point at
+    // the tab. When the parser says it met a tab, any indentation tab of the block counts;
+    // otherwise a line starting with a tab, up to the line of the error.
+    let says_tab = message.contains("found a tab");
+    let front_end = text[offset..]
+        .find("\n---")
+        .map_or(text.len(), |i| offset + i + 1);
+    let search_end = if says_tab {
+        front_end
+    } else {
+        text[start..].find('\n').map_or(text.len(), |i| start + i)
+    };
+    let mut line_start = offset;
+    for line in text[offset..search_end.max(offset)].split_inclusive('\n') {
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let tab = if says_tab {
+            indent.find('\t')
+        } else {
+            indent.starts_with('\t').then_some(0)
+        };
+        if let Some(i) = tab {
+            return Diagnostic::at(rel, text, line_start + i, 1, "a tab in YAML front matter").help(
+                "YAML is indented with spaces, never tabs; top-level fields are not indented at all",
+            );
+        }
+        line_start += line.len();
+    }
     let (start, len) = refine_span(text, start, 1, &message);
     explain(
         Diagnostic::at(rel, text, start, len, first_line(&message)),
@@ -270,6 +297,23 @@ fn explain(d: Diagnostic, message: &str, format: Format) -> Diagnostic {
             }
             None => d,
         };
+    }
+    if format == Format::Toml && message.starts_with("string values must be quoted") {
+        // `title = Lack of support`: show the line as it should be.
+        d.message = "text must be in double quotes".to_string();
+        let fixed = d.source_line.as_deref().and_then(|l| {
+            let (key, value) = l.split_once('=')?;
+            if value.contains(['"', '\\']) {
+                return None;
+            }
+            Some(format!("{} = \"{}\"", key.trim(), value.trim()))
+        });
+        if let Some(fixed) = fixed {
+            return d.help(format!("write `{fixed}`"));
+        }
+    }
+    if format == Format::Toml && message.starts_with("invalid basic string") {
+        return d.help("close the text with a `\"` on the same line");
     }
     if d.help.is_none() {
         return d.help(match format {
@@ -588,6 +632,34 @@ mod tests {
             assert_eq!((e.line, e.column, e.width), (1, 1, 3), "{t:?}: {e}");
             assert!(e.message.starts_with("missing field "), "{e}");
         }
+    }
+
+    #[test]
+    fn yaml_tab_is_pointed_at() {
+        for (t, line) in [
+            ("---\ntitle: A\n\tsummary: s\n---\n", 3),
+            ("---\n\ttitle: A\nsummary: s\n---\n", 2),
+        ] {
+            let s = split("a.md", t).unwrap();
+            let e = Kind::Obstacle.parse("a.md", t, &s).unwrap_err();
+            assert_eq!((e.line, e.column), (line, 1), "{t:?}: {e}");
+            assert_eq!(e.message, "a tab in YAML front matter");
+        }
+    }
+
+    #[test]
+    fn unquoted_toml_text_shows_the_fix() {
+        let t = "+++\ntitle = Lack of support\n+++\n";
+        let s = split("a.md", t).unwrap();
+        let e = Kind::Page.parse("a.md", t, &s).unwrap_err();
+        assert_eq!(
+            (e.line, e.column, e.message.as_str()),
+            (2, 9, "text must be in double quotes")
+        );
+        assert_eq!(
+            e.help.as_deref(),
+            Some("write `title = \"Lack of support\"`")
+        );
     }
 
     #[test]
