@@ -348,12 +348,28 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
         let mut option_ids = BTreeSet::new();
         let mut slugs: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for o in &node.options {
-            if !option_ids.insert(o.id.as_str()) {
-                problems.push(node.error(
-                    "id",
-                    Some(&o.id),
-                    format!("option id `{}` is used twice in this question", o.id),
-                ));
+            if !is_safe_slug(&o.id) {
+                // Option ids appear in `data-diagnostic-path` (`<node>=<option>&…`).
+                problems.push(
+                    node.error(
+                        "id",
+                        Some(&o.id),
+                        format!("option id `{}` is not a plain id", o.id),
+                    )
+                    .help(format!(
+                        "use lowercase letters, digits and hyphens, e.g. `{}`",
+                        crate::site::slugify(&o.id)
+                    )),
+                );
+            } else if !option_ids.insert(o.id.as_str()) {
+                problems.push(
+                    node.error(
+                        "id",
+                        Some(&o.id),
+                        format!("option id `{}` is used twice in this question", o.id),
+                    )
+                    .help("give each option its own id"),
+                );
             }
             if o.next == node.id {
                 problems.push(
@@ -499,7 +515,7 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
         count += 1;
         deepest = deepest.max(path.len());
         if path.len() > limits.max_depth && too_deep.is_none() {
-            too_deep = Some(node.id.clone());
+            too_deep = Some((node.id.clone(), path.len()));
         }
         count <= limits.max_paths && path.len() <= limits.max_depth
     });
@@ -510,14 +526,14 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
                 .help("merge branches (several answers may lead to the same node), or raise `[diagnostic] max_paths` in content/site.toml"),
         );
     }
-    if let Some(id) = too_deep {
+    if let Some((id, depth)) = too_deep {
         problems.push(
             tree.nodes[&id]
                 .error(
                     "kind",
                     None,
                     format!(
-                        "a path reaches `{id}` after more than {} questions",
+                        "a path reaches `{id}` after {depth} answers, more than `max_depth = {}`",
                         limits.max_depth
                     ),
                 )

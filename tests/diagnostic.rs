@@ -139,6 +139,14 @@ fn element_text(e: ElementRef) -> String {
         .join(" ")
 }
 
+/// Text of the first element matching `css` inside `el`, normalized.
+fn text_of_el(el: ElementRef, css: &str) -> String {
+    el.select(&sel(css))
+        .next()
+        .map(element_text)
+        .unwrap_or_default()
+}
+
 /// One answer on the way to a page: the question asked, its page, the option chosen.
 #[derive(Clone, Debug)]
 struct Step {
@@ -483,6 +491,13 @@ fn check_result(
                 "{rel}: {id} links to its own page"
             );
             assert!(element_text(a).ends_with(&title), "{rel}: {id} link text");
+            if section == "steps" {
+                assert_eq!(
+                    text_of_el(el, ".step-number"),
+                    entry.order.to_string(),
+                    "{rel}: number of step {id}"
+                );
+            }
             ids.push(id);
         }
         ids
@@ -818,6 +833,14 @@ fn expectation(case: &str) -> Option<Expect> {
             at: "content/diagnostic/q-support.md:12:38",
             message: "slug `Management Yes` of option `yes` is not URL-safe",
         },
+        "unsafe-option-id" => Error {
+            at: "content/diagnostic/q-support.md:11:7",
+            message: "option id `yes&really=1` is not a plain id",
+        },
+        "repeated-option-id" => Error {
+            at: "content/diagnostic/q-support.md:11:7",
+            message: "option id `yes` is used twice in this question",
+        },
         "repeated-slug" => Error {
             at: "content/diagnostic/q-support.md:12:38",
             message: "slug `management` is used by two options of this question",
@@ -828,7 +851,7 @@ fn expectation(case: &str) -> Option<Expect> {
         },
         "too-deep" => Error {
             at: "content/diagnostic/r-go.md:2:1",
-            message: "a path reaches `r-go` after more than 1 questions",
+            message: "a path reaches `r-go` after 2 answers, more than `max_depth = 1`",
         },
         "unshown-obstacle" => Warning {
             at: "content/diagnostic/q-support.md:2:1",

@@ -16,7 +16,8 @@
     if (earlier) earlier.focus();
   }
   if (store && (kind === "question" || kind === "result") && main.getAttribute("data-diagnostic-path")) {
-    store.setItem(key, location.pathname);
+    // Storage may be full or refused (private browsing): then there is simply no "resume".
+    try { store.setItem(key, location.pathname); } catch (e) { /* ignore */ }
   }
   if (store && kind === "start") {
     var last = store.getItem(key);
