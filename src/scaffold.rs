@@ -93,7 +93,12 @@ fn template(kind: NewKind, id: &str, lang: &str, source: bool, n: usize) -> Stri
             "Lines starting with # are comments."
         }
     ));
-    s.push_str(&format!("title = \"{title}\"\nsummary = \"{summary}\"\n"));
+    // The id in the placeholder title keeps the URLs (made from the title) of two new pages
+    // of a section apart until they get real titles.
+    s.push_str(&format!(
+        "title = \"{title}{} {id}\"\nsummary = \"{summary}\"\n",
+        if fr { " :" } else { ":" }
+    ));
     match kind {
         NewKind::Obstacle => {
             s.push_str(&format!(

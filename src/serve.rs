@@ -378,12 +378,14 @@ fn upgrade(
         format!("{key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11").as_bytes(),
     ));
     let head = format!("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n");
-    stream.write_all(head.as_bytes())?;
     stream.set_read_timeout(None)?;
-    clients
-        .lock()
-        .expect("clients lock")
-        .push(stream.try_clone()?);
+    {
+        // Registered before the client can read the answer, so no reload is missed, and
+        // under the lock, so no reload frame comes before the handshake.
+        let mut list = clients.lock().expect("clients lock");
+        stream.write_all(head.as_bytes())?;
+        list.push(stream.try_clone()?);
+    }
     // Read (and ignore) frames until the browser goes away.
     let mut buf = [0u8; 512];
     while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}

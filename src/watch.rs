@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use notify::event::ModifyKind;
+use notify::event::{MetadataKind, ModifyKind};
 use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{new_debouncer, new_debouncer_opt, DebounceEventResult, NoCache};
 
@@ -46,12 +46,25 @@ enum Message {
     Stop,
 }
 
-/// Reads (our own builds open every file) and metadata-only changes are not edits.
+/// Reads (our own builds open every file) and metadata-only changes are not edits. A new
+/// modification time is: it is how `--poll` reports every edit.
 fn changes_content(kind: &EventKind) -> bool {
     !matches!(
         kind,
         EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))
+    ) || matches!(
+        kind,
+        EventKind::Modify(ModifyKind::Metadata(MetadataKind::WriteTime))
     )
+}
+
+/// With `--poll`, adding or removing a file also gives its folder a new modification time;
+/// the file's own event is the one that matters.
+fn is_folder_touch(event: &notify::Event) -> bool {
+    matches!(
+        event.kind,
+        EventKind::Modify(ModifyKind::Metadata(MetadataKind::WriteTime))
+    ) && event.paths.iter().all(|p| p.is_dir())
 }
 
 /// True when a changed path should trigger a rebuild.
@@ -96,23 +109,40 @@ pub fn run(
 
     let handler = {
         let tx = tx.clone();
+        let root = root.clone();
+        let out_dir = out_dir.clone();
         move |result: DebounceEventResult| {
-            let _ = tx.send(match result {
-                Ok(events) => Message::Changed(
-                    events
+            let message = match result {
+                Ok(events) => {
+                    let paths: Vec<PathBuf> = events
                         .into_iter()
-                        .filter(|e| changes_content(&e.event.kind))
+                        .filter(|e| changes_content(&e.event.kind) && !is_folder_touch(&e.event))
                         .flat_map(|e| e.event.paths.clone())
-                        .collect(),
-                ),
-                Err(errors) => Message::WatchError(
-                    errors
+                        .collect();
+                    // Our own builds read every file: nothing to wake the loop for.
+                    if paths.is_empty() {
+                        return;
+                    }
+                    Message::Changed(paths)
+                }
+                Err(errors) => {
+                    // Polling stats everything, editor lock files too (emacs's `.#x` is a
+                    // dangling link): errors about files we ignore are not worth a warning.
+                    let errors: Vec<String> = errors
                         .iter()
+                        .filter(|e| {
+                            e.paths.is_empty()
+                                || e.paths.iter().any(|p| is_relevant(p, &root, &out_dir))
+                        })
                         .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-            });
+                        .collect();
+                    if errors.is_empty() {
+                        return;
+                    }
+                    Message::WatchError(errors.join("; "))
+                }
+            };
+            let _ = tx.send(message);
         }
     };
     let dirs: Vec<PathBuf> = ["content", "themes"]
@@ -123,7 +153,11 @@ pub fn run(
     let watch_err = |e: notify::Error| Fatal(format!("cannot watch for changes: {e}; try --poll"));
     // Keep the debouncer alive for the whole loop.
     let _debouncer: Box<dyn std::any::Any> = if w.poll {
-        let config = notify::Config::default().with_poll_interval(Duration::from_millis(200));
+        // The poll watcher compares modification times in whole seconds: without comparing
+        // contents, a second save within the same second would go unseen.
+        let config = notify::Config::default()
+            .with_poll_interval(Duration::from_millis(200))
+            .with_compare_contents(true);
         let mut d =
             new_debouncer_opt::<_, notify::PollWatcher, _>(QUIET, None, handler, NoCache, config)
                 .map_err(watch_err)?;
@@ -151,7 +185,7 @@ pub fn run(
     }
     let mut session = Session::new(opts.clone(), root.clone());
     rebuild(&mut session, &[], w, &out_dir, on_outcome);
-    loop {
+    'watch: loop {
         let mut changed = match rx.recv() {
             Ok(Message::Stop) | Err(_) => break,
             Ok(Message::WatchError(e)) => {
@@ -165,19 +199,21 @@ pub fn run(
         loop {
             match rx.recv_timeout(QUIET) {
                 Ok(Message::Changed(more)) => changed.extend(more),
-                Ok(Message::Stop) => return Ok(()),
+                Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => break 'watch,
                 Ok(Message::WatchError(e)) => eprintln!("warning: watching: {e}"),
                 Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => return Ok(()),
             }
             if Instant::now() > deadline {
                 break;
             }
         }
-        let relevant: Vec<&PathBuf> = changed
+        // A file saved in several steps appears in several events: count it once.
+        let mut relevant: Vec<&PathBuf> = changed
             .iter()
             .filter(|p| is_relevant(p, &root, &out_dir))
             .collect();
+        relevant.sort();
+        relevant.dedup();
         if relevant.is_empty() {
             continue;
         }
@@ -269,8 +305,25 @@ fn absolute(path: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::is_relevant;
+    use super::{changes_content, is_relevant};
+    use notify::event::{AccessKind, DataChange, MetadataKind, ModifyKind};
+    use notify::EventKind;
     use std::path::Path;
+
+    #[test]
+    fn edits_count_reads_and_attributes_do_not() {
+        // `--poll` reports every edit as a new modification time.
+        assert!(changes_content(&EventKind::Modify(ModifyKind::Metadata(
+            MetadataKind::WriteTime
+        ))));
+        assert!(changes_content(&EventKind::Modify(ModifyKind::Data(
+            DataChange::Any
+        ))));
+        assert!(!changes_content(&EventKind::Modify(ModifyKind::Metadata(
+            MetadataKind::Permissions
+        ))));
+        assert!(!changes_content(&EventKind::Access(AccessKind::Any)));
+    }
 
     #[test]
     fn filters_paths() {

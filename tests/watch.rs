@@ -1,0 +1,761 @@
+//! `playbook build --watch` as a user runs it: the real binary on a temporary copy of a fixture
+//! site, its output read by threads, every expectation a condition polled against a deadline
+//! (never a fixed sleep). Edits show in `public/`; broken edits keep the process alive, print a
+//! located error and leave `public/` as it was; editor temporary files are ignored; atomic saves,
+//! new and deleted pages, bursts of writes, a failing first build and Ctrl-C are handled; the
+//! incremental rebuild is byte-identical to a full build. Most cases run with native change
+//! notification and with `--poll`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use common::{assert_same_tree, snapshot, Site};
+
+/// Generous, for a loaded CI machine; a passing test never waits this long.
+const DEADLINE: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_millis(20);
+
+const CHAMPION_FR: &str = "content/steps/champion.fr.md";
+const CHAMPION_FR_PAGE: &str = "fr/steps/designer-un-champion/index.html";
+const GROUP_FR: &str = "content/steps/group.fr.md";
+const GROUP_FR_PAGE: &str = "fr/steps/organiser-un-groupe-de-travail/index.html";
+
+// ---------------------------------------------------------------------------------------------
+// The running binary
+
+/// A running `playbook`, killed when dropped.
+struct Running {
+    child: Child,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+    readers: Vec<JoinHandle<()>>,
+}
+
+fn collect(stream: impl Read + Send + 'static, into: Arc<Mutex<String>>) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        while matches!(reader.read_line(&mut line), Ok(n) if n > 0) {
+            into.lock().unwrap().push_str(&line);
+            line.clear();
+        }
+    })
+}
+
+impl Running {
+    /// `playbook --root <site> <args…>`.
+    fn start(site: &Site, args: &[&str]) -> Running {
+        Running::start_bin(Path::new(env!("CARGO_BIN_EXE_playbook")), site, args)
+    }
+
+    fn start_bin(bin: &Path, site: &Site, args: &[&str]) -> Running {
+        let mut child = Command::new(bin)
+            .arg("--root")
+            .arg(site.root())
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the playbook binary");
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let readers = vec![
+            collect(child.stdout.take().unwrap(), stdout.clone()),
+            collect(child.stderr.take().unwrap(), stderr.clone()),
+        ];
+        Running {
+            child,
+            stdout,
+            stderr,
+            readers,
+        }
+    }
+
+    fn out(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    fn err(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    fn describe(&self) -> String {
+        format!("--- stdout\n{}--- stderr\n{}", self.out(), self.err())
+    }
+
+    /// Polls `cond` until it holds; fails after the deadline or if the process exits.
+    fn wait_until(&mut self, what: &str, mut cond: impl FnMut(&Running) -> bool) {
+        let started = Instant::now();
+        loop {
+            if cond(self) {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "playbook exited ({status}) while waiting for {what}\n{}",
+                    self.describe()
+                );
+            }
+            if started.elapsed() > DEADLINE {
+                panic!("waited {DEADLINE:?} for {what}\n{}", self.describe());
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Successful builds so far (full or incremental).
+    fn builds(&self) -> usize {
+        self.out()
+            .lines()
+            .filter(|l| l.starts_with("built ") || l.starts_with("updated "))
+            .count()
+    }
+
+    /// Failed builds so far.
+    fn failures(&self) -> usize {
+        self.err()
+            .lines()
+            .filter(|l| l.starts_with("the last good site is still in"))
+            .count()
+    }
+
+    /// Waits for the first build, good or bad, and for the watcher to be ready.
+    fn wait_ready(&mut self) {
+        self.wait_until("the first build", |r| {
+            r.out().contains("watching ") && r.builds() + r.failures() >= 1
+        });
+    }
+
+    fn assert_alive(&mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!("playbook exited ({status})\n{}", self.describe());
+        }
+    }
+
+    /// Sends SIGINT, as Ctrl-C in a terminal does.
+    fn interrupt(&mut self) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -INT failed");
+    }
+
+    /// Waits for the process to end, then for the rest of its output.
+    fn wait_exit(&mut self) -> ExitStatus {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait for playbook") {
+                break status;
+            }
+            if started.elapsed() > DEADLINE {
+                panic!(
+                    "playbook still running after {DEADLINE:?}\n{}",
+                    self.describe()
+                );
+            }
+            std::thread::sleep(POLL);
+        };
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+        status
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// `public/<rel>` as text, or `None` while it does not exist (or is being replaced).
+fn published(site: &Site, rel: &str) -> Option<String> {
+    std::fs::read_to_string(site.public().join(rel)).ok()
+}
+
+fn published_contains(site: &Site, rel: &str, needle: &str) -> bool {
+    published(site, rel).is_some_and(|t| t.contains(needle))
+}
+
+/// Like `common::snapshot`, but `None` instead of a panic when a folder is swapped under it.
+fn try_snapshot(dir: &Path) -> Option<BTreeMap<String, Vec<u8>>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) -> Option<()> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .ok()?
+            .collect::<Result<_, _>>()
+            .ok()?;
+        entries.sort_by_key(|e: &std::fs::DirEntry| e.file_name());
+        if entries.is_empty() && dir != base {
+            out.insert(format!("{}/", rel(base, dir)), Vec::new());
+        }
+        for entry in entries {
+            let path = entry.path();
+            if entry.file_type().ok()?.is_dir() {
+                walk(base, &path, out)?;
+            } else {
+                out.insert(rel(base, &path), std::fs::read(&path).ok()?);
+            }
+        }
+        Some(())
+    }
+    fn rel(base: &Path, path: &Path) -> String {
+        let parts: Vec<String> = path
+            .strip_prefix(base)
+            .unwrap()
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        parts.join("/")
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out)?;
+    Some(out)
+}
+
+/// A full `playbook build` of the site's current content into a folder of its own.
+fn fresh_build(site: &Site) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fresh");
+    let run = site.run(&["build", "--output", out.to_str().unwrap()]);
+    run.assert_code(0);
+    (dir, out)
+}
+
+/// Waits until `public/` is exactly a fresh full build of the current content.
+fn wait_equal_to_full_build(run: &mut Running, site: &Site) {
+    let (_dir, fresh) = fresh_build(site);
+    let expected = snapshot(&fresh);
+    let public = site.public();
+    run.wait_until("public/ to equal a full build", |_| {
+        try_snapshot(&public).as_ref() == Some(&expected)
+    });
+    assert_same_tree(&expected, &snapshot(&public), "watch output vs full build");
+}
+
+/// Saves a file the way many editors do: a temporary file renamed over it, so the watcher can
+/// never read it half-written (an in-place write has a moment where the file is empty).
+fn save(site: &Site, rel: &str, text: impl AsRef<[u8]>) {
+    let path = site.path(rel);
+    let tmp = path.with_file_name(format!(
+        ".{}.save-tmp",
+        path.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, &path).unwrap_or_else(|e| panic!("save {rel}: {e}"));
+}
+
+/// Appends to a file in place, in one write: the file is never empty or cut in the middle.
+fn append(site: &Site, rel: &str, text: &str) {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(site.path(rel))
+        .unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+}
+
+fn mode_args(poll: bool) -> Vec<&'static str> {
+    if poll {
+        vec!["build", "--watch", "--poll"]
+    } else {
+        vec!["build", "--watch"]
+    }
+}
+
+fn start_watch(site: &Site, poll: bool) -> Running {
+    let mut run = Running::start(site, &mode_args(poll));
+    run.wait_ready();
+    run
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edits
+
+fn edit_appears(poll: bool) {
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, poll);
+    assert!(published(&site, CHAMPION_FR_PAGE).is_some());
+    let text = site.read(CHAMPION_FR);
+    append(&site, CHAMPION_FR, "\nUn paragraphe ajouté en direct.\n");
+    run.wait_until("the edit in public/", |_| {
+        published_contains(&site, CHAMPION_FR_PAGE, "Un paragraphe ajouté en direct.")
+    });
+    // Front matter edits too: the title shows on the page and in the other pages' links.
+    save(
+        &site,
+        CHAMPION_FR,
+        text.replace("Désigner un champion", "Nommer une championne"),
+    );
+    run.wait_until("the new title in public/", |_| {
+        published_contains(
+            &site,
+            "fr/steps/nommer-une-championne/index.html",
+            "Nommer une championne",
+        ) && published(&site, CHAMPION_FR_PAGE).is_none()
+    });
+    assert!(
+        run.err().is_empty(),
+        "unexpected errors\n{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn edit_appears_in_public() {
+    edit_appears(false);
+}
+
+#[test]
+fn edit_appears_in_public_with_poll() {
+    edit_appears(true);
+}
+
+#[test]
+fn settings_and_theme_changes_rebuild() {
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, false);
+    let settings = site.read("content/site.toml");
+    save(
+        &site,
+        "content/site.toml",
+        settings.replace("Site d’essai", "Site modifié"),
+    );
+    run.wait_until("the new site title", |_| {
+        published_contains(&site, "fr/index.html", "Site modifié")
+    });
+    let css = site.read("themes/default/static/style.css");
+    save(
+        &site,
+        "themes/default/static/style.css",
+        format!("{css}\n.watch-marker{{color:red}}\n"),
+    );
+    run.wait_until("the new style sheet", |_| {
+        std::fs::read_dir(site.public().join("assets")).is_ok_and(|d| {
+            d.flatten().any(|e| {
+                e.file_name().to_string_lossy().ends_with(".css")
+                    && std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains(".watch-marker"))
+            })
+        })
+    });
+    assert!(
+        run.err().is_empty(),
+        "unexpected errors\n{}",
+        run.describe()
+    );
+}
+
+fn broken_edit_then_fix(poll: bool) {
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, poll);
+    let before = snapshot(&site.public());
+    let good = site.read(GROUP_FR);
+
+    // A syntax error in the front matter: the full pipeline reports it.
+    site.write(
+        GROUP_FR,
+        good.replacen("groupe de travail\"", "groupe de travail", 1),
+    );
+    run.wait_until("the error, with its file and line", |r| {
+        r.err().contains("error: content/steps/group.fr.md:2:")
+    });
+    run.assert_alive();
+    assert_same_tree(
+        &before,
+        &snapshot(&site.public()),
+        "public/ after a broken edit",
+    );
+
+    // A broken link in the body only: the incremental path must refuse it as well.
+    site.write(
+        GROUP_FR,
+        good.replace("@/steps/champion.md", "@/steps/champoin.md"),
+    );
+    run.wait_until("the broken link, with its file and line", |r| {
+        r.err().contains("error: content/steps/group.fr.md:7:")
+    });
+    run.assert_alive();
+    assert_same_tree(
+        &before,
+        &snapshot(&site.public()),
+        "public/ after a broken link",
+    );
+
+    // The fix rebuilds.
+    site.write(GROUP_FR, good.replace("Retour au", "Revenir au"));
+    run.wait_until("the fixed page", |_| {
+        published_contains(&site, GROUP_FR_PAGE, "Revenir au")
+    });
+    wait_equal_to_full_build(&mut run, &site);
+}
+
+#[test]
+fn broken_edit_keeps_running_leaves_public_and_fix_rebuilds() {
+    broken_edit_then_fix(false);
+}
+
+#[test]
+fn broken_edit_keeps_running_leaves_public_and_fix_rebuilds_with_poll() {
+    broken_edit_then_fix(true);
+}
+
+fn editor_temp_files_are_ignored(poll: bool) {
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, poll);
+    let before = snapshot(&site.public());
+    let builds = run.builds();
+    let dir = site.path("content/steps");
+    // vim: swap file, its write test file, backup; emacs: auto-save and lock (a dangling
+    // symbolic link); JetBrains: safe-write temporary file; plus a hidden file.
+    let garbage = "+++\ntitle = \"broken\n";
+    for name in [
+        ".champion.fr.md.swp",
+        ".champion.fr.md.swx",
+        "4913",
+        "champion.fr.md~",
+        "#champion.fr.md#",
+        "champion.fr.md___jb_tmp___",
+        "champion.fr.md___jb_old___",
+        ".hidden.fr.md",
+    ] {
+        std::fs::write(dir.join(name), garbage).unwrap();
+    }
+    std::os::unix::fs::symlink("user@host.12345:1700000000", dir.join(".#champion.fr.md")).unwrap();
+    std::fs::write(site.path("content/4913"), garbage).unwrap();
+    std::fs::remove_file(dir.join("4913")).unwrap();
+    std::fs::remove_file(dir.join("champion.fr.md___jb_old___")).unwrap();
+
+    // A real save that changes nothing visible (one more blank line at the end): the one
+    // change the watcher should report, after the temporary files (events arrive in order).
+    append(&site, CHAMPION_FR, "\n");
+    run.wait_until("the rebuild of the real save", |r| r.builds() > builds);
+    let out = run.out();
+    for line in out.lines().filter(|l| l.starts_with("change:")) {
+        assert_eq!(
+            line,
+            "change: content/steps/champion.fr.md",
+            "only the real file changed\n{}",
+            run.describe()
+        );
+    }
+    assert!(run.err().is_empty(), "no error\n{}", run.describe());
+    assert_same_tree(
+        &before,
+        &snapshot(&site.public()),
+        "public/ after temp files",
+    );
+
+    // A full build with the temporary files present ignores them too.
+    save(
+        &site,
+        "content/site.toml",
+        site.read("content/site.toml")
+            .replace("Site d’essai", "Site d’essai 2"),
+    );
+    run.wait_until("the full rebuild", |_| {
+        published_contains(&site, "fr/index.html", "Site d’essai 2")
+    });
+    assert!(run.err().is_empty(), "no error\n{}", run.describe());
+    wait_equal_to_full_build(&mut run, &site);
+}
+
+#[test]
+fn editor_temp_files_trigger_no_rebuild_and_no_error() {
+    editor_temp_files_are_ignored(false);
+}
+
+#[test]
+fn editor_temp_files_trigger_no_rebuild_and_no_error_with_poll() {
+    editor_temp_files_are_ignored(true);
+}
+
+fn atomic_saves(poll: bool) {
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, poll);
+    let text = site.read(CHAMPION_FR);
+    let dir = site.path("content/steps");
+
+    // Write a temporary file, rename it over the page (many editors, `sed -i`, git).
+    let tmp = dir.join(".champion.fr.md.tmp1234");
+    std::fs::write(&tmp, format!("{text}\nSauvegarde atomique.\n")).unwrap();
+    std::fs::rename(&tmp, site.path(CHAMPION_FR)).unwrap();
+    run.wait_until("the atomic save in public/", |_| {
+        published_contains(&site, CHAMPION_FR_PAGE, "Sauvegarde atomique.")
+    });
+
+    // JetBrains "safe write": new text to `x___jb_tmp___`, `x` renamed to `x___jb_old___`,
+    // the temporary file renamed to `x`, the old one deleted.
+    let target = site.path(CHAMPION_FR);
+    let jb_tmp = dir.join("champion.fr.md___jb_tmp___");
+    let jb_old = dir.join("champion.fr.md___jb_old___");
+    std::fs::write(&jb_tmp, format!("{text}\nÉcriture sûre.\n")).unwrap();
+    std::fs::rename(&target, &jb_old).unwrap();
+    std::fs::rename(&jb_tmp, &target).unwrap();
+    std::fs::remove_file(&jb_old).unwrap();
+    run.wait_until("the safe write in public/", |_| {
+        published_contains(&site, CHAMPION_FR_PAGE, "Écriture sûre.")
+            && !published_contains(&site, CHAMPION_FR_PAGE, "Sauvegarde atomique.")
+    });
+    run.assert_alive();
+    wait_equal_to_full_build(&mut run, &site);
+}
+
+#[test]
+fn atomic_save_is_seen() {
+    atomic_saves(false);
+}
+
+#[test]
+fn atomic_save_is_seen_with_poll() {
+    atomic_saves(true);
+}
+
+fn new_and_deleted_pages(poll: bool) {
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, poll);
+    let new_fr = "fr/steps/une-nouvelle-etape/index.html";
+    let new_en = "en/steps/a-new-step/index.html";
+    save(
+        &site,
+        "content/steps/new-step.fr.md",
+        "+++\ntitle = \"Une nouvelle étape\"\nsummary = \"Ajoutée pendant la surveillance.\"\norder = 3\naddresses = [\"budget\"]\n+++\nTexte de la nouvelle étape.\n",
+    );
+    run.wait_until("the new page", |_| {
+        published_contains(&site, new_fr, "Texte de la nouvelle étape.")
+    });
+    save(
+        &site,
+        "content/steps/new-step.en.md",
+        "+++\ntitle = \"A new step\"\nsummary = \"Added while watching.\"\n+++\nText of the new step.\n",
+    );
+    run.wait_until("its translation", |_| {
+        published_contains(&site, new_en, "Text of the new step.")
+    });
+    // The obstacle it addresses links to it.
+    assert!(published_contains(
+        &site,
+        "fr/obstacles/le-budget/index.html",
+        "Une nouvelle étape"
+    ));
+
+    site.remove("content/steps/new-step.en.md");
+    site.remove("content/steps/new-step.fr.md");
+    run.wait_until("the deleted page to disappear", |_| {
+        published(&site, new_fr).is_none()
+            && published(&site, new_en).is_none()
+            && !published_contains(
+                &site,
+                "fr/obstacles/le-budget/index.html",
+                "Une nouvelle étape",
+            )
+    });
+    assert!(run.err().is_empty(), "no error\n{}", run.describe());
+    wait_equal_to_full_build(&mut run, &site);
+}
+
+#[test]
+fn new_page_appears_and_deleted_page_disappears() {
+    new_and_deleted_pages(false);
+}
+
+#[test]
+fn new_page_appears_and_deleted_page_disappears_with_poll() {
+    new_and_deleted_pages(true);
+}
+
+#[test]
+fn burst_of_writes_gives_the_same_site_as_a_full_build() {
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, false);
+    let champion = site.read(CHAMPION_FR);
+    let budget = site.read("content/obstacles/budget.fr.md");
+    let group = site.read(GROUP_FR);
+    // 50 writes without a pause, mixing body edits (incremental) and title edits (full).
+    for i in 0..50 {
+        match i % 3 {
+            0 => site.write(CHAMPION_FR, format!("{champion}\nÉdition {i}.\n")),
+            1 => site.write(
+                "content/obstacles/budget.fr.md",
+                budget.replace("Le budget", &format!("Le budget {i}")),
+            ),
+            _ => site.write(GROUP_FR, format!("{group}\nLigne {i}.\n")),
+        }
+    }
+    run.wait_until("the last write in public/", |_| {
+        published_contains(&site, CHAMPION_FR_PAGE, "Édition 48.")
+            && published_contains(&site, GROUP_FR_PAGE, "Ligne 47.")
+            && published_contains(
+                &site,
+                "fr/obstacles/le-budget-49/index.html",
+                "Le budget 49",
+            )
+    });
+    wait_equal_to_full_build(&mut run, &site);
+    run.assert_alive();
+}
+
+#[test]
+fn starts_when_the_first_build_fails_and_recovers() {
+    let site = Site::from_fixture("basic");
+    let good = site.read(CHAMPION_FR);
+    site.write(CHAMPION_FR, good.replace("order = 1", "order = \"un\""));
+    let mut run = Running::start(&site, &mode_args(false));
+    run.wait_ready();
+    assert_eq!(
+        run.failures(),
+        1,
+        "the first build fails\n{}",
+        run.describe()
+    );
+    assert!(
+        run.err().contains("content/steps/champion.fr.md:4:"),
+        "located error\n{}",
+        run.describe()
+    );
+    assert!(!site.public().exists(), "nothing is published");
+    run.assert_alive();
+
+    site.write(CHAMPION_FR, &good);
+    run.wait_until("the site after the fix", |_| {
+        published(&site, CHAMPION_FR_PAGE).is_some()
+    });
+    wait_equal_to_full_build(&mut run, &site);
+}
+
+#[test]
+fn ctrl_c_exits_cleanly() {
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, false);
+    run.interrupt();
+    let status = run.wait_exit();
+    assert_eq!(status.code(), Some(0), "exit code\n{}", run.describe());
+    assert!(
+        run.out().contains("stopped"),
+        "says it stopped\n{}",
+        run.describe()
+    );
+    assert!(run.err().is_empty(), "no error\n{}", run.describe());
+}
+
+#[test]
+fn ctrl_c_exits_cleanly_with_poll() {
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, true);
+    run.interrupt();
+    assert_eq!(
+        run.wait_exit().code(),
+        Some(0),
+        "exit code\n{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn incremental_rebuild_is_byte_identical_to_a_full_build() {
+    // The real content: its English pages record what they translate, so a French body edit
+    // must also turn the English page stale.
+    let site = Site::real();
+    let mut run = start_watch(&site, false);
+    let rel = CHAMPION_FR;
+    let text = site.read(rel);
+    let first_para = text
+        .lines()
+        .find(|l| l.starts_with("Donner à la démarche"))
+        .expect("the first paragraph of champion.fr.md");
+    let updates = run.out().matches("updated ").count();
+    let en_page = "en/steps/appoint-a-champion/index.html";
+    let en_before = published(&site, en_page).expect("the English page");
+    save(
+        &site,
+        rel,
+        text.replacen(first_para, &format!("{first_para} Phrase ajoutée."), 1),
+    );
+    run.wait_until("the incremental update", |r| {
+        r.out().matches("updated ").count() > updates
+    });
+    assert!(run.err().is_empty(), "no error\n{}", run.describe());
+    wait_equal_to_full_build(&mut run, &site);
+    // The English page changed too: it now says its original changed.
+    assert_ne!(published(&site, en_page).unwrap(), en_before);
+    assert!(
+        !en_before.contains("The original of this page has changed")
+            && published_contains(&site, en_page, "The original of this page has changed"),
+        "the English page turns stale"
+    );
+    // Only incremental updates happened after the first build.
+    assert_eq!(
+        run.out().matches("built ").count(),
+        1,
+        "no full rebuild\n{}",
+        run.describe()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement
+
+/// The median time from saving a paragraph of `content/steps/champion.fr.md` to the new text in
+/// `public/`, on the real content, over 20 edits. Run with
+/// `cargo test --test watch -- --ignored --nocapture edit_to_output`; set `PLAYBOOK_BIN` to
+/// measure another binary (e.g. `target/release/playbook`).
+#[test]
+#[ignore = "a measurement, not a check"]
+fn edit_to_output_median() {
+    let site = Site::real();
+    let bin = std::env::var_os("PLAYBOOK_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_playbook")));
+    let mut run = Running::start_bin(&bin, &site, &["build", "--watch"]);
+    run.wait_ready();
+    let page = site.public().join(CHAMPION_FR_PAGE);
+    let text = site.read(CHAMPION_FR);
+    let para = text
+        .lines()
+        .find(|l| l.starts_with("Donner à la démarche"))
+        .unwrap()
+        .to_string();
+    let mut times = Vec::new();
+    for i in 0..20 {
+        let marker = format!("Mesure numéro {i}.");
+        let edited = text.replacen(&para, &format!("{para} {marker}"), 1);
+        let builds = run.builds();
+        let started = Instant::now();
+        site.write(CHAMPION_FR, &edited);
+        loop {
+            if std::fs::read_to_string(&page).is_ok_and(|t| t.contains(&marker)) {
+                break;
+            }
+            assert!(
+                started.elapsed() < DEADLINE,
+                "no update\n{}",
+                run.describe()
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        times.push(started.elapsed());
+        // Let the watcher report that build before the next edit.
+        run.wait_until("the build report", |r| r.builds() > builds);
+    }
+    times.sort();
+    let median = (times[9] + times[10]) / 2;
+    println!(
+        "edit-to-output over 20 edits ({}): median {:.1} ms, min {:.1} ms, max {:.1} ms",
+        bin.display(),
+        median.as_secs_f64() * 1e3,
+        times[0].as_secs_f64() * 1e3,
+        times[19].as_secs_f64() * 1e3
+    );
+}
