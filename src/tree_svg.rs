@@ -1,5 +1,6 @@
 //! The diagnostic's overview diagram, drawn at build time in pure Rust: a layered layout (each
-//! node one row below its deepest parent), real `<text>` with labels wrapped to the box,
+//! node one row below its deepest parent), real `<text>` with labels wrapped to the box and
+//! answer labels wrapped and stacked above the node they lead to (rows spaced to fit them),
 //! `role="img"` with `<title>` and `<desc>`, ids prefixed per language so they cannot clash,
 //! and colours set by classes in the SVG's own stylesheet, with a dark variant.
 
@@ -15,6 +16,11 @@ const GAP_Y: f64 = 70.0;
 const LINE_H: f64 = 17.0;
 const PAD: f64 = 10.0;
 const CHARS_PER_LINE: usize = 26;
+/// Answer labels are wrapped too, narrower than a box, and set above the box they lead to.
+const LABEL_CHARS: usize = 30;
+const LABEL_LINE_H: f64 = 15.0;
+/// Room between a stack of answer labels and the boxes above and below it.
+const LABEL_ROOM: f64 = 40.0;
 
 /// Splits `text` into lines of at most `width` characters, at spaces where possible.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
@@ -83,12 +89,46 @@ pub fn draw(tree: &DecisionTree, lang: &str, order: &[String], title: &str, desc
                 .collect()
         })
         .collect();
+    // One arrow per (question, target); answers leading to the same node share it and its
+    // label, wrapped to lines. Labels are stacked above their target, where they cannot run
+    // into the labels of the target's neighbours.
+    let mut edges: Vec<(&str, &str)> = Vec::new();
+    let mut incoming: BTreeMap<&str, Vec<Vec<String>>> = BTreeMap::new();
+    for id in order {
+        let mut targets: Vec<(&str, Vec<&str>)> = Vec::new();
+        for o in &tree.nodes[id].options {
+            match targets.iter_mut().find(|(t, _)| *t == o.next) {
+                Some((_, labels)) => labels.push(&o.label[lang]),
+                None => targets.push((&o.next, vec![&o.label[lang]])),
+            }
+        }
+        for (target, names) in targets {
+            edges.push((id, target));
+            incoming
+                .entry(target)
+                .or_default()
+                .push(wrap(&names.join(" / "), LABEL_CHARS));
+        }
+    }
+    let labels_h = |id: &str| -> f64 {
+        incoming.get(id).map_or(0.0, |blocks| {
+            blocks
+                .iter()
+                .map(|b| b.len() as f64 * LABEL_LINE_H + 4.0)
+                .sum()
+        })
+    };
+
     let widest = rows.iter().map(Vec::len).max().unwrap_or(1) as f64;
     let width = widest * (BOX_W + GAP_X) + GAP_X;
 
     let mut placed: BTreeMap<&str, Placed> = BTreeMap::new();
     let mut y = 20.0;
-    for row in &rows {
+    for (d, row) in rows.iter().enumerate() {
+        if d > 0 {
+            let labels = row.iter().map(|id| labels_h(id)).fold(0.0, f64::max);
+            y += GAP_Y.max(labels + LABEL_ROOM);
+        }
         let row_w = row.len() as f64 * (BOX_W + GAP_X) - GAP_X;
         let mut x = (width - row_w) / 2.0;
         let mut row_h: f64 = 0.0;
@@ -106,9 +146,9 @@ pub fn draw(tree: &DecisionTree, lang: &str, order: &[String], title: &str, desc
             placed.insert(id, Placed { x, y, h, lines });
             x += BOX_W + GAP_X;
         }
-        y += row_h + GAP_Y;
+        y += row_h;
     }
-    let height = y - GAP_Y + 20.0;
+    let height = y + 20.0;
 
     let p = format!("pbd-{lang}");
     let mut svg = String::new();
@@ -147,29 +187,40 @@ pub fn draw(tree: &DecisionTree, lang: &str, order: &[String], title: &str, desc
         "<rect class=\"canvas\" x=\"0\" y=\"0\" width=\"{width:.0}\" height=\"{height:.0}\"/>"
     );
 
-    // Edges first, so boxes sit on top; labels last, so they sit on everything.
+    // Edges first, so boxes sit on top; labels last, so they sit on everything. An arrow bends
+    // in the upper part of the gap, then runs straight down through its target's labels.
+    for (from, target) in &edges {
+        let (from, to) = (&placed[from], &placed[target]);
+        let (x1, y1) = (from.x + BOX_W / 2.0, from.y + from.h);
+        let (x2, y2) = (to.x + BOX_W / 2.0, to.y);
+        let yt = (y2 - labels_h(target) - 14.0).max(y1);
+        let my = (y1 + yt) / 2.0;
+        let _ = writeln!(
+            svg,
+            "<path class=\"edge\" d=\"M{x1:.1},{y1:.1} C{x1:.1},{my:.1} {x2:.1},{my:.1} {x2:.1},{yt:.1} L{x2:.1},{y2:.1}\" marker-end=\"url(#{p}-arrow)\"/>"
+        );
+    }
     let mut labels = String::new();
-    for id in order {
-        let from = &placed[id.as_str()];
-        // Answers leading to the same node share one arrow and one label.
-        let mut targets: Vec<(&str, Vec<&str>)> = Vec::new();
-        for o in &tree.nodes[id].options {
-            match targets.iter_mut().find(|(t, _)| *t == o.next) {
-                Some((_, labels)) => labels.push(&o.label[lang]),
-                None => targets.push((&o.next, vec![&o.label[lang]])),
-            }
-        }
-        for (target, names) in targets {
-            let to = &placed[target];
-            let (x1, y1) = (from.x + BOX_W / 2.0, from.y + from.h);
-            let (x2, y2) = (to.x + BOX_W / 2.0, to.y);
-            let my = (y1 + y2) / 2.0;
-            let _ = writeln!(
-                svg,
-                "<path class=\"edge\" d=\"M{x1:.1},{y1:.1} C{x1:.1},{my:.1} {x2:.1},{my:.1} {x2:.1},{y2:.1}\" marker-end=\"url(#{p}-arrow)\"/>"
+    for (target, blocks) in &incoming {
+        let to = &placed[target];
+        let x = to.x + BOX_W / 2.0;
+        let mut bottom = to.y - 14.0;
+        for lines in blocks.iter().rev() {
+            let first = bottom - (lines.len() as f64 - 1.0) * LABEL_LINE_H;
+            let _ = write!(
+                labels,
+                "<text class=\"label\" x=\"{x:.1}\" y=\"{first:.1}\" text-anchor=\"middle\">"
             );
-            let (lx, ly) = (x1 + (x2 - x1) * 0.3, y1 + (y2 - y1) * 0.3 + 4.0);
-            let _ = writeln!(labels, "<text class=\"label\" x=\"{lx:.1}\" y=\"{ly:.1}\" text-anchor=\"middle\">{}</text>", escape(&names.join(" / ")));
+            for (i, line) in lines.iter().enumerate() {
+                let dy = if i == 0 { 0.0 } else { LABEL_LINE_H };
+                let _ = write!(
+                    labels,
+                    "<tspan x=\"{x:.1}\" dy=\"{dy:.0}\">{}</tspan>",
+                    escape(line)
+                );
+            }
+            labels.push_str("</text>\n");
+            bottom = first - LABEL_LINE_H - 4.0;
         }
     }
     for id in order {

@@ -1049,6 +1049,54 @@ fn overview_page(public: &Path, lang: &str) -> String {
     found[0].clone()
 }
 
+/// A line of SVG text and its estimated box.
+struct Line {
+    text: String,
+    left: f64,
+    right: f64,
+    top: f64,
+    bottom: f64,
+}
+
+/// Every line of every `<text>` (itself, or each `<tspan>` with `x` / `dy`), with a box from a
+/// rough average glyph width; `text-anchor` start or middle.
+fn text_lines(doc: &roxmltree::Document) -> Vec<Line> {
+    let num = |n: roxmltree::Node, a: &str| n.attribute(a).and_then(|v| v.parse::<f64>().ok());
+    let mut out = Vec::new();
+    for t in doc
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "text")
+    {
+        let middle = t.attribute("text-anchor") == Some("middle");
+        let (mut x, mut y) = (num(t, "x").unwrap_or(0.0), num(t, "y").unwrap_or(0.0));
+        let spans: Vec<roxmltree::Node> = t
+            .children()
+            .filter(|n| n.is_element() && n.tag_name().name() == "tspan")
+            .collect();
+        let mut parts: Vec<(f64, f64, String)> = Vec::new();
+        if spans.is_empty() {
+            parts.push((x, y, normalize(t.text().unwrap_or(""))));
+        }
+        for s in spans {
+            x = num(s, "x").unwrap_or(x);
+            y = num(s, "y").unwrap_or(y + num(s, "dy").unwrap_or(0.0));
+            parts.push((x, y, normalize(s.text().unwrap_or(""))));
+        }
+        for (x, y, text) in parts.into_iter().filter(|p| !p.2.is_empty()) {
+            let w = text.chars().count() as f64 * 6.5;
+            let left = if middle { x - w / 2.0 } else { x };
+            out.push(Line {
+                text,
+                left,
+                right: left + w,
+                top: y - 10.0,
+                bottom: y + 3.0,
+            });
+        }
+    }
+    out
+}
+
 #[test]
 fn overview_svg_is_accessible_xml() {
     let site = real_built();
@@ -1106,6 +1154,26 @@ fn overview_svg_is_accessible_xml() {
                 ids.contains(id),
                 "{svg_rel}: aria-labelledby `{id}` names no element"
             );
+        }
+
+        // No line of text runs off the drawing or into another (widths estimated).
+        let lines = text_lines(&doc);
+        let width: f64 = root.attribute("width").unwrap().parse().unwrap();
+        for (i, a) in lines.iter().enumerate() {
+            assert!(
+                a.left >= 0.0 && a.right <= width,
+                "{svg_rel}: `{}` runs off the drawing ({:.0}–{:.0} of {width})",
+                a.text,
+                a.left,
+                a.right
+            );
+            for b in &lines[i + 1..] {
+                let apart = a.right <= b.left
+                    || b.right <= a.left
+                    || a.bottom <= b.top
+                    || b.bottom <= a.top;
+                assert!(apart, "{svg_rel}: `{}` overlaps `{}`", a.text, b.text);
+            }
         }
 
         // Every node's label, and every answer's, is real text (lines of one label may be
