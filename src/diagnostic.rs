@@ -345,6 +345,31 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
             ),
             _ => {}
         }
+        if node.kind == NodeKind::Question {
+            // Only results read these; on a question they would be silently ignored.
+            for (field, list) in [
+                ("obstacles", &node.obstacles),
+                ("always_steps", &node.always_steps),
+            ] {
+                if let Some(first) = list.first() {
+                    problems.push(
+                        node.error(
+                            field,
+                            Some(first),
+                            format!(
+                                "question `{}` has `{field}`, which only a result takes",
+                                node.id
+                            ),
+                        )
+                        .help(if field == "obstacles" {
+                            "flag obstacles on the answers (`obstacles` under `[[options]]`)"
+                        } else {
+                            "list the steps on the results this question leads to"
+                        }),
+                    );
+                }
+            }
+        }
         let mut option_ids = BTreeSet::new();
         let mut slugs: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for o in &node.options {
@@ -907,6 +932,8 @@ pub fn render(
         let root = common.root.clone();
         let mut view = empty_view("overview", &root);
         view.node = tree.start.clone();
+        // The overview is reached from the start page: Back leads there.
+        view.back_url = format!("{root}{base}");
         view.title = theme.string(lang, "diagnostic_overview").to_string();
         view.breadcrumbs.push(Link {
             title: site.title(&index_key, lang),

@@ -649,6 +649,12 @@ fn path_pages_are_noindex_even_on_an_indexed_site() {
             let rel = format!("{lang}/diagnostic/q/{rel}");
             assert!(robots(&rel).contains("noindex"), "{rel} lacks noindex");
         }
+        // Nor are they offered to search engines or to the site search.
+        for file in ["sitemap.xml".to_string(), format!("{lang}/search-index.js")] {
+            if let Ok(text) = std::fs::read_to_string(public.join(&file)) {
+                assert!(!text.contains("diagnostic/q/"), "{file} lists path pages");
+            }
+        }
     }
 }
 
@@ -696,6 +702,8 @@ fn real_diagnostic_links_resolve() {
             overview_page(&public, other(lang)),
             "{overview}: language switch"
         );
+        let back = one_link(&page(&public, &overview), &overview, "a.back-link").0;
+        assert_eq!(back, start, "{overview}: Back leads to the start page");
     }
 }
 
@@ -784,6 +792,14 @@ fn expectation(case: &str) -> Option<Expect> {
         "path-ends-on-question" => Error {
             at: "content/diagnostic/r-sponsor-first.md:2:1",
             message: "question `r-sponsor-first` has no options, so every path reaching it ends without a result",
+        },
+        "result-with-options" => Error {
+            at: "content/diagnostic/r-go.md:2:1",
+            message: "result `r-go` has options; a result ends the diagnostic",
+        },
+        "question-with-always-steps" => Error {
+            at: "content/diagnostic/q-support.md:3:18",
+            message: "question `q-support` has `always_steps`, which only a result takes",
         },
         "unknown-obstacle" => Error {
             at: "content/diagnostic/q-budget.md:15:17",
