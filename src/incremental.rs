@@ -40,6 +40,9 @@ pub struct Session {
     opts: BuildOptions,
     root: PathBuf,
     state: Option<State>,
+    /// Every path changed since the last good build: a failed build's changes are not in
+    /// `state` yet, so the next rebuild must consider them again.
+    pending: Vec<PathBuf>,
 }
 
 impl Session {
@@ -48,14 +51,22 @@ impl Session {
             opts,
             root,
             state: None,
+            pending: Vec::new(),
         }
     }
 
     /// Rebuilds after `changed` paths (absolute); an empty list means "build everything".
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Update<'_>, Failure> {
         let started = Instant::now();
+        self.pending.extend_from_slice(changed);
+        self.pending.sort();
+        self.pending.dedup();
         if !changed.is_empty() && self.state.is_some() {
-            if let Some(files) = self.try_incremental(changed) {
+            let pending = std::mem::take(&mut self.pending);
+            let fast = self.try_incremental(&pending);
+            self.pending = pending;
+            if let Some(files) = fast {
+                self.pending.clear();
                 let state = self.state.as_ref().expect("checked");
                 return Ok(Update {
                     output: &state.output,
@@ -67,6 +78,7 @@ impl Session {
             }
         }
         let (loaded, rendered) = build_parts(&self.opts)?;
+        self.pending.clear();
         self.state = Some(State {
             loaded,
             bodies: rendered.bodies,

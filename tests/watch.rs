@@ -607,6 +607,47 @@ fn burst_of_writes_gives_the_same_site_as_a_full_build() {
     run.assert_alive();
 }
 
+/// A change that arrives while another file is broken is part of a failed build; fixing the
+/// broken file must publish both, not only the fix.
+fn changes_during_an_error_are_kept(poll: bool) {
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, poll);
+    let group = site.read(GROUP_FR);
+    save(
+        &site,
+        GROUP_FR,
+        group.replacen("groupe de travail\"", "groupe de travail", 1),
+    );
+    run.wait_until("the first error", |r| r.failures() >= 1);
+    let budget = site.read("content/obstacles/budget.fr.md");
+    save(
+        &site,
+        "content/obstacles/budget.fr.md",
+        budget.replace("Le budget", "Le budget modifié"),
+    );
+    run.wait_until("the second error", |r| r.failures() >= 2);
+    assert!(published(&site, "fr/obstacles/le-budget-modifie/index.html").is_none());
+    // Fixing the other file publishes the title change too.
+    save(&site, GROUP_FR, &group);
+    run.wait_until("the fix", |r| r.builds() >= 2);
+    wait_equal_to_full_build(&mut run, &site);
+    assert!(published_contains(
+        &site,
+        "fr/obstacles/le-budget-modifie/index.html",
+        "Le budget modifié"
+    ));
+}
+
+#[test]
+fn changes_made_while_the_site_is_broken_are_published_after_the_fix() {
+    changes_during_an_error_are_kept(false);
+}
+
+#[test]
+fn changes_made_while_the_site_is_broken_are_published_after_the_fix_with_poll() {
+    changes_during_an_error_are_kept(true);
+}
+
 #[test]
 fn starts_when_the_first_build_fails_and_recovers() {
     let site = Site::from_fixture("basic");
