@@ -272,6 +272,19 @@ fn crawl(public: &Path, lang: &str, book: &Playbook) -> BTreeMap<String, Visited
         );
         assert_eq!(rel, expected_url, "the URL is the answers' slugs");
         assert_eq!(h1(&html), normalize(&heading(f)), "{rel}: <h1>");
+        let main_text = html
+            .select(&sel("main"))
+            .next()
+            .map(element_text)
+            .unwrap_or_default();
+        for key in ["hint", "intro"] {
+            if let Some(text) = f["text"][key].as_str() {
+                assert!(
+                    main_text.contains(&normalize(text)),
+                    "{rel}: shows the {key}"
+                );
+            }
+        }
 
         // Path pages are not for search engines.
         let robots = attrs(&html, "meta[name=robots]", "content");
@@ -671,6 +684,12 @@ fn real_diagnostic_links_resolve() {
         "broken links:\n{}",
         problems.join("\n")
     );
+    // The optional script is a file: no inline script, style or handler on any page of it.
+    let inline: Vec<String> = common::csp_violations(&public)
+        .into_iter()
+        .filter(|p| p.contains("/diagnostic/"))
+        .collect();
+    assert!(inline.is_empty(), "{inline:?}");
     for lang in LANGS {
         // The start page and the overview switch language too, and the start page offers the
         // overview.
