@@ -1,102 +1,166 @@
-// Search over the index shipped as <lang>/search-index.js (window.playbookSearch).
-// Accent- and case-insensitive, matches word prefixes, shows a snippet around the match.
+// Search over the index shipped as <lang>/search-index.js (window.playbookSearch: [title, section,
+// url, text] per page). Accent- and case-insensitive; every word of the query must start a word
+// of the page (prefix match, so results come while typing); a light French and English stemmer
+// lets "organising" find "organisation" and "équipes" find "équipe". Results show the title, the
+// section and a snippet with the matches in <mark>; the count is announced by a live region;
+// ArrowDown/ArrowUp move between the box and the results (Tab works too).
 (function () {
   "use strict";
-  document.documentElement.classList.add("js");
-  var docs = window.playbookSearch || [];
+  var docs = window.playbookSearch;
   var form = document.querySelector("[data-search-form]");
   var input = document.getElementById("search-q");
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
-  if (!form || !input || !list) return;
-  var root = new URL(document.querySelector("script[src*='search-index']").getAttribute("src").replace(/search-index\.js$/, ""), document.baseURI);
-  root = new URL("..", root);
+  var indexScript = document.querySelector("script[src*='search-index']");
+  // Without the index the page keeps its "search needs JavaScript" message and page-index link.
+  if (!form || !input || !list || !status || !indexScript || !Array.isArray(docs)) return;
+  document.documentElement.classList.add("js");
+  var root = new URL("..", new URL(indexScript.getAttribute("src"), document.baseURI));
+  var siteTitle = document.querySelector(".site-title");
+  var homeSection = siteTitle ? siteTitle.textContent.trim() : "";
 
-  // Fold one character at a time so positions in the folded text match the original.
+  // Fold one UTF-16 unit at a time, so positions in the folded text are positions in the original.
+  var special = { "œ": "o", "Œ": "o", "æ": "a", "Æ": "a", "ß": "s", "’": "'", "ı": "i" };
   function foldChar(c) {
-    var f = c.normalize("NFD").charAt(0).toLowerCase();
-    if (c === "œ" || c === "Œ") return "o";
-    if (c === "æ" || c === "Æ") return "a";
-    return f;
+    if (special[c]) return special[c];
+    return c.normalize("NFD").charAt(0).toLowerCase();
   }
   function fold(s) {
     var out = "";
     for (var i = 0; i < s.length; i++) out += foldChar(s.charAt(i));
     return out;
   }
-  // A light stemmer for both languages: plural and a few common endings.
+  // Light stemming for French and English: drop common inflectional and derivational endings,
+  // keeping at least four letters, then match the stem as a word prefix. "organising",
+  // "organisations" and "organiser" all become "organis"; "equipes" becomes "equip".
+  var SUFFIXES = [
+    "issements", "issement", "ications", "ication", "atrices", "ateurs", "ations", "ements",
+    "atrice", "ateur", "ation", "ement", "ments", "ment", "ances", "ance", "ences", "ence",
+    "ities", "ity", "ings", "ing", "ised", "ized", "ises", "izes", "ise", "ize", "ness",
+    "euses", "euse", "eurs", "eur", "ers", "er", "ies", "ied", "ees", "ee", "ed", "es", "s", "x"
+  ];
   function stem(w) {
-    if (w.length > 5) w = w.replace(/(ements|ement|ations|ation|ments|ment|ings|ing|ies|ers|eurs|euse|euses)$/, "");
-    if (w.length > 3) w = w.replace(/(es|s|x)$/, "");
+    for (var i = 0; i < SUFFIXES.length; i++) {
+      var s = SUFFIXES[i];
+      if (w.length - s.length >= 4 && w.slice(-s.length) === s) return w.slice(0, -s.length);
+    }
     return w;
   }
   function terms(q) {
-    return fold(q).split(/[^a-z0-9]+/).filter(function (t) { return t.length > 0; });
+    var seen = {};
+    return fold(q).split(/[^a-z0-9]+/).filter(function (t) {
+      if (!t || seen[t]) return false;
+      seen[t] = true;
+      return true;
+    });
   }
   var prepared = docs.map(function (d) {
-    return { title: d[0], section: d[1], url: d[2], text: d[3], ftitle: fold(d[0]), ftext: fold(d[3]) };
+    return { title: d[0], section: d[1] || homeSection, url: d[2], text: d[3], ftitle: fold(d[0]), ftext: fold(d[3]) };
   });
-  function find(hay, term) {
-    // Start of a word only.
-    var re = new RegExp("(^|[^a-z0-9])" + term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-    var m = re.exec(hay);
-    return m ? m.index + m[1].length : -1;
+  function escape(s) {
+    return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+  // Every position where `prefix` starts a word of `hay`.
+  function findAll(hay, prefix, max) {
+    var re = new RegExp("(^|[^a-z0-9])" + escape(prefix), "g"), out = [], m;
+    while ((m = re.exec(hay)) && out.length < max) {
+      out.push(m.index + m[1].length);
+      re.lastIndex = m.index + m[0].length;
+    }
+    return out;
+  }
+  function wordEnd(text, at) {
+    while (at < text.length && /[\p{L}\p{N}]/u.test(text.charAt(at))) at++;
+    return at;
   }
   function search(q) {
     var ts = terms(q);
     if (!ts.length) return [];
     var results = [];
     prepared.forEach(function (d) {
-      var score = 0, first = -1, firstLen = 0;
+      var score = 0, hits = [], titleHits = [];
       for (var i = 0; i < ts.length; i++) {
         var t = ts[i], s = stem(t);
-        var inTitle = find(d.ftitle, s) >= 0;
-        var at = find(d.ftext, s);
-        if (!inTitle && at < 0) return;
-        score += (inTitle ? 10 : 0) + (at >= 0 ? 1 : 0) + (find(d.ftitle, t) >= 0 ? 2 : 0);
-        if (at >= 0 && (first < 0 || at < first)) { first = at; firstLen = s.length; }
+        var inTitle = findAll(d.ftitle, s, 10);
+        var inText = findAll(d.ftext, s, 50);
+        if (!inTitle.length && !inText.length) return;
+        // Exact prefix of the typed word counts more than the stem; the title more than the text.
+        var exactTitle = findAll(d.ftitle, t, 1).length > 0;
+        var exactText = findAll(d.ftext, t, 1).length > 0;
+        score += (inTitle.length ? 20 : 0) + (exactTitle ? 5 : 0) + Math.min(inText.length, 10) + (exactText ? 3 : 0);
+        titleHits = titleHits.concat(inTitle.map(function (at) { return at; }));
+        hits = hits.concat(inText);
       }
-      results.push({ doc: d, score: score, at: first, len: firstLen });
+      results.push({ doc: d, score: score, hits: hits.sort(function (a, b) { return a - b; }), titleHits: titleHits });
     });
     results.sort(function (a, b) { return b.score - a.score || a.doc.title.localeCompare(b.doc.title); });
     return results.slice(0, 50);
   }
+  // Text with the words starting at `hits` (positions in `text`) wrapped in <mark>.
+  function marked(text, hits, from, to) {
+    var frag = document.createDocumentFragment(), pos = from;
+    hits.forEach(function (at) {
+      if (at < pos || at >= to) return;
+      var end = Math.min(wordEnd(text, at), to);
+      frag.appendChild(document.createTextNode(text.slice(pos, at)));
+      var mark = document.createElement("mark");
+      mark.textContent = text.slice(at, end);
+      frag.appendChild(mark);
+      pos = end;
+    });
+    frag.appendChild(document.createTextNode(text.slice(pos, to)));
+    return frag;
+  }
   function snippet(r) {
     var text = r.doc.text, frag = document.createDocumentFragment();
-    if (r.at < 0) { frag.appendChild(document.createTextNode(text.slice(0, 160) + (text.length > 160 ? "…" : ""))); return frag; }
-    var start = Math.max(0, r.at - 70), end = Math.min(text.length, r.at + r.len + 90);
-    var wordEnd = r.at + r.len;
-    while (wordEnd < text.length && /[\p{L}\p{N}]/u.test(text.charAt(wordEnd))) wordEnd++;
-    frag.appendChild(document.createTextNode((start > 0 ? "…" : "") + text.slice(start, r.at)));
-    var mark = document.createElement("mark");
-    mark.textContent = text.slice(r.at, wordEnd);
-    frag.appendChild(mark);
-    frag.appendChild(document.createTextNode(text.slice(wordEnd, end) + (end < text.length ? "…" : "")));
+    if (!r.hits.length) {
+      frag.appendChild(document.createTextNode(text.slice(0, 160) + (text.length > 160 ? "…" : "")));
+      return frag;
+    }
+    var first = r.hits[0];
+    var start = Math.max(0, first - 60), end = Math.min(text.length, first + 160);
+    // Start and end on word boundaries.
+    if (start > 0) { var sp = text.indexOf(" ", start); if (sp >= 0 && sp < first) start = sp + 1; }
+    if (end < text.length) { var ep = text.lastIndexOf(" ", end); if (ep > wordEnd(text, first)) end = ep; }
+    if (start > 0) frag.appendChild(document.createTextNode("… "));
+    frag.appendChild(marked(text, r.hits, start, end));
+    if (end < text.length) frag.appendChild(document.createTextNode(" …"));
     return frag;
+  }
+  var lastAnnounced = "";
+  function announce(text) {
+    // Repeat announcements are still read: alternate a no-break space at the end.
+    if (text === lastAnnounced.replace(/\u00a0$/, "")) text += "\u00a0";
+    lastAnnounced = text;
+    status.textContent = text;
   }
   function show(q) {
     list.textContent = "";
-    if (!q.trim()) { status.textContent = ""; return; }
+    if (!q.trim()) { status.textContent = ""; lastAnnounced = ""; return; }
     var results = search(q);
     results.forEach(function (r) {
       var li = document.createElement("li");
       var a = document.createElement("a");
       a.href = new URL(r.doc.url, root).href;
-      a.textContent = r.doc.title;
-      li.appendChild(a);
+      a.appendChild(marked(r.doc.title, r.titleHits.sort(function (x, y) { return x - y; }), 0, r.doc.title.length));
+      var h = document.createElement("h2");
+      h.className = "result-title";
+      h.appendChild(a);
+      li.appendChild(h);
       if (r.doc.section) {
-        var sec = document.createElement("span");
+        var sec = document.createElement("p");
         sec.className = "section";
         sec.textContent = r.doc.section;
         li.appendChild(sec);
       }
       var p = document.createElement("p");
+      p.className = "snippet";
       p.appendChild(snippet(r));
       li.appendChild(p);
       list.appendChild(li);
     });
     var n = results.length;
-    status.textContent = n === 0 ? status.dataset.none : n === 1 ? status.dataset.one : status.dataset.many.replace("{n}", n);
+    announce(n === 0 ? status.getAttribute("data-none") : n === 1 ? status.getAttribute("data-one") : status.getAttribute("data-many").replace("{n}", n));
   }
   var timer;
   input.addEventListener("input", function () {
@@ -105,10 +169,23 @@
   });
   form.addEventListener("submit", function (e) {
     e.preventDefault();
+    clearTimeout(timer);
     show(input.value);
     var url = new URL(window.location.href);
     url.searchParams.set("q", input.value);
     history.replaceState(null, "", url.href);
+  });
+  // Arrow keys between the box and the result links.
+  function links() { return Array.prototype.slice.call(list.querySelectorAll("a")); }
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowDown" && links().length) { e.preventDefault(); links()[0].focus(); }
+  });
+  list.addEventListener("keydown", function (e) {
+    var all = links(), i = all.indexOf(document.activeElement);
+    if (i < 0) return;
+    if (e.key === "ArrowDown" && i + 1 < all.length) { e.preventDefault(); all[i + 1].focus(); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); (i > 0 ? all[i - 1] : input).focus(); }
+    else if (e.key === "Escape") { e.preventDefault(); input.focus(); }
   });
   var q = new URLSearchParams(window.location.search).get("q");
   if (q) { input.value = q; show(q); }
