@@ -138,10 +138,17 @@ pub fn mark(root: &Path, site: &Site, files: &[String]) -> Result<Vec<String>, F
     let mut done = Vec::new();
     for wanted in files {
         let wanted = wanted.trim_start_matches("./");
+        // Also an absolute path, or one relative to the current folder (the shell's completion).
+        let real = std::fs::canonicalize(wanted).ok();
         let found = site.entries.values().find_map(|e| {
             e.translations
                 .iter()
-                .find(|(_, t)| t.file == wanted || root.join(&t.file) == Path::new(wanted))
+                .find(|(_, t)| {
+                    t.file == wanted
+                        || root.join(&t.file) == Path::new(wanted)
+                        || (real.is_some()
+                            && std::fs::canonicalize(root.join(&t.file)).ok() == real)
+                })
                 .map(|(l, t)| (e, l, t))
         });
         let Some((entry, lang, t)) = found else {

@@ -386,3 +386,32 @@ fn new_refuses_to_overwrite() {
         .read("content/glossary.fr.md")
         .ends_with("Mon texte.\n"));
 }
+
+#[test]
+fn translated_accepts_absolute_paths_and_paths_from_the_current_folder() {
+    let site = Site::from_fixture("basic");
+    let champion = "content/steps/champion.en.md";
+    let absolute = site.path(champion);
+    site.run(&["translated", absolute.to_str().unwrap()])
+        .assert_code(0);
+    assert!(site.read(champion).contains("translated_from = \""));
+    // From inside content/, as a shell completes it.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_playbook"))
+        .current_dir(site.path("content"))
+        .args(["--root", "..", "translated", "obstacles/budget.en.md"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(site
+        .read("content/obstacles/budget.en.md")
+        .contains("translated_from = \""));
+    let (_, report) = json_check(&site, &[]);
+    assert!(!statuses(&report)
+        .iter()
+        .any(|(_, f)| f == champion || f == "content/obstacles/budget.en.md"));
+}

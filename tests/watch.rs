@@ -648,6 +648,75 @@ fn changes_made_while_the_site_is_broken_are_published_after_the_fix_with_poll()
     changes_during_an_error_are_kept(true);
 }
 
+/// Edits, broken saves, deletions, renames, new pages and editor files in a pseudo-random order
+/// (fixed seed), as fast as they can be made; once the content is valid again, `public/` is
+/// exactly a full build of it.
+fn any_sequence_of_changes(poll: bool, seed: u64) {
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, poll);
+    let champion = site.read(CHAMPION_FR);
+    let group = site.read(GROUP_FR);
+    let support = site.read("content/obstacles/support.fr.md");
+    let new_step = "+++\ntitle = \"Étape ajoutée\"\nsummary = \"Pour voir.\"\norder = 7\naddresses = [\"support\"]\n+++\nCorps.\n";
+    let mut state = seed;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize
+    };
+    let steps = site.path("content/steps");
+    for i in 0..60 {
+        match next() % 9 {
+            0 => site.write(CHAMPION_FR, format!("{champion}\nPassage {i}.\n")),
+            1 => save(
+                &site,
+                GROUP_FR,
+                group.replace("Organiser un groupe", &format!("Organiser le groupe {i}")),
+            ),
+            // A broken save, fixed by a later one.
+            2 => site.write(
+                "content/obstacles/support.fr.md",
+                support.replace("weight = 2", "weight = deux"),
+            ),
+            3 => site.write("content/obstacles/support.fr.md", &support),
+            4 => save(&site, "content/steps/added.fr.md", new_step),
+            5 => {
+                let _ = std::fs::remove_file(steps.join("added.fr.md"));
+            }
+            // A rename and back (`git mv`, a file manager).
+            6 => {
+                let _ = std::fs::rename(steps.join("champion.en.md"), steps.join("lead.en.md"));
+            }
+            7 => {
+                let _ = std::fs::rename(steps.join("lead.en.md"), steps.join("champion.en.md"));
+            }
+            _ => {
+                std::fs::write(steps.join(format!(".group.fr.md.swp{i}")), "x").unwrap();
+                std::fs::write(steps.join(format!("group.fr.md~{i}")), "x").unwrap();
+            }
+        }
+    }
+    // Make the content valid (the English champion page may be under the other name: a page
+    // with no original is an error), then wait.
+    site.write("content/obstacles/support.fr.md", &support);
+    let _ = std::fs::rename(steps.join("lead.en.md"), steps.join("champion.en.md"));
+    wait_equal_to_full_build(&mut run, &site);
+    run.assert_alive();
+}
+
+#[test]
+fn any_sequence_of_edits_deletions_renames_and_temp_files() {
+    for seed in [1, 2, 3] {
+        any_sequence_of_changes(false, seed);
+    }
+}
+
+#[test]
+fn any_sequence_of_edits_deletions_renames_and_temp_files_with_poll() {
+    any_sequence_of_changes(true, 4);
+}
+
 #[test]
 fn starts_when_the_first_build_fails_and_recovers() {
     let site = Site::from_fixture("basic");
@@ -761,7 +830,7 @@ fn edit_to_output_median() {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_playbook")));
     let mut run = Running::start_bin(&bin, &site, &["build", "--watch"]);
     run.wait_ready();
-    let page = site.public().join(CHAMPION_FR_PAGE);
+    let page = site.public().join("fr/etapes/designer-un-champion/index.html");
     let text = site.read(CHAMPION_FR);
     let para = text
         .lines()
