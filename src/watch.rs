@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use crate::build::BuildOptions;
 use crate::errors::{Failure, Fatal};
 use crate::incremental::{write_changed, Session};
-use crate::output::write_atomic;
 use crate::output::Output;
+use crate::output::{write_atomic, MARKER};
 
 /// How long a file system must be quiet before a rebuild starts.
 const QUIET: Duration = Duration::from_millis(30);
@@ -248,7 +248,13 @@ fn rebuild(
 ) {
     match session.rebuild(changed) {
         Ok(update) => {
-            let written = match &update.changed {
+            // Only changed files go into a folder that still holds our last build; one that
+            // was deleted (or replaced) meanwhile gets the whole site again.
+            let changed = update
+                .changed
+                .as_ref()
+                .filter(|_| out_dir.join(MARKER).is_file());
+            let written = match changed {
                 None => write_atomic(out_dir, update.output),
                 Some(files) => write_changed(out_dir, update.output, files),
             };
@@ -259,7 +265,7 @@ fn rebuild(
                     }
                     if !w.quiet {
                         let total: usize = update.pages.values().sum();
-                        let how = match &update.changed {
+                        let how = match changed {
                             None => "built".to_string(),
                             Some(files) => format!("updated {} file(s) of", files.len()),
                         };

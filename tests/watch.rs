@@ -718,6 +718,30 @@ fn any_sequence_of_edits_deletions_renames_and_temp_files_with_poll() {
 }
 
 #[test]
+fn deleted_output_folder_is_published_whole_on_the_next_change() {
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, false);
+    std::fs::remove_dir_all(site.public()).unwrap();
+    // A body edit, which alone would update three files.
+    append(&site, CHAMPION_FR, "\nAprès la suppression.\n");
+    run.wait_until("the edit", |_| {
+        published_contains(&site, CHAMPION_FR_PAGE, "Après la suppression.")
+    });
+    wait_equal_to_full_build(&mut run, &site);
+    // And the next change still publishes.
+    save(
+        &site,
+        "content/site.toml",
+        site.read("content/site.toml")
+            .replace("Site d’essai", "Site repris"),
+    );
+    run.wait_until("a full rebuild", |_| {
+        published_contains(&site, "fr/index.html", "Site repris")
+    });
+    assert!(run.err().is_empty(), "no error\n{}", run.describe());
+}
+
+#[test]
 fn starts_when_the_first_build_fails_and_recovers() {
     let site = Site::from_fixture("basic");
     let good = site.read(CHAMPION_FR);
@@ -830,7 +854,9 @@ fn edit_to_output_median() {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_playbook")));
     let mut run = Running::start_bin(&bin, &site, &["build", "--watch"]);
     run.wait_ready();
-    let page = site.public().join("fr/etapes/designer-un-champion/index.html");
+    let page = site
+        .public()
+        .join("fr/etapes/designer-un-champion/index.html");
     let text = site.read(CHAMPION_FR);
     let para = text
         .lines()
