@@ -44,7 +44,7 @@ if (!fs.existsSync(path.join(publicDir, "index.html"))) {
 // Bookkeeping
 
 const failures = new Map(); // message → how many times
-const counts = { checks: 0, failed: 0, pages: new Set(), axeRuns: 0, axeRules: new Set(), axeChecks: 0, violations: 0, incomplete: 0, validatorErrors: 0 };
+const counts = { checks: 0, failed: 0, pages: new Set(), axeRuns: 0, axeRules: new Set(), axeChecks: 0, violations: 0, incomplete: 0, review: new Set(), validatorErrors: 0 };
 function fail(where, what) {
   const msg = `${where}: ${what}`;
   counts.checks++;
@@ -259,7 +259,9 @@ function track(page, context, expect404 = new Set()) {
   });
   page.on("requestfailed", (r) => {
     const err = r.failure() ? r.failure().errorText : "";
-    if (err === "net::ERR_ABORTED" && (r.isNavigationRequest() || issuedAt.get(r) !== navigations)) return;
+    // The browser fetches the icon after the load event, so the next visit can cancel it.
+    const icon = /\/favicon\.[a-z]+$/.test(new URL(r.url()).pathname);
+    if (err === "net::ERR_ABORTED" && (r.isNavigationRequest() || icon || issuedAt.get(r) !== navigations)) return;
     fail(where(), `request failed: ${rel(r.url())} ${err}`);
   });
   page.on("response", (r) => {
@@ -286,7 +288,7 @@ async function runAxe(page, where) {
   if (!has) await page.evaluate(axeSource);
   const r = await page.evaluate(
     (tags) =>
-      window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }).then((r) => ({
+      window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations", "incomplete"] }).then((r) => ({
         violations: r.violations.map((v) => ({
           id: v.id,
           impact: v.impact,
@@ -297,6 +299,7 @@ async function runAxe(page, where) {
         rules: [...r.passes, ...r.violations, ...r.incomplete, ...r.inapplicable].map((x) => x.id),
         applied: r.passes.length + r.violations.length + r.incomplete.length,
         incomplete: r.incomplete.length,
+        review: r.incomplete.map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`),
       })),
     AXE_TAGS,
   );
@@ -304,6 +307,7 @@ async function runAxe(page, where) {
   counts.axeChecks += r.applied;
   counts.checks += r.applied - r.violations.length;
   counts.incomplete += r.incomplete;
+  r.review.forEach((x) => counts.review.add(`${where.replace(/ \[.*$/, "")}: ${x}`));
   r.rules.forEach((id) => counts.axeRules.add(id));
   for (const v of r.violations) {
     counts.violations += v.count;
@@ -761,6 +765,7 @@ async function main() {
   console.log(`pages checked:     ${counts.pages.size} (×2: light 1280 px, dark 320 px), ${htmlFiles.length} HTML files scanned`);
   console.log(`axe rules run:     ${counts.axeRules.size} rules (${AXE_TAGS.join(", ")}), ${counts.axeRuns} page runs, ${counts.axeChecks} rule applications, ${counts.incomplete} needing review`);
   console.log(`axe violations:    ${counts.violations}`);
+  if (counts.review.size) console.log(`axe needs review:  ${[...counts.review].join("; ")}`);
   console.log(`validator errors:  ${counts.validatorErrors} (Nu HTML checker, ${htmlFiles.length} HTML + ${allFiles.filter((f) => f.endsWith(".svg")).length} SVG files)`);
   console.log(`search index:      ${sizes.join("; ")}`);
   console.log(`time:              ${((Date.now() - t0) / 1000).toFixed(1)} s`);
