@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use notify::event::{MetadataKind, ModifyKind};
 use notify::{EventKind, RecursiveMode};
-use notify_debouncer_full::{new_debouncer, new_debouncer_opt, DebounceEventResult, NoCache};
+use notify_debouncer_full::{
+    new_debouncer, new_debouncer_opt, DebounceEventResult, Debouncer, NoCache, RecommendedCache,
+};
 
 use std::collections::BTreeMap;
 
@@ -151,8 +153,10 @@ pub fn run(
         .filter(|d| d.is_dir())
         .collect();
     let watch_err = |e: notify::Error| Fatal(format!("cannot watch for changes: {e}; try --poll"));
-    // Keep the debouncer alive for the whole loop.
-    let _debouncer: Box<dyn std::any::Any> = if w.poll {
+    // Keep the debouncer alive for the whole loop. The native one is also told to follow a
+    // `content/` or `themes/` folder that is replaced (polling looks the path up every time).
+    let mut native = None;
+    let _polling: Option<Box<dyn std::any::Any>> = if w.poll {
         // The poll watcher compares modification times in whole seconds: without comparing
         // contents, a second save within the same second would go unseen.
         let config = notify::Config::default()
@@ -164,14 +168,18 @@ pub fn run(
         for dir in &dirs {
             d.watch(dir, RecursiveMode::Recursive).map_err(watch_err)?;
         }
-        Box::new(d)
+        Some(Box::new(d))
     } else {
         let mut d =
             new_debouncer(QUIET, Some(Duration::from_millis(10)), handler).map_err(watch_err)?;
         for dir in &dirs {
             d.watch(dir, RecursiveMode::Recursive).map_err(watch_err)?;
         }
-        Box::new(d)
+        // The site folder's own entries: says when `content/` or `themes/` is replaced.
+        d.watch(&root, RecursiveMode::NonRecursive)
+            .map_err(watch_err)?;
+        native = Some(d);
+        None
     };
 
     if !w.quiet {
@@ -207,6 +215,9 @@ pub fn run(
                 break;
             }
         }
+        if let Some(d) = native.as_mut() {
+            follow_replaced_folders(d, &root, &changed);
+        }
         // A file saved in several steps appears in several events: count it once.
         let mut relevant: Vec<&PathBuf> = changed
             .iter()
@@ -237,6 +248,27 @@ pub fn run(
         println!("stopped");
     }
     Ok(())
+}
+
+/// A watch follows a folder, not its path: when `content/` or `themes/` is moved away and
+/// another put in its place (a restore, a sync tool), watch the new one. Before the rebuild,
+/// which reads whatever changed in between.
+fn follow_replaced_folders(
+    d: &mut Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+    root: &Path,
+    changed: &[PathBuf],
+) {
+    for name in ["content", "themes"] {
+        let dir = root.join(name);
+        if changed.contains(&dir) {
+            let _ = d.unwatch(&dir);
+            if dir.is_dir() {
+                if let Err(e) = d.watch(&dir, RecursiveMode::Recursive) {
+                    eprintln!("warning: cannot watch `{name}` any more: {e}; try --poll");
+                }
+            }
+        }
+    }
 }
 
 fn rebuild(

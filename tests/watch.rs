@@ -741,6 +741,81 @@ fn deleted_output_folder_is_published_whole_on_the_next_change() {
     assert!(run.err().is_empty(), "no error\n{}", run.describe());
 }
 
+/// A folder moved out of `content/` and back (a branch switch, an undo in a file manager), and a
+/// new folder created with its files: edits inside them are still seen.
+fn moved_folders(poll: bool) {
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, poll);
+    let away = site.path("steps-away");
+    std::fs::rename(site.path("content/steps"), &away).unwrap();
+    // The home page links to a step: the build fails and says so; nothing is published.
+    run.wait_until("the error about the missing step", |r| r.failures() >= 1);
+    assert!(published(&site, CHAMPION_FR_PAGE).is_some());
+    std::fs::rename(&away, site.path("content/steps")).unwrap();
+    run.wait_until("the rebuild", |r| r.builds() >= 2);
+    append(&site, CHAMPION_FR, "\nDans le dossier revenu.\n");
+    run.wait_until("an edit in the folder moved back", |_| {
+        published_contains(&site, CHAMPION_FR_PAGE, "Dans le dossier revenu.")
+    });
+
+    // The folder deleted and made again, then an edit in it.
+    let nested = site.path("content/steps");
+    std::fs::rename(&nested, site.path("steps-tmp")).unwrap();
+    std::fs::create_dir(&nested).unwrap();
+    for name in ["champion.fr.md", "champion.en.md", "group.fr.md"] {
+        std::fs::copy(site.path("steps-tmp").join(name), nested.join(name)).unwrap();
+    }
+    std::fs::remove_dir_all(site.path("steps-tmp")).unwrap();
+    run.wait_until("the rebuild of the new folder", |r| {
+        r.builds() >= 3 || r.failures() >= 2
+    });
+    append(&site, CHAMPION_FR, "\nDans le nouveau dossier.\n");
+    run.wait_until("an edit in the new folder", |_| {
+        published_contains(&site, CHAMPION_FR_PAGE, "Dans le nouveau dossier.")
+    });
+    wait_equal_to_full_build(&mut run, &site);
+}
+
+#[test]
+fn folders_moved_out_and_back_or_recreated_are_still_watched() {
+    moved_folders(false);
+}
+
+#[test]
+fn folders_moved_out_and_back_or_recreated_are_still_watched_with_poll() {
+    moved_folders(true);
+}
+
+/// `content/` itself replaced (a restore from a backup, a sync tool, `mv new content`): the
+/// watcher follows the new folder.
+fn replaced_content_folder(poll: bool) {
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, poll);
+    common::copy_dir(&site.path("content"), &site.path("content-new"));
+    std::fs::rename(site.path("content"), site.path("content-old")).unwrap();
+    std::fs::rename(site.path("content-new"), site.path("content")).unwrap();
+    std::fs::remove_dir_all(site.path("content-old")).unwrap();
+    append(&site, CHAMPION_FR, "\nDans le contenu remplacé.\n");
+    run.wait_until("an edit in the new content folder", |_| {
+        published_contains(&site, CHAMPION_FR_PAGE, "Dans le contenu remplacé.")
+    });
+    append(&site, CHAMPION_FR, "\nEt encore.\n");
+    run.wait_until("a second edit", |_| {
+        published_contains(&site, CHAMPION_FR_PAGE, "Et encore.")
+    });
+    wait_equal_to_full_build(&mut run, &site);
+}
+
+#[test]
+fn replaced_content_folder_is_still_watched() {
+    replaced_content_folder(false);
+}
+
+#[test]
+fn replaced_content_folder_is_still_watched_with_poll() {
+    replaced_content_folder(true);
+}
+
 #[test]
 fn starts_when_the_first_build_fails_and_recovers() {
     let site = Site::from_fixture("basic");
