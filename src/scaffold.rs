@@ -41,10 +41,8 @@ pub fn create(
         )));
     }
     let next_order = match kind {
-        NewKind::Step => count_pages(&root.join("content/steps"), settings.default_language()) + 1,
-        NewKind::Obstacle => {
-            count_pages(&root.join("content/obstacles"), settings.default_language()) + 1
-        }
+        NewKind::Step => largest(&root.join("content/steps"), "order") + 1,
+        NewKind::Obstacle => largest(&root.join("content/obstacles"), "weight") + 1,
         NewKind::Page => 10,
     };
     std::fs::create_dir_all(root.join(folder))
@@ -58,16 +56,32 @@ pub fn create(
     Ok(paths)
 }
 
-fn count_pages(dir: &Path, lang: &str) -> usize {
-    std::fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .filter(|e| {
-                    let n = e.file_name().to_string_lossy().into_owned();
-                    n.ends_with(&format!(".{lang}.md")) && !n.starts_with("_index")
-                })
-                .count()
+/// The largest `key = N` (or `key: N`) in the front matter of the pages of `dir`, in any
+/// language, 0 if none: numbers need not be contiguous (a step may have been removed), and a
+/// step's number must be unique.
+fn largest(dir: &Path, key: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.ends_with(".md") && !n.starts_with("_index") && !crate::discover::is_temporary(&n)
         })
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .filter_map(|text| {
+            // The front matter: the lines between the first two `+++` or `---`.
+            text.lines()
+                .skip(1)
+                .take_while(|l| !matches!(l.trim(), "+++" | "---"))
+                .find_map(|l| {
+                    let rest = l.trim().strip_prefix(key)?.trim_start();
+                    let value = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':'))?;
+                    value.trim().parse::<usize>().ok()
+                })
+        })
+        .max()
         .unwrap_or(0)
 }
 

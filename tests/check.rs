@@ -415,3 +415,24 @@ fn translated_accepts_absolute_paths_and_paths_from_the_current_folder() {
         .iter()
         .any(|(_, f)| f == champion || f == "content/obstacles/budget.en.md"));
 }
+
+#[test]
+fn new_step_takes_a_number_no_step_has() {
+    let site = Site::from_fixture("basic");
+    // Steps 1 and 3 (step 2 was removed): a new step must not take 3.
+    site.write(
+        "content/steps/group.fr.md",
+        site.read("content/steps/group.fr.md")
+            .replace("order = 2", "order = 3"),
+    );
+    site.run(&["new", "step", "next-step"]).assert_code(0);
+    assert!(site
+        .read("content/steps/next-step.fr.md")
+        .contains("\norder = 4\n"));
+    site.run(&["new", "obstacle", "next-obstacle"])
+        .assert_code(0);
+    assert!(site
+        .read("content/obstacles/next-obstacle.fr.md")
+        .contains("\nweight = 3\n"));
+    site.build_ok();
+}
