@@ -171,6 +171,15 @@ fn check(opts: &BuildOptions, strict: bool, format: Format, quiet: bool) -> Exit
             );
             return ExitCode::from(1);
         }
+        // A program reading the JSON gets JSON whatever happens.
+        Err(Failure::Fatal(f)) if matches!(format, Format::Json) => {
+            println!(
+                "{}",
+                serde_json::json!({"ok": false, "fatal": f.0, "errors": 0, "diagnostics": [], "translations": []})
+            );
+            eprintln!("{f}");
+            return ExitCode::from(2);
+        }
         Err(failure) => return report(failure),
     };
     let mut all = built.warnings.clone();

@@ -436,3 +436,28 @@ fn new_step_takes_a_number_no_step_has() {
         .contains("\nweight = 3\n"));
     site.build_ok();
 }
+
+#[test]
+fn json_check_answers_json_even_without_a_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = common::playbook(&[
+        "--root",
+        dir.path().to_str().unwrap(),
+        "check",
+        "--format",
+        "json",
+    ]);
+    run.assert_code(2);
+    let report: Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("JSON ({e}): {}", run.stdout));
+    assert_eq!(report["ok"], false);
+    assert!(report["fatal"]
+        .as_str()
+        .unwrap()
+        .contains("no `content/` folder"));
+    assert!(
+        run.stderr.contains("no `content/` folder"),
+        "{}",
+        run.stderr
+    );
+}
