@@ -76,11 +76,8 @@ pub fn serve(opts: &BuildOptions, w: &WatchOptions, s: &ServeOptions) -> Result<
             }
         });
     }
-    let shown = if s.bind.is_loopback() {
-        format!("127.0.0.1:{}", local.port())
-    } else {
-        local.to_string()
-    };
+    // The address really listened on: `[::1]:1111` for `--bind ::1`, not 127.0.0.1.
+    let shown = local.to_string();
     println!("serving on http://{shown}/ (Ctrl-C to stop)");
     if !s.bind.is_loopback() {
         println!(

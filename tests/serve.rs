@@ -703,3 +703,44 @@ fn ctrl_c_stops_the_server() {
         "the port is closed"
     );
 }
+
+/// `--bind` to another loopback address: the printed URL is the one that answers.
+#[test]
+fn printed_address_is_the_one_listened_on() {
+    let ipv6 = std::net::TcpListener::bind("[::1]:0").is_ok();
+    let mut binds = vec!["127.0.0.2"];
+    if ipv6 {
+        binds.push("::1");
+    }
+    for bind in binds {
+        let site = Site::from_fixture("basic");
+        let port = free_port();
+        let mut run = Running::start(
+            &site,
+            &["serve", "--bind", bind, "--port", &port.to_string()],
+        );
+        run.wait_until("the server", |r| r.out().contains("serving on "));
+        let url = run
+            .out()
+            .lines()
+            .find_map(|l| l.strip_prefix("serving on http://"))
+            .and_then(|l| l.split('/').next())
+            .unwrap()
+            .to_string();
+        let addr: SocketAddr = url
+            .parse()
+            .unwrap_or_else(|e| panic!("printed address {url}: {e}"));
+        assert_eq!(addr.port(), port);
+        assert_eq!(addr.ip().to_string(), bind, "printed {url}");
+        let mut stream = TcpStream::connect(addr).expect("the printed address answers");
+        write!(
+            stream,
+            "GET / HTTP/1.1\r\nHost: {url}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        stream.set_read_timeout(Some(DEADLINE)).unwrap();
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).unwrap();
+        assert!(head.starts_with(b"HTTP/1.1 "), "an HTTP answer from {url}");
+    }
+}
