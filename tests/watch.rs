@@ -766,9 +766,7 @@ fn moved_folders(poll: bool) {
         std::fs::copy(site.path("steps-tmp").join(name), nested.join(name)).unwrap();
     }
     std::fs::remove_dir_all(site.path("steps-tmp")).unwrap();
-    run.wait_until("the rebuild of the new folder", |r| {
-        r.builds() >= 3 || r.failures() >= 2
-    });
+    // Same files, same text: nothing to publish, but an edit made now must be seen.
     append(&site, CHAMPION_FR, "\nDans le nouveau dossier.\n");
     run.wait_until("an edit in the new folder", |_| {
         published_contains(&site, CHAMPION_FR_PAGE, "Dans le nouveau dossier.")
