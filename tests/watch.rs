@@ -372,6 +372,14 @@ fn broken_edit_then_fix(poll: bool) {
     run.wait_until("the error, with its file and line", |r| {
         r.err().contains("error: content/steps/group.fr.md:2:")
     });
+    assert!(
+        run.err().contains(&format!(
+            "the last good site is still in {}; waiting for the next change",
+            site.public().display()
+        )),
+        "says where the last good site is\n{}",
+        run.describe()
+    );
     run.assert_alive();
     assert_same_tree(
         &before,
