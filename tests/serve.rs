@@ -160,14 +160,37 @@ struct Server {
 }
 
 fn serve(site: &Site) -> Server {
-    let port = free_port();
-    let mut run = Running::start(site, &["serve", "--port", &port.to_string()]);
-    run.wait_until("the server and the first build", |r| {
-        r.out().contains("serving on ")
-            && r.out().contains("watching ")
-            && r.builds() + r.failures() >= 1
-    });
-    Server { run, port }
+    // Another process may take the free port before the server does: then try another one.
+    for _ in 0..3 {
+        let port = free_port();
+        let mut run = Running::start(site, &["serve", "--port", &port.to_string()]);
+        let started = Instant::now();
+        loop {
+            let out = run.out();
+            if out.contains("serving on ")
+                && out.contains("watching ")
+                && run.builds() + run.failures() >= 1
+            {
+                return Server { run, port };
+            }
+            if let Ok(Some(status)) = run.child.try_wait() {
+                run.wait_exit();
+                assert!(
+                    run.err().contains("already in use"),
+                    "playbook serve exited ({status})\n{}",
+                    run.describe()
+                );
+                break;
+            }
+            assert!(
+                started.elapsed() < DEADLINE,
+                "waited {DEADLINE:?} for the server\n{}",
+                run.describe()
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+    panic!("no free port found in three tries");
 }
 
 // ---------------------------------------------------------------------------------------------
