@@ -510,7 +510,7 @@ async function search(context, lang, named) {
     if (typed) await input.pressSequentially(q, { delay: 20 });
     else await input.fill(q);
     await page.waitForFunction(() => (document.getElementById("search-status") || {}).textContent, null, { timeout: 3000 }).catch(() => {});
-    await page.waitForTimeout(250);
+    await page.waitForTimeout(400); // past the 120 ms debounce of the last key, with room for a busy machine
     return page.$$eval("#search-results > li", (lis) =>
       lis.map((li) => ({
         title: (li.querySelector("a") || {}).textContent || "",
