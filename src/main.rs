@@ -6,6 +6,15 @@
 // by value rather than boxed everywhere.
 #![allow(clippy::result_large_err)]
 
+/// `println!` that does not panic when the reader of standard output has gone away
+/// (`playbook check | head`): what cannot be written is dropped.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod build;
 mod config;
 mod diagnostic;
@@ -156,7 +165,7 @@ fn build_once(opts: &BuildOptions, out_dir: &std::path::Path, quiet: bool) -> Re
     }
     output::write_atomic(out_dir, &built.output)?;
     if !quiet {
-        println!("built {} into {}", built.summary(), out_dir.display());
+        say!("built {} into {}", built.summary(), out_dir.display());
     }
     Ok(())
 }
@@ -165,7 +174,7 @@ fn check(opts: &BuildOptions, strict: bool, format: Format, quiet: bool) -> Exit
     let built = match build::build(opts) {
         Ok(built) => built,
         Err(Failure::Content(ds)) if matches!(format, Format::Json) => {
-            println!(
+            say!(
                 "{}",
                 serde_json::json!({"ok": false, "errors": ds.count(Severity::Error), "diagnostics": ds.sorted(), "translations": []})
             );
@@ -173,7 +182,7 @@ fn check(opts: &BuildOptions, strict: bool, format: Format, quiet: bool) -> Exit
         }
         // A program reading the JSON gets JSON whatever happens.
         Err(Failure::Fatal(f)) if matches!(format, Format::Json) => {
-            println!(
+            say!(
                 "{}",
                 serde_json::json!({"ok": false, "fatal": f.0, "errors": 0, "diagnostics": [], "translations": []})
             );
@@ -189,7 +198,7 @@ fn check(opts: &BuildOptions, strict: bool, format: Format, quiet: bool) -> Exit
     let warnings = all.count(Severity::Warning);
     let failed = strict && warnings > 0;
     match format {
-        Format::Json => println!(
+        Format::Json => say!(
             "{}",
             serde_json::json!({
                 "ok": !failed,
@@ -204,7 +213,7 @@ fn check(opts: &BuildOptions, strict: bool, format: Format, quiet: bool) -> Exit
             eprint!("{}", built.warnings.clone().render());
             print_translation_status(&built.translations, quiet);
             if !quiet {
-                println!(
+                say!(
                     "check: no errors, {warnings} warning(s){}",
                     if failed { " (--strict: failing)" } else { "" }
                 );
@@ -221,18 +230,18 @@ fn check(opts: &BuildOptions, strict: bool, format: Format, quiet: bool) -> Exit
 fn print_translation_status(statuses: &[translations::Status], quiet: bool) {
     if statuses.is_empty() {
         if !quiet {
-            println!("translations: all up to date");
+            say!("translations: all up to date");
         }
         return;
     }
     let mut langs: Vec<&str> = statuses.iter().map(|s| s.lang.as_str()).collect();
     langs.dedup();
     for lang in langs {
-        println!("translations ({lang}):");
+        say!("translations ({lang}):");
         for s in statuses.iter().filter(|s| s.lang == lang) {
             match s.state {
-                State::Missing => println!("  missing  {}  (from {})", s.file, s.source),
-                State::Stale => println!(
+                State::Missing => say!("  missing  {}  (from {})", s.file, s.source),
+                State::Stale => say!(
                     "  stale    {}  ({} {})",
                     s.file,
                     s.source,
@@ -245,13 +254,13 @@ fn print_translation_status(statuses: &[translations::Status], quiet: bool) {
             }
         }
     }
-    println!("mark a translation as up to date with: playbook translated <file>");
+    say!("mark a translation as up to date with: playbook translated <file>");
 }
 
 fn new_page(opts: &BuildOptions, kind: scaffold::NewKind, id: &str) -> Result<(), Failure> {
     let settings = config::Settings::load(&opts.root, None)?;
     for path in scaffold::create(&opts.root, &settings, kind, id)? {
-        println!("created {path}");
+        say!("created {path}");
     }
     Ok(())
 }
@@ -259,7 +268,7 @@ fn new_page(opts: &BuildOptions, kind: scaffold::NewKind, id: &str) -> Result<()
 fn mark_translated(opts: &BuildOptions, files: &[String]) -> Result<(), Failure> {
     let loaded = build::load(opts)?;
     for line in translations::mark(&opts.root, &loaded.site, files)? {
-        println!("marked {line}");
+        say!("marked {line}");
     }
     Ok(())
 }

@@ -62,6 +62,9 @@ pub fn serve(opts: &BuildOptions, w: &WatchOptions, s: &ServeOptions) -> Result<
         .local_addr()
         .map_err(|e| Fatal(format!("cannot listen: {e}")))?;
     let state = Arc::new(RwLock::new(State::default()));
+    // A preview on loopback answers only to local names: a web page that points its own
+    // domain at 127.0.0.1 (DNS rebinding) cannot read it.
+    let loopback_only = s.bind.is_loopback();
     let clients: Arc<Mutex<Vec<TcpStream>>> = Arc::new(Mutex::new(Vec::new()));
     {
         let state = state.clone();
@@ -71,16 +74,16 @@ pub fn serve(opts: &BuildOptions, w: &WatchOptions, s: &ServeOptions) -> Result<
                 let state = state.clone();
                 let clients = clients.clone();
                 std::thread::spawn(move || {
-                    let _ = handle(stream, &state, &clients);
+                    let _ = handle(stream, &state, &clients, loopback_only);
                 });
             }
         });
     }
     // The address really listened on: `[::1]:1111` for `--bind ::1`, not 127.0.0.1.
     let shown = local.to_string();
-    println!("serving on http://{shown}/ (Ctrl-C to stop)");
+    say!("serving on http://{shown}/ (Ctrl-C to stop)");
     if !s.bind.is_loopback() {
-        println!(
+        say!(
             "warning: listening on {} — other machines on the network can read this preview",
             s.bind
         );
@@ -150,11 +153,22 @@ fn handle(
     mut stream: TcpStream,
     state: &RwLock<State>,
     clients: &Mutex<Vec<TcpStream>>,
+    loopback_only: bool,
 ) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let Some(req) = read_request(&stream) else {
         return Ok(());
     };
+    if loopback_only && !is_local_host(req.headers.get("host").map(String::as_str)) {
+        return respond(
+            &mut stream,
+            403,
+            "text/plain; charset=utf-8",
+            b"this preview answers only to localhost or a loopback address\n",
+            &req,
+            "",
+        );
+    }
     if req.method != "GET" && req.method != "HEAD" {
         return respond(
             &mut stream,
@@ -257,6 +271,20 @@ fn handle(
 }
 
 /// Adds the reload script and, when the last build failed, the error overlay.
+/// Whether a `Host` header names this machine: `localhost`, a loopback address, or none
+/// (HTTP/1.0).
+fn is_local_host(host: Option<&str>) -> bool {
+    let Some(host) = host else { return true };
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    let name = name.to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 fn inject(html: Vec<u8>, error: Option<&str>) -> Vec<u8> {
     let Ok(mut text) = String::from_utf8(html.clone()) else {
         return html;
@@ -487,6 +515,27 @@ mod tests {
         );
         assert_eq!(percent_decode("/%2e%2e/etc").as_deref(), Some("/../etc"));
         assert!(percent_decode("/%zz").is_none());
+    }
+
+    #[test]
+    fn only_local_host_names_are_answered_on_loopback() {
+        for host in [
+            None,
+            Some("localhost:1111"),
+            Some("127.0.0.1:8080"),
+            Some("[::1]:1111"),
+            Some("app.localhost"),
+        ] {
+            assert!(is_local_host(host), "{host:?}");
+        }
+        for host in [
+            Some("evil.example:1111"),
+            Some("evil.example"),
+            Some("10.0.0.1:1111"),
+            Some(""),
+        ] {
+            assert!(!is_local_host(host), "{host:?}");
+        }
     }
 
     #[test]

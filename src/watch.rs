@@ -183,7 +183,7 @@ pub fn run(
     };
 
     if !w.quiet {
-        println!(
+        say!(
             "watching {} for changes (Ctrl-C to stop)",
             dirs.iter()
                 .map(|d| d.strip_prefix(&root).unwrap_or(d).display().to_string())
@@ -239,13 +239,13 @@ pub fn run(
             } else {
                 String::new()
             };
-            println!("change: {first}{more}");
+            say!("change: {first}{more}");
         }
         let relevant: Vec<PathBuf> = relevant.into_iter().cloned().collect();
         rebuild(&mut session, &relevant, w, &out_dir, on_outcome);
     }
     if !w.quiet {
-        println!("stopped");
+        say!("stopped");
     }
     Ok(())
 }
@@ -301,7 +301,7 @@ fn rebuild(
                             None => "built".to_string(),
                             Some(files) => format!("updated {} file(s) of", files.len()),
                         };
-                        println!("{how} {total} pages in {} ms", update.millis);
+                        say!("{how} {total} pages in {} ms", update.millis);
                     }
                     on_outcome(Outcome::Built {
                         output: update.output,
