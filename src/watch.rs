@@ -24,8 +24,14 @@ use crate::incremental::{write_changed, Session};
 use crate::output::Output;
 use crate::output::{write_atomic, MARKER};
 
-/// How long a file system must be quiet before a rebuild starts.
-const QUIET: Duration = Duration::from_millis(30);
+/// How long a file must be quiet before the debouncer reports it (an editor's save is a
+/// few events within a millisecond or two).
+const QUIET: Duration = Duration::from_millis(20);
+/// How often the debouncer looks at its queue.
+const TICK: Duration = Duration::from_millis(5);
+/// After a first report, how long to wait for more before rebuilding: a checkout touching
+/// many files is reported file by file, across a few ticks.
+const SETTLE: Duration = Duration::from_millis(15);
 
 pub struct WatchOptions {
     pub poll: bool,
@@ -171,7 +177,7 @@ pub fn run(
         Some(Box::new(d))
     } else {
         let mut d =
-            new_debouncer(QUIET, Some(Duration::from_millis(10)), handler).map_err(watch_err)?;
+            new_debouncer(QUIET, Some(TICK), handler).map_err(watch_err)?;
         for dir in &dirs {
             d.watch(dir, RecursiveMode::Recursive).map_err(watch_err)?;
         }
@@ -205,7 +211,7 @@ pub fn run(
         // A burst (a checkout, a save-all) arrives as several batches: wait for quiet.
         let deadline = Instant::now() + Duration::from_secs(2);
         loop {
-            match rx.recv_timeout(QUIET) {
+            match rx.recv_timeout(SETTLE) {
                 Ok(Message::Changed(more)) => changed.extend(more),
                 Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => break 'watch,
                 Ok(Message::WatchError(e)) => eprintln!("warning: watching: {e}"),
