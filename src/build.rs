@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use crate::config::Settings;
 use crate::diagnostic::DecisionTree;
 use crate::errors::{Diagnostics, Failure};
+use crate::highlight::Highlighter;
 use crate::output::Output;
 use crate::site::Site;
 use crate::theme::Theme;
@@ -88,21 +89,33 @@ pub fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
     })
 }
 
-/// Runs the whole pipeline in memory, keeping the parts watch mode builds on.
-pub fn build_parts(opts: &BuildOptions) -> Result<(Loaded, crate::render::Rendered), Failure> {
-    let loaded = load(opts)?;
-    let rendered = crate::render::render(&loaded.site, &loaded.theme, loaded.tree.as_ref())
-        .map_err(|mut ds| {
-            ds.extend(loaded.warnings.clone());
-            Failure::Content(ds)
-        })?;
+/// Runs the whole pipeline in memory, keeping the parts watch mode builds on. The syntax
+/// definitions for code blocks load on another thread while the content is read.
+pub fn build_parts(
+    opts: &BuildOptions,
+    highlighter: &Highlighter,
+) -> Result<(Loaded, crate::render::Rendered), Failure> {
+    let loaded = std::thread::scope(|s| {
+        s.spawn(|| highlighter.preload());
+        load(opts)
+    })?;
+    let rendered = crate::render::render(
+        &loaded.site,
+        &loaded.theme,
+        loaded.tree.as_ref(),
+        highlighter,
+    )
+    .map_err(|mut ds| {
+        ds.extend(loaded.warnings.clone());
+        Failure::Content(ds)
+    })?;
     Ok((loaded, rendered))
 }
 
 /// Runs the whole pipeline in memory.
 pub fn build(opts: &BuildOptions) -> Result<Built, Failure> {
     let started = Instant::now();
-    let (loaded, rendered) = build_parts(opts)?;
+    let (loaded, rendered) = build_parts(opts, &Highlighter::default())?;
     let translations = if opts.translation_report {
         crate::translations::report(&loaded.site)
     } else {

@@ -12,7 +12,7 @@ use crate::errors::{Diagnostic, Diagnostics};
 use crate::highlight::{escape, Highlighter};
 use crate::markdown;
 use crate::render::{link, render_template, Common, Link, Place};
-use crate::search::{index_script, Doc};
+use crate::search::{entry, script, Doc};
 use crate::site::{Key, Site};
 use crate::theme::Theme;
 
@@ -263,32 +263,40 @@ pub fn render_all(
     }
 }
 
-/// The search index script of one language.
+/// The search index script of one language, from the entries indexed with the bodies (a page
+/// without a body of its own, such as a section without an `_index` file, is indexed here).
 pub fn search_index(site: &Site, lang: &str, bodies: &crate::render::Bodies) -> (String, Vec<u8>) {
-    let docs: Vec<Doc> = site
-        .entries
-        .keys()
-        .map(|key| Doc {
-            title: site.title(key, lang),
-            section: key
-                .parent()
-                .map(|p| site.title(&p, lang))
-                .unwrap_or_default(),
-            url: site.url(key, lang).to_string(),
-            text: format!(
-                "{} {}",
-                site.summary(key, lang).unwrap_or_default(),
-                bodies
-                    .map
-                    .get(&(key.clone(), lang.to_string()))
-                    .map_or("", |b| b.text.as_str())
-            ),
-        })
-        .collect();
+    // `bodies.search` is sorted by page then language, like `site.entries`: walk both at once.
+    let mut indexed = bodies
+        .search
+        .iter()
+        .filter(|((_, l), _)| l == lang)
+        .peekable();
+    let mut entries: Vec<std::borrow::Cow<str>> = Vec::with_capacity(site.entries.len());
+    for key in site.entries.keys() {
+        while indexed.next_if(|((k, _), _)| k < key).is_some() {}
+        entries.push(match indexed.next_if(|((k, _), _)| k == key) {
+            Some((_, line)) => std::borrow::Cow::Borrowed(line.as_str()),
+            None => std::borrow::Cow::Owned(search_entry(site, key, lang, "")),
+        });
+    }
     (
         format!("{lang}/search-index.js"),
-        index_script(&docs).into_bytes(),
+        script(entries.iter().map(|e| e.as_ref())).into_bytes(),
     )
+}
+
+/// A page's line of the search index, with the plain text of its body.
+pub fn search_entry(site: &Site, key: &Key, lang: &str, text: &str) -> String {
+    entry(&Doc {
+        title: site.title(key, lang),
+        section: key
+            .parent()
+            .map(|p| site.title(&p, lang))
+            .unwrap_or_default(),
+        url: site.url(key, lang).to_string(),
+        text: format!("{} {text}", site.summary(key, lang).unwrap_or_default()),
+    })
 }
 
 /// The print view of one language.

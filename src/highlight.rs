@@ -4,8 +4,9 @@
 //! stylesheet for those classes, light and dark, with every colour raised to WCAG AA contrast
 //! against the code background.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use syntect::highlighting::ThemeSet;
 use syntect::html::{css_for_theme_with_class_style, ClassStyle, ClassedHTMLGenerator};
@@ -18,45 +19,78 @@ const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 pub const LIGHT_BACKGROUND: (u8, u8, u8) = (0xf6, 0xf8, 0xfa);
 pub const DARK_BACKGROUND: (u8, u8, u8) = (0x1b, 0x1f, 0x24);
 
-/// Highlights code blocks; cheap to create, loads syntaxes on first use.
+/// Highlights code blocks; cheap to create, loads syntaxes on first use. Highlighting is by far
+/// the costliest part of rendering, so watch mode keeps a `remembering` highlighter across
+/// rebuilds: a block it has seen (unchanged on the edited page, or in the print view, which
+/// shows every obstacle and step again) is not highlighted a second time.
 #[derive(Default)]
 pub struct Highlighter {
     syntaxes: OnceLock<SyntaxSet>,
+    done: Option<Mutex<HashMap<(String, String), String>>>,
 }
 
 impl Highlighter {
+    /// A highlighter that keeps every block it highlighted.
+    pub fn remembering() -> Highlighter {
+        Highlighter {
+            syntaxes: OnceLock::new(),
+            done: Some(Mutex::default()),
+        }
+    }
+
     fn syntaxes(&self) -> &SyntaxSet {
         self.syntaxes.get_or_init(SyntaxSet::load_defaults_newlines)
+    }
+
+    /// Loads the syntax definitions now (from another thread while content is read).
+    pub fn preload(&self) {
+        self.syntaxes();
     }
 
     /// The HTML of a code block. An unknown or missing language gives plain preformatted text.
     pub fn block(&self, code: &str, lang: &str) -> String {
         let lang = lang.split([',', ' ']).next().unwrap_or("").trim();
-        let mut html = String::with_capacity(code.len() * 2 + 64);
-        if !lang.is_empty() {
-            let ss = self.syntaxes();
-            if let Some(syntax) = ss.find_syntax_by_token(lang) {
-                let mut gen = ClassedHTMLGenerator::new_with_class_style(syntax, ss, CLASS_STYLE);
-                let ok = LinesWithEndings::from(code)
-                    .all(|line| gen.parse_html_for_line_which_includes_newline(line).is_ok());
-                if ok {
-                    let _ = writeln!(
-                        html,
-                        "<pre class=\"code\" data-lang=\"{}\"><code>{}</code></pre>",
-                        escape(lang),
-                        gen.finalize()
-                    );
-                    return html;
-                }
-            }
+        if lang.is_empty() {
+            return plain(code);
         }
-        let _ = writeln!(
-            html,
-            "<pre class=\"code\"><code>{}</code></pre>",
-            escape(code)
-        );
+        let Some(done) = &self.done else {
+            return self.highlight(code, lang);
+        };
+        let key = (lang.to_string(), code.to_string());
+        if let Some(html) = done.lock().ok().and_then(|d| d.get(&key).cloned()) {
+            return html;
+        }
+        let html = self.highlight(code, lang);
+        if let Ok(mut done) = done.lock() {
+            done.insert(key, html.clone());
+        }
         html
     }
+
+    fn highlight(&self, code: &str, lang: &str) -> String {
+        let ss = self.syntaxes();
+        if let Some(syntax) = ss.find_syntax_by_token(lang) {
+            let mut gen = ClassedHTMLGenerator::new_with_class_style(syntax, ss, CLASS_STYLE);
+            let ok = LinesWithEndings::from(code)
+                .all(|line| gen.parse_html_for_line_which_includes_newline(line).is_ok());
+            if ok {
+                let mut html = String::with_capacity(code.len() * 2 + 64);
+                let _ = writeln!(
+                    html,
+                    "<pre class=\"code\" data-lang=\"{}\"><code>{}</code></pre>",
+                    escape(lang),
+                    gen.finalize()
+                );
+                return html;
+            }
+        }
+        plain(code)
+    }
+}
+
+/// A code block without highlighting.
+fn plain(code: &str) -> String {
+    format!("<pre class=\"code\"><code>{}</code></pre>\n", escape(code))
 }
 
 pub fn escape(text: &str) -> String {

@@ -43,6 +43,9 @@ pub struct Session {
     /// Every path changed since the last good build: a failed build's changes are not in
     /// `state` yet, so the next rebuild must consider them again.
     pending: Vec<PathBuf>,
+    /// Kept across rebuilds: syntax definitions load once, and unchanged code blocks are not
+    /// highlighted again.
+    highlighter: Highlighter,
 }
 
 impl Session {
@@ -52,6 +55,7 @@ impl Session {
             root,
             state: None,
             pending: Vec::new(),
+            highlighter: Highlighter::remembering(),
         }
     }
 
@@ -77,7 +81,7 @@ impl Session {
                 });
             }
         }
-        let (loaded, rendered) = build_parts(&self.opts)?;
+        let (loaded, rendered) = build_parts(&self.opts, &self.highlighter)?;
         self.pending.clear();
         self.state = Some(State {
             loaded,
@@ -150,19 +154,36 @@ impl Session {
             .iter()
             .flat_map(|k| site.languages.iter().map(move |l| (k, l.as_str())))
             .collect();
-        let highlighter = Highlighter::default();
+        let highlighter = &self.highlighter;
         let bodies = &mut state.bodies;
-        let mut problems = render::render_bodies(site, &highlighter, &jobs, bodies);
+        let headings = |bodies: &Bodies| -> Vec<Option<Vec<String>>> {
+            jobs.iter()
+                .map(|&(k, l)| {
+                    let b = bodies.map.get(&(k.clone(), l.to_string()))?;
+                    Some(b.headings.iter().map(|h| h.id.clone()).collect())
+                })
+                .collect()
+        };
+        let headings_before = headings(bodies);
+        let mut problems = render::render_bodies(site, highlighter, &jobs, bodies);
+        // Links into the edited pages can only break if their headings changed.
+        let headings_changed = headings(bodies) != headings_before;
         problems.extend(render::check_anchors(bodies, |from, to| {
-            affected.contains(from) || affected.contains(to)
+            affected.contains(from) || (headings_changed && affected.contains(to))
         }));
         let (mut files, template_problems) = render::render_pages(site, theme, bodies, &jobs);
         problems.extend(template_problems);
+        // The print view shows the obstacles, the steps and the top-level pages.
+        let in_print = affected
+            .iter()
+            .any(|k| matches!(k.section.as_str(), "" | "obstacles" | "steps"));
         for lang in &site.languages {
             files.push(crate::generated::search_index(site, lang, bodies));
-            match crate::generated::print_page(site, theme, lang, &highlighter) {
-                Ok(file) => files.push(file),
-                Err(ds) => problems.extend(ds),
+            if in_print {
+                match crate::generated::print_page(site, theme, lang, highlighter) {
+                    Ok(file) => files.push(file),
+                    Err(ds) => problems.extend(ds),
+                }
             }
         }
         if problems.has_errors() {

@@ -280,6 +280,7 @@ pub fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
     }
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    html.shrink_to_fit();
     (
         Body {
             html,

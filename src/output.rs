@@ -1,9 +1,14 @@
 //! Output: the built site as an in-memory map from path to bytes, and the one function that
 //! publishes it. `write_atomic` writes a sibling staging folder and exchanges it with the output
 //! folder in one rename, so readers and a failed build never see a half-written `public/`.
+//! A file whose bytes did not change since the last build is hard-linked from the published
+//! folder instead of written again: creating (and then deleting) thousands of files is what a
+//! rebuild would otherwise spend most of its time on.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
 
 use crate::errors::Fatal;
 
@@ -39,10 +44,27 @@ pub fn write_atomic(out: &Path, output: &Output) -> Result<(), Fatal> {
     }
 
     let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    let result = write_tree(&staging, output).and_then(|()| swap(&staging, &out));
-    let _ = std::fs::remove_dir_all(&staging);
+    remove_tree(&staging);
+    let previous = out.join(MARKER).is_file().then_some(out.as_path());
+    let result = write_tree(&staging, output, previous).and_then(|()| swap(&staging, &out));
+    remove_tree(&staging);
     result
+}
+
+/// Removes a folder and everything in it (if it exists), its subfolders in parallel.
+fn remove_tree(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let entries: Vec<std::fs::DirEntry> = entries.filter_map(Result::ok).collect();
+    entries.par_iter().for_each(|e| {
+        let _ = if e.file_type().is_ok_and(|t| t.is_dir()) {
+            std::fs::remove_dir_all(e.path())
+        } else {
+            std::fs::remove_file(e.path())
+        };
+    });
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 fn absolute(path: &Path) -> Result<PathBuf, Fatal> {
@@ -55,23 +77,51 @@ fn absolute(path: &Path) -> Result<PathBuf, Fatal> {
     }
 }
 
-fn write_tree(dir: &Path, output: &Output) -> Result<(), Fatal> {
+/// Writes `output` into the new folder `dir`. Files identical to those of the `previous`
+/// output are hard links to them (no new file to create now, nor to delete with the old site).
+fn write_tree(dir: &Path, output: &Output, previous: Option<&Path>) -> Result<(), Fatal> {
     let fail = |p: &Path, e: std::io::Error| Fatal(format!("cannot write `{}`: {e}", p.display()));
     std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
-    let mut made: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
-    for (rel, bytes) in output
+    // Folders first, level by level (parents before children), each level in parallel.
+    let folders: BTreeSet<&Path> = output
+        .keys()
+        .flat_map(|rel| Path::new(rel.as_str()).ancestors().skip(1))
+        .filter(|p| !p.as_os_str().is_empty())
+        .collect();
+    let mut levels: BTreeMap<usize, Vec<&Path>> = BTreeMap::new();
+    for folder in folders {
+        levels
+            .entry(folder.components().count())
+            .or_default()
+            .push(folder);
+    }
+    for level in levels.values() {
+        level.par_iter().try_for_each(|folder| {
+            let path = dir.join(folder);
+            std::fs::create_dir(&path).map_err(|e| fail(&path, e))
+        })?;
+    }
+    let empty = Vec::new();
+    let files: Vec<(&str, &Vec<u8>)> = output
         .iter()
-        .chain(std::iter::once((&MARKER.to_string(), &Vec::new())))
-    {
+        .map(|(rel, bytes)| (rel.as_str(), bytes))
+        .chain(std::iter::once((MARKER, &empty)))
+        .collect();
+    files.par_iter().try_for_each(|&(rel, bytes)| {
         let path = dir.join(rel);
-        if let Some(parent) = path.parent() {
-            if made.insert(parent.to_path_buf()) {
-                std::fs::create_dir_all(parent).map_err(|e| fail(parent, e))?;
+        if let Some(old) = previous.map(|p| p.join(rel)) {
+            if same_content(&old, bytes) && std::fs::hard_link(&old, &path).is_ok() {
+                return Ok(());
             }
         }
-        std::fs::write(&path, bytes).map_err(|e| fail(&path, e))?;
-    }
-    Ok(())
+        std::fs::write(&path, bytes).map_err(|e| fail(&path, e))
+    })
+}
+
+/// True when `path` is a regular file holding exactly `bytes`.
+fn same_content(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && std::fs::read(path).is_ok_and(|old| old == bytes)
 }
 
 /// Puts `staging` in place of `out`; afterwards `staging` holds the old site (or nothing).
@@ -120,6 +170,29 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("public")]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unchanged_files_are_not_written_again() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let mut site = Output::new();
+        site.insert("same/index.html".into(), b"same".to_vec());
+        site.insert("changed/index.html".into(), b"one".to_vec());
+        write_atomic(&out, &site).unwrap();
+        let inode = |rel: &str| std::fs::metadata(out.join(rel)).unwrap().ino();
+        let (same, changed) = (inode("same/index.html"), inode("changed/index.html"));
+        site.insert("changed/index.html".into(), b"two".to_vec());
+        write_atomic(&out, &site).unwrap();
+        assert_eq!(inode("same/index.html"), same);
+        assert_ne!(inode("changed/index.html"), changed);
+        assert_eq!(
+            std::fs::read(out.join("changed/index.html")).unwrap(),
+            b"two"
+        );
+        assert_eq!(std::fs::read(out.join("same/index.html")).unwrap(), b"same");
     }
 
     #[test]

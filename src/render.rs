@@ -4,7 +4,7 @@
 //! site — goes through its Tera template. Generated pages (language chooser, 404s, matrix, print
 //! view, page index, search, sitemap, robots.txt) are rendered here too.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -83,6 +83,40 @@ pub fn root_for(url: &str) -> String {
     "../".repeat(url.matches('/').count())
 }
 
+/// Orderings every content page needs (the header navigation, each section's pages in reading
+/// order and where each page stands in it), worked out once per render: asking the `Site`
+/// for them page by page costs a scan and a sort of every page, for every page.
+pub struct Lists {
+    nav: Vec<Key>,
+    sections: BTreeMap<String, Vec<Key>>,
+    position: HashMap<Key, usize>,
+}
+
+impl Lists {
+    pub fn new(site: &Site) -> Lists {
+        let mut sections = BTreeMap::new();
+        let mut position = HashMap::new();
+        let names: BTreeSet<&str> = site.entries.keys().map(|k| k.section.as_str()).collect();
+        for section in names {
+            let pages = site.section_pages(section);
+            for (i, key) in pages.iter().enumerate() {
+                position.insert(key.clone(), i);
+            }
+            sections.insert(section.to_string(), pages);
+        }
+        Lists {
+            nav: site.nav(),
+            sections,
+            position,
+        }
+    }
+
+    /// The pages of a section in reading order (as `Site::section_pages`).
+    pub fn section(&self, section: &str) -> &[Key] {
+        self.sections.get(section).map_or(&[], Vec::as_slice)
+    }
+}
+
 impl<'a> Common<'a> {
     pub fn new(
         site: &'a Site,
@@ -91,6 +125,19 @@ impl<'a> Common<'a> {
         path: &str,
         place: Place,
         absolute_root: bool,
+    ) -> Common<'a> {
+        Self::with_nav(site, theme, lang, path, place, absolute_root, &site.nav())
+    }
+
+    /// `new`, with the navigation already worked out.
+    pub fn with_nav(
+        site: &'a Site,
+        theme: &'a Theme,
+        lang: &'a str,
+        path: &str,
+        place: Place,
+        absolute_root: bool,
+        nav: &[Key],
     ) -> Common<'a> {
         let root = if absolute_root {
             site.settings.base_path()
@@ -136,13 +183,12 @@ impl<'a> Common<'a> {
             }),
             _ => None,
         };
-        let nav = site
-            .nav()
-            .into_iter()
+        let nav = nav
+            .iter()
             .map(|k| NavItem {
-                title: site.title(&k, lang),
-                url: format!("{root}{}", site.url(&k, lang)),
-                current: current_section.as_ref() == Some(&k),
+                title: site.title(k, lang),
+                url: format!("{root}{}", site.url(k, lang)),
+                current: current_section.as_ref() == Some(k),
             })
             .collect();
         let mut links = BTreeMap::new();
@@ -202,13 +248,13 @@ struct SourceView {
 
 /// The page-specific part of a content page's context.
 #[derive(Debug, Serialize)]
-struct PageView {
+struct PageView<'a> {
     kind: &'static str,
     id: String,
     section: String,
     title: String,
     summary: Option<String>,
-    content: String,
+    content: &'a str,
     toc: Vec<Heading>,
     /// Set when the text shown comes from another language.
     fallback: Option<LangLink>,
@@ -231,7 +277,7 @@ struct PageView {
 struct PageContext<'a> {
     #[serde(flatten)]
     common: Common<'a>,
-    page: PageView,
+    page: PageView<'a>,
 }
 
 /// Formats `2011-08-19` with the language's month names (`19 août 2011`).
@@ -253,11 +299,13 @@ fn long_date(date: &str, months: &str) -> String {
     }
 }
 
-/// Rendered Markdown bodies by (page, language), and whether each is the page's own language.
+/// Rendered Markdown bodies by (page, language), whether each is the page's own language, and
+/// each page's line of the search index.
 #[derive(Debug, Default, Clone)]
 pub struct Bodies {
     pub map: BTreeMap<(Key, String), Body>,
     pub own: BTreeMap<(Key, String), bool>,
+    pub search: BTreeMap<(Key, String), String>,
 }
 
 /// Everything a full render produced; `bodies` lets watch mode re-render only what changed.
@@ -283,7 +331,7 @@ pub fn render_bodies(
     jobs: &[(&Key, &str)],
     bodies: &mut Bodies,
 ) -> Diagnostics {
-    type One = ((Key, String), Body, Vec<Diagnostic>, bool);
+    type One = ((Key, String), Body, Vec<Diagnostic>, bool, String);
     let rendered: Vec<One> = jobs
         .par_iter()
         .filter_map(|&(key, lang)| {
@@ -296,21 +344,26 @@ pub fn render_bodies(
                 highlighter,
                 id_prefix: "",
             };
-            let (body, problems) = markdown::render(t, &ctx);
+            let (mut body, problems) = markdown::render(t, &ctx);
+            // The plain text only feeds the search index: keep its line, not the text too.
+            let text = std::mem::take(&mut body.text);
+            let search = crate::generated::search_entry(site, key, lang, &text);
             Some((
                 (key.clone(), lang.to_string()),
                 body,
                 problems,
                 shown_lang == lang,
+                search,
             ))
         })
         .collect();
     let mut problems = Diagnostics::default();
-    for (k, body, ps, is_own) in rendered {
+    for (k, body, ps, is_own, search) in rendered {
         for p in ps {
             problems.push(p);
         }
         bodies.own.insert(k.clone(), is_own);
+        bodies.search.insert(k.clone(), search);
         bodies.map.insert(k, body);
     }
     problems
@@ -321,12 +374,18 @@ pub fn render_bodies(
 pub fn check_anchors(bodies: &Bodies, wanted: impl Fn(&Key, &Key) -> bool) -> Diagnostics {
     let mut problems = Diagnostics::default();
     for ((from, lang), body) in &bodies.map {
+        let mut anchors = body
+            .anchors
+            .iter()
+            .filter(|a| wanted(from, &a.target))
+            .peekable();
         // A fallback text (shown in a language it was not written in) is checked where it is
         // its own, against the headings of its language: once, and with the right list.
-        if bodies.own.get(&(from.clone(), lang.clone())) == Some(&false) {
+        if anchors.peek().is_none() || bodies.own.get(&(from.clone(), lang.clone())) == Some(&false)
+        {
             continue;
         }
-        for a in body.anchors.iter().filter(|a| wanted(from, &a.target)) {
+        for a in anchors {
             let target = (a.target.clone(), lang.clone());
             let found = bodies
                 .map
@@ -363,14 +422,20 @@ pub fn render_pages(
     jobs: &[(&Key, &str)],
 ) -> (Vec<(String, Vec<u8>)>, Diagnostics) {
     let diagnostic_index = Key::new(crate::discover::DIAGNOSTIC_SECTION, "_index");
+    let lists = Lists::new(site);
     let pages: Vec<Result<(String, Vec<u8>), Diagnostic>> = jobs
         .par_iter()
         .filter(|(k, _)| **k != diagnostic_index)
         .map(|&(key, lang)| {
             let body = bodies.map.get(&(key.clone(), lang.to_string()));
-            let (template, ctx) = page_context(site, theme, key, lang, body);
+            let (template, ctx) = page_context(site, theme, &lists, key, lang, body);
             let path = format!("{}index.html", site.url(key, lang));
-            render_template(theme, template, &ctx).map(|html| (path, html.into_bytes()))
+            render_template(theme, template, &ctx).map(|html| {
+                // The whole site stays in memory until it is written: no spare capacity.
+                let mut bytes = html.into_bytes();
+                bytes.shrink_to_fit();
+                (path, bytes)
+            })
         })
         .collect();
     let mut problems = Diagnostics::default();
@@ -389,11 +454,11 @@ pub fn render(
     site: &Site,
     theme: &Theme,
     tree: Option<&DecisionTree>,
+    highlighter: &Highlighter,
 ) -> Result<Rendered, Diagnostics> {
-    let highlighter = Highlighter::default();
     let jobs = all_jobs(site);
     let mut bodies = Bodies::default();
-    let mut problems = render_bodies(site, &highlighter, &jobs, &mut bodies);
+    let mut problems = render_bodies(site, highlighter, &jobs, &mut bodies);
     problems.extend(check_anchors(&bodies, |_, _| true));
     if problems.has_errors() {
         return Err(problems);
@@ -402,7 +467,7 @@ pub fn render(
     let (files, template_problems) = render_pages(site, theme, &bodies, &jobs);
     problems.extend(template_problems);
     let mut output: Output = files.into_iter().collect();
-    match crate::generated::render_all(site, theme, &bodies, &highlighter) {
+    match crate::generated::render_all(site, theme, &bodies, highlighter) {
         Ok(files) => output.extend(files),
         Err(ds) => problems.extend(ds),
     }
@@ -466,13 +531,14 @@ pub fn link(site: &Site, key: &Key, lang: &str, root: &str) -> Link {
 fn page_context<'a>(
     site: &'a Site,
     theme: &'a Theme,
+    lists: &Lists,
     key: &Key,
     lang: &'a str,
-    body: Option<&Body>,
+    body: Option<&'a Body>,
 ) -> (&'static str, PageContext<'a>) {
     let entry = site.entry(key);
     let path = site.url(key, lang);
-    let common = Common::new(site, theme, lang, path, Place::Page(key), false);
+    let common = Common::with_nav(site, theme, lang, path, Place::Page(key), false, &lists.nav);
     let root = common.root.clone();
     let shown = entry.shown(lang, &site.languages);
     let fallback = shown.filter(|(l, _)| *l != lang).map(|(l, _)| LangLink {
@@ -527,7 +593,8 @@ fn page_context<'a>(
         Vec::new()
     };
     let children = if key.is_index() && !key.section.is_empty() {
-        site.section_pages(&key.section)
+        lists
+            .section(&key.section)
             .iter()
             .map(|k| link(site, k, lang, &root))
             .collect()
@@ -552,11 +619,8 @@ fn page_context<'a>(
     let (prev, next) = if key.is_index() || key.section.is_empty() {
         (None, None)
     } else {
-        let list = site.section_pages(&key.section);
-        let i = list
-            .iter()
-            .position(|k| k == key)
-            .expect("page is in its section");
+        let list = lists.section(&key.section);
+        let i = lists.position[key];
         (
             i.checked_sub(1).map(|j| link(site, &list[j], lang, &root)),
             list.get(i + 1).map(|k| link(site, k, lang, &root)),
@@ -588,7 +652,7 @@ fn page_context<'a>(
         section: key.section.clone(),
         title: site.title(key, lang),
         summary: site.summary(key, lang),
-        content: body.map(|b| b.html.clone()).unwrap_or_default(),
+        content: body.map_or("", |b| b.html.as_str()),
         toc,
         fallback,
         stale,

@@ -4,8 +4,6 @@
 //! folds accents and case on both sides and matches word prefixes, which also covers plural and
 //! most inflected forms in French and English.
 
-use std::fmt::Write as _;
-
 /// One searchable page.
 pub struct Doc {
     pub title: String,
@@ -19,21 +17,37 @@ pub struct Doc {
 const MAX_TEXT: usize = 6000;
 
 /// The index script for one language.
+#[cfg(test)]
 pub fn index_script(docs: &[Doc]) -> String {
-    let mut js = String::from("window.playbookSearch=[\n");
-    for d in docs {
-        let text: String = squeeze(&d.text).chars().take(MAX_TEXT).collect();
-        let _ = writeln!(
-            js,
-            "[{},{},{},{}],",
-            json(&d.title),
-            json(&d.section),
-            json(&d.url),
-            json(&text)
-        );
+    let entries: Vec<String> = docs.iter().map(entry).collect();
+    script(entries.iter().map(String::as_str))
+}
+
+/// The index script from its entries, in order.
+pub fn script<'a>(entries: impl Iterator<Item = &'a str> + Clone) -> String {
+    const HEAD: &str = "window.playbookSearch=[\n";
+    const TAIL: &str = "];\n";
+    let len = HEAD.len() + entries.clone().map(str::len).sum::<usize>() + TAIL.len();
+    let mut js = String::with_capacity(len);
+    js.push_str(HEAD);
+    for e in entries {
+        js.push_str(e);
     }
-    js.push_str("];\n");
+    js.push_str(TAIL);
     js
+}
+
+/// One page's line of the index script. Pages are indexed as they are rendered, so that watch
+/// mode only redoes the lines of the pages that changed.
+pub fn entry(d: &Doc) -> String {
+    let text: String = squeeze(&d.text).chars().take(MAX_TEXT).collect();
+    format!(
+        "[{},{},{},{}],\n",
+        json(&d.title),
+        json(&d.section),
+        json(&d.url),
+        json(&text)
+    )
 }
 
 fn squeeze(text: &str) -> String {
