@@ -324,6 +324,40 @@ pub fn all_jobs(site: &Site) -> Vec<(&Key, &str)> {
         .collect()
 }
 
+/// One rendered body: the body, its problems, whether it is the page's own language, and its
+/// line of the search index.
+type BodyJob = (Body, Vec<Diagnostic>, bool, String);
+
+fn render_body(site: &Site, highlighter: &Highlighter, key: &Key, lang: &str) -> Option<BodyJob> {
+    let (shown_lang, t) = site.entry(key).shown(lang, &site.languages)?;
+    let root = root_for(site.url(key, lang));
+    let ctx = markdown::Context {
+        site,
+        lang,
+        root: &root,
+        highlighter,
+        id_prefix: "",
+    };
+    let (mut body, problems) = markdown::render(t, &ctx);
+    // The plain text only feeds the search index: keep its line, not the text too.
+    let text = std::mem::take(&mut body.text);
+    let search = crate::generated::search_entry(site, key, lang, &text);
+    Some((body, problems, shown_lang == lang, search))
+}
+
+impl Bodies {
+    fn add(&mut self, key: &Key, lang: &str, job: BodyJob, problems: &mut Diagnostics) {
+        let (body, ps, is_own, search) = job;
+        for p in ps {
+            problems.push(p);
+        }
+        let k = (key.clone(), lang.to_string());
+        self.own.insert(k.clone(), is_own);
+        self.search.insert(k.clone(), search);
+        self.map.insert(k, body);
+    }
+}
+
 /// Renders the Markdown of the given pages, in parallel.
 pub fn render_bodies(
     site: &Site,
@@ -331,40 +365,15 @@ pub fn render_bodies(
     jobs: &[(&Key, &str)],
     bodies: &mut Bodies,
 ) -> Diagnostics {
-    type One = ((Key, String), Body, Vec<Diagnostic>, bool, String);
-    let rendered: Vec<One> = jobs
+    let rendered: Vec<Option<BodyJob>> = jobs
         .par_iter()
-        .filter_map(|&(key, lang)| {
-            let (shown_lang, t) = site.entry(key).shown(lang, &site.languages)?;
-            let root = root_for(site.url(key, lang));
-            let ctx = markdown::Context {
-                site,
-                lang,
-                root: &root,
-                highlighter,
-                id_prefix: "",
-            };
-            let (mut body, problems) = markdown::render(t, &ctx);
-            // The plain text only feeds the search index: keep its line, not the text too.
-            let text = std::mem::take(&mut body.text);
-            let search = crate::generated::search_entry(site, key, lang, &text);
-            Some((
-                (key.clone(), lang.to_string()),
-                body,
-                problems,
-                shown_lang == lang,
-                search,
-            ))
-        })
+        .map(|&(key, lang)| render_body(site, highlighter, key, lang))
         .collect();
     let mut problems = Diagnostics::default();
-    for (k, body, ps, is_own, search) in rendered {
-        for p in ps {
-            problems.push(p);
+    for (&(key, lang), job) in jobs.iter().zip(rendered) {
+        if let Some(job) = job {
+            bodies.add(key, lang, job, &mut problems);
         }
-        bodies.own.insert(k.clone(), is_own);
-        bodies.search.insert(k.clone(), search);
-        bodies.map.insert(k, body);
     }
     problems
 }
@@ -413,6 +422,29 @@ pub fn check_anchors(bodies: &Bodies, wanted: impl Fn(&Key, &Key) -> bool) -> Di
     problems
 }
 
+/// The key of the diagnostic's start page, which the diagnostic renders itself.
+fn diagnostic_index() -> Key {
+    Key::new(crate::discover::DIAGNOSTIC_SECTION, "_index")
+}
+
+fn render_page(
+    site: &Site,
+    theme: &Theme,
+    lists: &Lists,
+    key: &Key,
+    lang: &str,
+    body: Option<&Body>,
+) -> Result<(String, Vec<u8>), Diagnostic> {
+    let (template, ctx) = page_context(site, theme, lists, key, lang, body);
+    let path = format!("{}index.html", site.url(key, lang));
+    render_template(theme, template, &ctx).map(|html| {
+        // The whole site stays in memory until it is written: no spare capacity.
+        let mut bytes = html.into_bytes();
+        bytes.shrink_to_fit();
+        (path, bytes)
+    })
+}
+
 /// Renders the templates of the given content pages, in parallel (the diagnostic renders its
 /// own start page).
 pub fn render_pages(
@@ -421,21 +453,14 @@ pub fn render_pages(
     bodies: &Bodies,
     jobs: &[(&Key, &str)],
 ) -> (Vec<(String, Vec<u8>)>, Diagnostics) {
-    let diagnostic_index = Key::new(crate::discover::DIAGNOSTIC_SECTION, "_index");
+    let diagnostic_index = diagnostic_index();
     let lists = Lists::new(site);
     let pages: Vec<Result<(String, Vec<u8>), Diagnostic>> = jobs
         .par_iter()
         .filter(|(k, _)| **k != diagnostic_index)
         .map(|&(key, lang)| {
             let body = bodies.map.get(&(key.clone(), lang.to_string()));
-            let (template, ctx) = page_context(site, theme, &lists, key, lang, body);
-            let path = format!("{}index.html", site.url(key, lang));
-            render_template(theme, template, &ctx).map(|html| {
-                // The whole site stays in memory until it is written: no spare capacity.
-                let mut bytes = html.into_bytes();
-                bytes.shrink_to_fit();
-                (path, bytes)
-            })
+            render_page(site, theme, &lists, key, lang, body)
         })
         .collect();
     let mut problems = Diagnostics::default();
@@ -449,6 +474,54 @@ pub fn render_pages(
     (files, problems)
 }
 
+/// Renders the bodies and the pages of the given jobs in one parallel pass, each page as soon
+/// as its body is ready, so the site is never in memory twice (as bodies and as pages). The
+/// bodies keep their headings, anchors and search lines, but their HTML only for the
+/// diagnostic's start page (the one page rendered later from its body).
+fn render_content(
+    site: &Site,
+    theme: &Theme,
+    highlighter: &Highlighter,
+    jobs: &[(&Key, &str)],
+) -> (Bodies, Vec<(String, Vec<u8>)>, Diagnostics) {
+    type Done = (
+        Option<BodyJob>,
+        Option<Result<(String, Vec<u8>), Diagnostic>>,
+    );
+    let diagnostic_index = diagnostic_index();
+    let lists = Lists::new(site);
+    let done: Vec<Done> = jobs
+        .par_iter()
+        .map(|&(key, lang)| {
+            let mut body = render_body(site, highlighter, key, lang);
+            if *key == diagnostic_index {
+                return (body, None);
+            }
+            let page = render_page(site, theme, &lists, key, lang, body.as_ref().map(|b| &b.0));
+            if let Some((b, ..)) = &mut body {
+                b.html = String::new();
+            }
+            (body, Some(page))
+        })
+        .collect();
+    let mut bodies = Bodies::default();
+    let mut problems = Diagnostics::default();
+    let mut files = Vec::with_capacity(done.len());
+    let mut template_problems = Diagnostics::default();
+    for (&(key, lang), (body, page)) in jobs.iter().zip(done) {
+        if let Some(job) = body {
+            bodies.add(key, lang, job, &mut problems);
+        }
+        match page {
+            Some(Ok(file)) => files.push(file),
+            Some(Err(d)) => template_problems.push(d),
+            None => {}
+        }
+    }
+    problems.extend(template_problems);
+    (bodies, files, problems)
+}
+
 /// Renders the whole site.
 pub fn render(
     site: &Site,
@@ -457,15 +530,11 @@ pub fn render(
     highlighter: &Highlighter,
 ) -> Result<Rendered, Diagnostics> {
     let jobs = all_jobs(site);
-    let mut bodies = Bodies::default();
-    let mut problems = render_bodies(site, highlighter, &jobs, &mut bodies);
+    let (bodies, files, mut problems) = render_content(site, theme, highlighter, &jobs);
     problems.extend(check_anchors(&bodies, |_, _| true));
     if problems.has_errors() {
         return Err(problems);
     }
-
-    let (files, template_problems) = render_pages(site, theme, &bodies, &jobs);
-    problems.extend(template_problems);
     let mut output: Output = files.into_iter().collect();
     match crate::generated::render_all(site, theme, &bodies, highlighter) {
         Ok(files) => output.extend(files),
