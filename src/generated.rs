@@ -337,7 +337,7 @@ fn print_view(
 ) -> PrintView {
     let root = site.settings.base_url.clone();
     let mut body = |key: &Key| -> String {
-        let Some((_, t)) = site.entry(key).shown(lang, &site.languages) else {
+        let Some((shown_lang, t)) = site.entry(key).shown(lang, &site.languages) else {
             return String::new();
         };
         let prefix = if key.is_index() {
@@ -355,6 +355,7 @@ fn print_view(
         let ctx = markdown::Context {
             site,
             lang,
+            text_lang: shown_lang,
             root: &root,
             highlighter,
             id_prefix: &prefix,
@@ -427,7 +428,7 @@ fn print_view(
         });
     }
     let intro = {
-        let Some((_, t)) = site.entry(&Key::home()).shown(lang, &site.languages) else {
+        let Some((shown_lang, t)) = site.entry(&Key::home()).shown(lang, &site.languages) else {
             return PrintView {
                 intro: String::new(),
                 sections,
@@ -436,6 +437,7 @@ fn print_view(
         let ctx = markdown::Context {
             site,
             lang,
+            text_lang: shown_lang,
             root: &root,
             highlighter,
             id_prefix: "home-intro",

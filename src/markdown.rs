@@ -75,6 +75,10 @@ struct OpenHeading<'a> {
 pub struct Context<'a> {
     pub site: &'a Site,
     pub lang: &'a str,
+    /// The language the text is written in: not `lang` when a page shows another language's
+    /// text for want of a translation. Its `@/…#anchor` links name headings of that language,
+    /// so they lead to the target in that language.
+    pub text_lang: &'a str,
     /// Prefix from the page to the site root (`../../`).
     pub root: &'a str,
     pub highlighter: &'a Highlighter,
@@ -318,8 +322,14 @@ fn resolve(dest: &str, ctx: &Context) -> Result<Resolved, (String, String)> {
             help,
         ));
     };
-    let mut url = format!("{}{}", ctx.root, ctx.site.url(&key, ctx.lang));
-    let anchor = anchor.filter(|a| !a.is_empty()).map(|a| {
+    let anchor = anchor.filter(|a| !a.is_empty());
+    let link_lang = if anchor.is_some() {
+        ctx.text_lang
+    } else {
+        ctx.lang
+    };
+    let mut url = format!("{}{}", ctx.root, ctx.site.url(&key, link_lang));
+    let anchor = anchor.map(|a| {
         url.push('#');
         url.push_str(a);
         (key, a.to_string())

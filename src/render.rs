@@ -334,6 +334,7 @@ fn render_body(site: &Site, highlighter: &Highlighter, key: &Key, lang: &str) ->
     let ctx = markdown::Context {
         site,
         lang,
+        text_lang: shown_lang,
         root: &root,
         highlighter,
         id_prefix: "",

@@ -176,8 +176,7 @@ pub fn run(
         }
         Some(Box::new(d))
     } else {
-        let mut d =
-            new_debouncer(QUIET, Some(TICK), handler).map_err(watch_err)?;
+        let mut d = new_debouncer(QUIET, Some(TICK), handler).map_err(watch_err)?;
         for dir in &dirs {
             d.watch(dir, RecursiveMode::Recursive).map_err(watch_err)?;
         }

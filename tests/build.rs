@@ -682,3 +682,22 @@ fn sub_path_base_url_keeps_links_inside_the_site() {
         ["https://intranet.example/playbook/fr/steps/designer-un-champion/"]
     );
 }
+
+#[test]
+fn an_untranslated_texts_anchor_links_lead_to_its_own_languages_heading() {
+    let site = built();
+    let public = site.public();
+    // `group` has no English text: the English page shows the French one, whose link names a
+    // French heading of the champion step. It leads there, not to an English page without it.
+    let rel = "en/steps/organiser-un-groupe-de-travail/index.html";
+    let links = attrs(&page(&public, rel), ".prose a", "href");
+    assert!(
+        links.contains(&"../../../fr/steps/designer-un-champion/#pieges-a-eviter".to_string()),
+        "{links:?}"
+    );
+    // Links without an anchor stay in the reader's language.
+    assert!(
+        links.contains(&"../../../en/steps/designate-a-champion/".to_string()),
+        "{links:?}"
+    );
+}
