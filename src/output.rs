@@ -1,9 +1,12 @@
 //! Output: the built site as an in-memory map from path to bytes, and the one function that
 //! publishes it. `write_atomic` writes a sibling staging folder and exchanges it with the output
 //! folder in one rename, so readers and a failed build never see a half-written `public/`.
-//! A file whose bytes did not change since the last build is hard-linked from the published
-//! folder instead of written again: creating (and then deleting) thousands of files is what a
-//! rebuild would otherwise spend most of its time on.
+//! Creating and deleting thousands of files and folders is what a rebuild would otherwise
+//! spend most of its time on, so the site replaced by a build is kept as a hidden spare beside
+//! the output (`.public.spare`) and the next build brings that spare up to date instead of
+//! starting from nothing: folders that exist stay, files whose bytes did not change stay, a
+//! changed file is replaced by a new one (hard-linked from the published folder when it holds
+//! the same bytes), never rewritten in place, since the two trees share unchanged files.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -44,10 +47,21 @@ pub fn write_atomic(out: &Path, output: &Output) -> Result<(), Fatal> {
     }
 
     let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
+    let spare = parent.join(format!(".{name}.spare"));
     remove_tree(&staging);
+    // Claimed by a rename, so two builds at once never share it.
+    if std::fs::rename(&spare, &staging).is_ok() && !staging.join(MARKER).is_file() {
+        remove_tree(&staging);
+    }
     let previous = out.join(MARKER).is_file().then_some(out.as_path());
     let result = write_tree(&staging, output, previous).and_then(|()| swap(&staging, &out));
-    remove_tree(&staging);
+    // The replaced site is the next build's starting point.
+    if result.is_err()
+        || !staging.join(MARKER).is_file()
+        || std::fs::rename(&staging, &spare).is_err()
+    {
+        remove_tree(&staging);
+    }
     result
 }
 
@@ -77,23 +91,66 @@ fn absolute(path: &Path) -> Result<PathBuf, Fatal> {
     }
 }
 
-/// Writes `output` into the new folder `dir`. Files identical to those of the `previous`
-/// output are hard links to them (no new file to create now, nor to delete with the old site).
+/// Makes the folder `dir` (new, or a spare holding an earlier site) hold exactly `output`.
+/// A file is never written in place: it may be a hard link shared with the published site.
+/// Files identical to those of the `previous` output become hard links to them.
 fn write_tree(dir: &Path, output: &Output, previous: Option<&Path>) -> Result<(), Fatal> {
     let fail = |p: &Path, e: std::io::Error| Fatal(format!("cannot write `{}`: {e}", p.display()));
     std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
-    // Folders first, level by level (parents before children), each level in parallel.
-    let folders: BTreeSet<&Path> = output
+    let empty = Vec::new();
+    let files: BTreeMap<&str, &Vec<u8>> = output
+        .iter()
+        .map(|(rel, bytes)| (rel.as_str(), bytes))
+        .chain(std::iter::once((MARKER, &empty)))
+        .collect();
+    let folders: BTreeSet<&Path> = files
         .keys()
-        .flat_map(|rel| Path::new(rel.as_str()).ancestors().skip(1))
+        .flat_map(|rel| Path::new(rel).ancestors().skip(1))
         .filter(|p| !p.as_os_str().is_empty())
         .collect();
+    // What the spare holds that the site does not: removed first (a file may become a
+    // folder or the other way round).
+    let mut existing: BTreeSet<String> = BTreeSet::new();
+    let mut unwanted: Vec<(PathBuf, bool)> = Vec::new();
+    let mut walk = walkdir::WalkDir::new(dir).min_depth(1).into_iter();
+    while let Some(entry) = walk.next() {
+        let Ok(entry) = entry else { continue };
+        let Ok(rel) = entry.path().strip_prefix(dir) else {
+            continue;
+        };
+        let rel_str = rel.to_string_lossy().replace('\\', "/");
+        let is_dir = entry.file_type().is_dir();
+        let wanted = if is_dir {
+            folders.contains(rel)
+        } else {
+            entry.file_type().is_file() && files.contains_key(rel_str.as_str())
+        };
+        if wanted {
+            existing.insert(rel_str);
+        } else {
+            if is_dir {
+                walk.skip_current_dir();
+            }
+            unwanted.push((entry.into_path(), is_dir));
+        }
+    }
+    unwanted.par_iter().try_for_each(|(path, is_dir)| {
+        if *is_dir {
+            std::fs::remove_dir_all(path)
+        } else {
+            std::fs::remove_file(path)
+        }
+        .map_err(|e| fail(path, e))
+    })?;
+    // Missing folders, level by level (parents before children), each level in parallel.
     let mut levels: BTreeMap<usize, Vec<&Path>> = BTreeMap::new();
     for folder in folders {
-        levels
-            .entry(folder.components().count())
-            .or_default()
-            .push(folder);
+        if !existing.contains(folder.to_string_lossy().as_ref()) {
+            levels
+                .entry(folder.components().count())
+                .or_default()
+                .push(folder);
+        }
     }
     for level in levels.values() {
         level.par_iter().try_for_each(|folder| {
@@ -101,14 +158,16 @@ fn write_tree(dir: &Path, output: &Output, previous: Option<&Path>) -> Result<()
             std::fs::create_dir(&path).map_err(|e| fail(&path, e))
         })?;
     }
-    let empty = Vec::new();
-    let files: Vec<(&str, &Vec<u8>)> = output
-        .iter()
-        .map(|(rel, bytes)| (rel.as_str(), bytes))
-        .chain(std::iter::once((MARKER, &empty)))
-        .collect();
+    let files: Vec<(&str, &Vec<u8>)> = files.into_iter().collect();
     files.par_iter().try_for_each(|&(rel, bytes)| {
         let path = dir.join(rel);
+        let present = existing.contains(rel);
+        if present && same_content(&path, bytes) {
+            return Ok(());
+        }
+        if present {
+            std::fs::remove_file(&path).map_err(|e| fail(&path, e))?;
+        }
         if let Some(old) = previous.map(|p| p.join(rel)) {
             if same_content(&old, bytes) && std::fs::hard_link(&old, &path).is_ok() {
                 return Ok(());
@@ -169,7 +228,88 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(leftovers, vec![std::ffi::OsString::from("public")]);
+        let mut leftovers: Vec<_> = leftovers.into_iter().collect();
+        leftovers.sort();
+        assert_eq!(
+            leftovers,
+            vec![
+                std::ffi::OsString::from(".public.spare"),
+                std::ffi::OsString::from("public")
+            ]
+        );
+    }
+
+    #[test]
+    fn the_spare_is_brought_up_to_date_without_touching_the_published_site() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let site = |pairs: &[(&str, &str)]| -> Output {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+                .collect()
+        };
+        let builds = [
+            site(&[
+                ("a/index.html", "one"),
+                ("b/index.html", "same"),
+                ("c", "file"),
+            ]),
+            site(&[
+                ("a/index.html", "two"),
+                ("b/index.html", "same"),
+                ("c/index.html", "dir"),
+            ]),
+            site(&[
+                ("a/index.html", "three"),
+                ("b/index.html", "same"),
+                ("c", "file again"),
+            ]),
+            site(&[("b/index.html", "changed"), ("d/e/index.html", "new")]),
+            site(&[("a/index.html", "one"), ("b/index.html", "changed")]),
+        ];
+        for (i, build) in builds.iter().enumerate() {
+            write_atomic(&out, build).unwrap();
+            let mut on_disk = Output::new();
+            for entry in walkdir::WalkDir::new(&out).min_depth(1) {
+                let entry = entry.unwrap();
+                if entry.file_type().is_file() {
+                    let rel = entry
+                        .path()
+                        .strip_prefix(&out)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
+                    if rel != MARKER {
+                        on_disk.insert(rel, std::fs::read(entry.path()).unwrap());
+                    }
+                }
+            }
+            assert_eq!(&on_disk, build, "build {i}");
+            // No folder left that the site does not need.
+            for entry in walkdir::WalkDir::new(&out).min_depth(1) {
+                let entry = entry.unwrap();
+                if entry.file_type().is_dir() {
+                    let rel = entry
+                        .path()
+                        .strip_prefix(&out)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
+                    assert!(
+                        build.keys().any(|k| k.starts_with(&format!("{rel}/"))),
+                        "build {i}: {rel}"
+                    );
+                }
+            }
+        }
+        // A spare that is not ours is not used.
+        std::fs::remove_dir_all(dir.path().join(".public.spare")).unwrap();
+        std::fs::create_dir(dir.path().join(".public.spare")).unwrap();
+        std::fs::write(dir.path().join(".public.spare/a"), b"x").unwrap();
+        write_atomic(&out, &builds[0]).unwrap();
+        assert_eq!(std::fs::read(out.join("c")).unwrap(), b"file");
+        assert!(!out.join("a").is_file());
     }
 
     #[cfg(unix)]
