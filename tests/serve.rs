@@ -8,141 +8,16 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::running::{Running, DEADLINE, POLL};
 use common::Site;
-
-const DEADLINE: Duration = Duration::from_secs(30);
-const POLL: Duration = Duration::from_millis(20);
 
 const GROUP_FR: &str = "content/steps/group.fr.md";
 const GROUP_FR_URL: &str = "/fr/steps/organiser-un-groupe-de-travail/";
-
-// ---------------------------------------------------------------------------------------------
-// The running binary
-
-/// A running `playbook`, killed when dropped.
-struct Running {
-    child: Child,
-    stdout: Arc<Mutex<String>>,
-    stderr: Arc<Mutex<String>>,
-    readers: Vec<JoinHandle<()>>,
-}
-
-fn collect(stream: impl Read + Send + 'static, into: Arc<Mutex<String>>) -> JoinHandle<()> {
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(stream);
-        let mut line = String::new();
-        while matches!(reader.read_line(&mut line), Ok(n) if n > 0) {
-            into.lock().unwrap().push_str(&line);
-            line.clear();
-        }
-    })
-}
-
-impl Running {
-    fn start(site: &Site, args: &[&str]) -> Running {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_playbook"))
-            .arg("--root")
-            .arg(site.root())
-            .args(args)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the playbook binary");
-        let stdout = Arc::new(Mutex::new(String::new()));
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let readers = vec![
-            collect(child.stdout.take().unwrap(), stdout.clone()),
-            collect(child.stderr.take().unwrap(), stderr.clone()),
-        ];
-        Running {
-            child,
-            stdout,
-            stderr,
-            readers,
-        }
-    }
-
-    fn out(&self) -> String {
-        self.stdout.lock().unwrap().clone()
-    }
-
-    fn err(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    fn describe(&self) -> String {
-        format!("--- stdout\n{}--- stderr\n{}", self.out(), self.err())
-    }
-
-    fn wait_until(&mut self, what: &str, mut cond: impl FnMut(&Running) -> bool) {
-        let started = Instant::now();
-        loop {
-            if cond(self) {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "playbook exited ({status}) while waiting for {what}\n{}",
-                    self.describe()
-                );
-            }
-            if started.elapsed() > DEADLINE {
-                panic!("waited {DEADLINE:?} for {what}\n{}", self.describe());
-            }
-            std::thread::sleep(POLL);
-        }
-    }
-
-    fn builds(&self) -> usize {
-        self.out()
-            .lines()
-            .filter(|l| l.starts_with("built ") || l.starts_with("updated "))
-            .count()
-    }
-
-    fn failures(&self) -> usize {
-        self.err()
-            .lines()
-            .filter(|l| l.starts_with("the last good site is still in"))
-            .count()
-    }
-
-    fn wait_exit(&mut self) -> ExitStatus {
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("wait for playbook") {
-                break status;
-            }
-            if started.elapsed() > DEADLINE {
-                panic!(
-                    "playbook still running after {DEADLINE:?}\n{}",
-                    self.describe()
-                );
-            }
-            std::thread::sleep(POLL);
-        };
-        for reader in self.readers.drain(..) {
-            let _ = reader.join();
-        }
-        status
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A port nobody listens on right now.
 fn free_port() -> u16 {
@@ -173,7 +48,7 @@ fn serve(site: &Site) -> Server {
             {
                 return Server { run, port };
             }
-            if let Ok(Some(status)) = run.child.try_wait() {
+            if let Some(status) = run.exited() {
                 run.wait_exit();
                 assert!(
                     run.err().contains("already in use"),
@@ -330,18 +205,6 @@ fn wait_for_page(
         ok
     });
     last.unwrap()
-}
-
-/// Saves a file the way many editors do: a temporary file renamed over it, so the watcher can
-/// never read it half-written (an in-place write has a moment where the file is empty).
-fn save(site: &Site, rel: &str, text: impl AsRef<[u8]>) {
-    let path = site.path(rel);
-    let tmp = path.with_file_name(format!(
-        ".{}.save-tmp",
-        path.file_name().unwrap().to_string_lossy()
-    ));
-    std::fs::write(&tmp, text).unwrap();
-    std::fs::rename(&tmp, &path).unwrap_or_else(|e| panic!("save {rel}: {e}"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -582,11 +445,7 @@ fn websocket_gets_a_reload_after_an_edit() {
     let mut server = serve(&site);
     let mut ws = websocket(server.port);
     let text = site.read(GROUP_FR);
-    save(
-        &site,
-        GROUP_FR,
-        format!("{text}\nAjouté pendant l’aperçu.\n"),
-    );
+    site.save(GROUP_FR, format!("{text}\nAjouté pendant l’aperçu.\n"));
     assert_eq!(read_text_frame(&mut ws), "reload");
     // By the time the reload is sent, the server has the new page.
     let r = get(server.port, GROUP_FR_URL);
@@ -597,7 +456,7 @@ fn websocket_gets_a_reload_after_an_edit() {
     );
     // A second tab gets the next one too, and so does the first.
     let mut ws2 = websocket(server.port);
-    save(&site, GROUP_FR, format!("{text}\nDeuxième ajout.\n"));
+    site.save(GROUP_FR, format!("{text}\nDeuxième ajout.\n"));
     assert_eq!(read_text_frame(&mut ws), "reload");
     assert_eq!(read_text_frame(&mut ws2), "reload");
     wait_for_page(&mut server, GROUP_FR_URL, "the second edit", |r| {
@@ -611,8 +470,7 @@ fn broken_edit_shows_the_error_overlay_until_fixed() {
     let server = serve(&site);
     let mut ws = websocket(server.port);
     let good = site.read(GROUP_FR);
-    save(
-        &site,
+    site.save(
         GROUP_FR,
         good.replacen("groupe de travail\"", "groupe de travail", 1),
     );
@@ -637,7 +495,7 @@ fn broken_edit_shows_the_error_overlay_until_fixed() {
     // Every page shows it, in both languages.
     assert!(get(server.port, "/en/").text().contains("playbook-error"));
 
-    save(&site, GROUP_FR, &good);
+    site.save(GROUP_FR, &good);
     assert_eq!(read_text_frame(&mut ws), "reload");
     let html = get(server.port, GROUP_FR_URL).text();
     assert!(
@@ -667,7 +525,7 @@ fn failing_first_build_shows_the_error_and_recovers() {
         "and the page will reload"
     );
     let mut ws = websocket(server.port);
-    save(&site, GROUP_FR, &good);
+    site.save(GROUP_FR, &good);
     assert_eq!(read_text_frame(&mut ws), "reload");
     wait_for_page(&mut server, "/fr/", "the site after the fix", |r| {
         r.status == 200 && !r.text().contains("playbook-error")
@@ -709,11 +567,7 @@ fn security_headers_on_every_answer() {
 fn ctrl_c_stops_the_server() {
     let site = Site::from_fixture("basic");
     let mut server = serve(&site);
-    let status = Command::new("kill")
-        .args(["-INT", &server.run.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    server.run.interrupt();
     let status = server.run.wait_exit();
     assert_eq!(
         status.code(),

@@ -9,175 +9,16 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use common::running::{Running, DEADLINE};
 use common::{assert_same_tree, snapshot, Site};
-
-/// Generous, for a loaded CI machine; a passing test never waits this long.
-const DEADLINE: Duration = Duration::from_secs(30);
-const POLL: Duration = Duration::from_millis(20);
 
 const CHAMPION_FR: &str = "content/steps/champion.fr.md";
 const CHAMPION_FR_PAGE: &str = "fr/steps/designer-un-champion/index.html";
 const GROUP_FR: &str = "content/steps/group.fr.md";
 const GROUP_FR_PAGE: &str = "fr/steps/organiser-un-groupe-de-travail/index.html";
-
-// ---------------------------------------------------------------------------------------------
-// The running binary
-
-/// A running `playbook`, killed when dropped.
-struct Running {
-    child: Child,
-    stdout: Arc<Mutex<String>>,
-    stderr: Arc<Mutex<String>>,
-    readers: Vec<JoinHandle<()>>,
-}
-
-fn collect(stream: impl Read + Send + 'static, into: Arc<Mutex<String>>) -> JoinHandle<()> {
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(stream);
-        let mut line = String::new();
-        while matches!(reader.read_line(&mut line), Ok(n) if n > 0) {
-            into.lock().unwrap().push_str(&line);
-            line.clear();
-        }
-    })
-}
-
-impl Running {
-    /// `playbook --root <site> <args…>`.
-    fn start(site: &Site, args: &[&str]) -> Running {
-        Running::start_bin(Path::new(env!("CARGO_BIN_EXE_playbook")), site, args)
-    }
-
-    fn start_bin(bin: &Path, site: &Site, args: &[&str]) -> Running {
-        let mut child = Command::new(bin)
-            .arg("--root")
-            .arg(site.root())
-            .args(args)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the playbook binary");
-        let stdout = Arc::new(Mutex::new(String::new()));
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let readers = vec![
-            collect(child.stdout.take().unwrap(), stdout.clone()),
-            collect(child.stderr.take().unwrap(), stderr.clone()),
-        ];
-        Running {
-            child,
-            stdout,
-            stderr,
-            readers,
-        }
-    }
-
-    fn out(&self) -> String {
-        self.stdout.lock().unwrap().clone()
-    }
-
-    fn err(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    fn describe(&self) -> String {
-        format!("--- stdout\n{}--- stderr\n{}", self.out(), self.err())
-    }
-
-    /// Polls `cond` until it holds; fails after the deadline or if the process exits.
-    fn wait_until(&mut self, what: &str, mut cond: impl FnMut(&Running) -> bool) {
-        let started = Instant::now();
-        loop {
-            if cond(self) {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "playbook exited ({status}) while waiting for {what}\n{}",
-                    self.describe()
-                );
-            }
-            if started.elapsed() > DEADLINE {
-                panic!("waited {DEADLINE:?} for {what}\n{}", self.describe());
-            }
-            std::thread::sleep(POLL);
-        }
-    }
-
-    /// Successful builds so far (full or incremental).
-    fn builds(&self) -> usize {
-        self.out()
-            .lines()
-            .filter(|l| l.starts_with("built ") || l.starts_with("updated "))
-            .count()
-    }
-
-    /// Failed builds so far.
-    fn failures(&self) -> usize {
-        self.err()
-            .lines()
-            .filter(|l| l.starts_with("the last good site is still in"))
-            .count()
-    }
-
-    /// Waits for the first build, good or bad, and for the watcher to be ready.
-    fn wait_ready(&mut self) {
-        self.wait_until("the first build", |r| {
-            r.out().contains("watching ") && r.builds() + r.failures() >= 1
-        });
-    }
-
-    fn assert_alive(&mut self) {
-        if let Ok(Some(status)) = self.child.try_wait() {
-            panic!("playbook exited ({status})\n{}", self.describe());
-        }
-    }
-
-    /// Sends SIGINT, as Ctrl-C in a terminal does.
-    fn interrupt(&mut self) {
-        let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -INT failed");
-    }
-
-    /// Waits for the process to end, then for the rest of its output.
-    fn wait_exit(&mut self) -> ExitStatus {
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("wait for playbook") {
-                break status;
-            }
-            if started.elapsed() > DEADLINE {
-                panic!(
-                    "playbook still running after {DEADLINE:?}\n{}",
-                    self.describe()
-                );
-            }
-            std::thread::sleep(POLL);
-        };
-        for reader in self.readers.drain(..) {
-            let _ = reader.join();
-        }
-        status
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -246,18 +87,6 @@ fn wait_equal_to_full_build(run: &mut Running, site: &Site) {
     assert_same_tree(&expected, &snapshot(&public), "watch output vs full build");
 }
 
-/// Saves a file the way many editors do: a temporary file renamed over it, so the watcher can
-/// never read it half-written (an in-place write has a moment where the file is empty).
-fn save(site: &Site, rel: &str, text: impl AsRef<[u8]>) {
-    let path = site.path(rel);
-    let tmp = path.with_file_name(format!(
-        ".{}.save-tmp",
-        path.file_name().unwrap().to_string_lossy()
-    ));
-    std::fs::write(&tmp, text).unwrap();
-    std::fs::rename(&tmp, &path).unwrap_or_else(|e| panic!("save {rel}: {e}"));
-}
-
 /// Appends to a file in place, in one write: the file is never empty or cut in the middle.
 fn append(site: &Site, rel: &str, text: &str) {
     use std::io::Write;
@@ -295,8 +124,7 @@ fn edit_appears(poll: bool) {
         published_contains(&site, CHAMPION_FR_PAGE, "Un paragraphe ajouté en direct.")
     });
     // Front matter edits too: the title shows on the page and in the other pages' links.
-    save(
-        &site,
+    site.save(
         CHAMPION_FR,
         text.replace("Désigner un champion", "Nommer une championne"),
     );
@@ -329,8 +157,7 @@ fn settings_and_theme_changes_rebuild() {
     let site = Site::from_fixture("basic");
     let mut run = start_watch(&site, false);
     let settings = site.read("content/site.toml");
-    save(
-        &site,
+    site.save(
         "content/site.toml",
         settings.replace("Site d’essai", "Site modifié"),
     );
@@ -338,8 +165,7 @@ fn settings_and_theme_changes_rebuild() {
         published_contains(&site, "fr/index.html", "Site modifié")
     });
     let css = site.read("themes/default/static/style.css");
-    save(
-        &site,
+    site.save(
         "themes/default/static/style.css",
         format!("{css}\n.watch-marker{{color:red}}\n"),
     );
@@ -467,8 +293,7 @@ fn editor_temp_files_are_ignored(poll: bool) {
     );
 
     // A full build with the temporary files present ignores them too.
-    save(
-        &site,
+    site.save(
         "content/site.toml",
         site.read("content/site.toml")
             .replace("Site d’essai", "Site d’essai 2"),
@@ -536,17 +361,13 @@ fn new_and_deleted_pages(poll: bool) {
     let mut run = start_watch(&site, poll);
     let new_fr = "fr/steps/une-nouvelle-etape/index.html";
     let new_en = "en/steps/a-new-step/index.html";
-    save(
-        &site,
-        "content/steps/new-step.fr.md",
+    site.save("content/steps/new-step.fr.md",
         "+++\ntitle = \"Une nouvelle étape\"\nsummary = \"Ajoutée pendant la surveillance.\"\norder = 3\naddresses = [\"budget\"]\n+++\nTexte de la nouvelle étape.\n",
     );
     run.wait_until("the new page", |_| {
         published_contains(&site, new_fr, "Texte de la nouvelle étape.")
     });
-    save(
-        &site,
-        "content/steps/new-step.en.md",
+    site.save("content/steps/new-step.en.md",
         "+++\ntitle = \"A new step\"\nsummary = \"Added while watching.\"\n+++\nText of the new step.\n",
     );
     run.wait_until("its translation", |_| {
@@ -621,22 +442,20 @@ fn changes_during_an_error_are_kept(poll: bool) {
     let site = Site::from_fixture("basic");
     let mut run = start_watch(&site, poll);
     let group = site.read(GROUP_FR);
-    save(
-        &site,
+    site.save(
         GROUP_FR,
         group.replacen("groupe de travail\"", "groupe de travail", 1),
     );
     run.wait_until("the first error", |r| r.failures() >= 1);
     let budget = site.read("content/obstacles/budget.fr.md");
-    save(
-        &site,
+    site.save(
         "content/obstacles/budget.fr.md",
         budget.replace("Le budget", "Le budget modifié"),
     );
     run.wait_until("the second error", |r| r.failures() >= 2);
     assert!(published(&site, "fr/obstacles/le-budget-modifie/index.html").is_none());
     // Fixing the other file publishes the title change too.
-    save(&site, GROUP_FR, &group);
+    site.save(GROUP_FR, &group);
     run.wait_until("the fix", |r| r.builds() >= 2);
     wait_equal_to_full_build(&mut run, &site);
     assert!(published_contains(
@@ -677,8 +496,7 @@ fn any_sequence_of_changes(poll: bool, seed: u64) {
     for i in 0..60 {
         match next() % 9 {
             0 => site.write(CHAMPION_FR, format!("{champion}\nPassage {i}.\n")),
-            1 => save(
-                &site,
+            1 => site.save(
                 GROUP_FR,
                 group.replace("Organiser un groupe", &format!("Organiser le groupe {i}")),
             ),
@@ -688,7 +506,7 @@ fn any_sequence_of_changes(poll: bool, seed: u64) {
                 support.replace("weight = 2", "weight = deux"),
             ),
             3 => site.write("content/obstacles/support.fr.md", &support),
-            4 => save(&site, "content/steps/added.fr.md", new_step),
+            4 => site.save("content/steps/added.fr.md", new_step),
             5 => {
                 let _ = std::fs::remove_file(steps.join("added.fr.md"));
             }
@@ -737,8 +555,7 @@ fn deleted_output_folder_is_published_whole_on_the_next_change() {
     });
     wait_equal_to_full_build(&mut run, &site);
     // And the next change still publishes.
-    save(
-        &site,
+    site.save(
         "content/site.toml",
         site.read("content/site.toml")
             .replace("Site d’essai", "Site repris"),
@@ -893,8 +710,7 @@ fn incremental_rebuild_is_byte_identical_to_a_full_build() {
     let updates = run.out().matches("updated ").count();
     let en_page = "en/steps/appoint-a-champion/index.html";
     let en_before = published(&site, en_page).expect("the English page");
-    save(
-        &site,
+    site.save(
         rel,
         text.replacen(first_para, &format!("{first_para} Phrase ajoutée."), 1),
     );

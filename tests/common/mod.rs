@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use scraper::{Html, Selector};
 
+pub mod running;
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -67,6 +69,18 @@ impl Site {
         let path = self.path(rel);
         std::fs::create_dir_all(path.parent().expect("a file has a folder")).unwrap();
         std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("write {rel}: {e}"));
+    }
+
+    /// Saves a file the way many editors do: a temporary file renamed over it, so a watcher
+    /// can never read it half-written (an in-place write has a moment where the file is empty).
+    pub fn save(&self, rel: &str, text: impl AsRef<[u8]>) {
+        let path = self.path(rel);
+        let tmp = path.with_file_name(format!(
+            ".{}.save-tmp",
+            path.file_name().unwrap().to_string_lossy()
+        ));
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, &path).unwrap_or_else(|e| panic!("save {rel}: {e}"));
     }
 
     pub fn remove(&self, rel: &str) {
