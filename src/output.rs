@@ -48,10 +48,10 @@ pub fn write_atomic(out: &Path, output: &Output) -> Result<(), Fatal> {
 
     let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
     let spare = parent.join(format!(".{name}.spare"));
-    remove_tree(&staging);
+    let _ = std::fs::remove_dir_all(&staging);
     // Claimed by a rename, so two builds at once never share it.
     if std::fs::rename(&spare, &staging).is_ok() && !staging.join(MARKER).is_file() {
-        remove_tree(&staging);
+        let _ = std::fs::remove_dir_all(&staging);
     }
     let previous = out.join(MARKER).is_file().then_some(out.as_path());
     let result = write_tree(&staging, output, previous).and_then(|()| swap(&staging, &out));
@@ -60,25 +60,9 @@ pub fn write_atomic(out: &Path, output: &Output) -> Result<(), Fatal> {
         || !staging.join(MARKER).is_file()
         || std::fs::rename(&staging, &spare).is_err()
     {
-        remove_tree(&staging);
+        let _ = std::fs::remove_dir_all(&staging);
     }
     result
-}
-
-/// Removes a folder and everything in it (if it exists), its subfolders in parallel.
-fn remove_tree(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let entries: Vec<std::fs::DirEntry> = entries.filter_map(Result::ok).collect();
-    entries.par_iter().for_each(|e| {
-        let _ = if e.file_type().is_ok_and(|t| t.is_dir()) {
-            std::fs::remove_dir_all(e.path())
-        } else {
-            std::fs::remove_file(e.path())
-        };
-    });
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 fn absolute(path: &Path) -> Result<PathBuf, Fatal> {
@@ -273,35 +257,19 @@ mod tests {
             let mut on_disk = Output::new();
             for entry in walkdir::WalkDir::new(&out).min_depth(1) {
                 let entry = entry.unwrap();
-                if entry.file_type().is_file() {
-                    let rel = entry
-                        .path()
-                        .strip_prefix(&out)
-                        .unwrap()
-                        .to_string_lossy()
-                        .into_owned();
-                    if rel != MARKER {
-                        on_disk.insert(rel, std::fs::read(entry.path()).unwrap());
-                    }
-                }
-            }
-            assert_eq!(&on_disk, build, "build {i}");
-            // No folder left that the site does not need.
-            for entry in walkdir::WalkDir::new(&out).min_depth(1) {
-                let entry = entry.unwrap();
+                let rel = entry.path().strip_prefix(&out).unwrap();
+                let rel = rel.to_string_lossy().into_owned();
                 if entry.file_type().is_dir() {
-                    let rel = entry
-                        .path()
-                        .strip_prefix(&out)
-                        .unwrap()
-                        .to_string_lossy()
-                        .into_owned();
+                    // No folder left that the site does not need.
                     assert!(
                         build.keys().any(|k| k.starts_with(&format!("{rel}/"))),
                         "build {i}: {rel}"
                     );
+                } else if rel != MARKER {
+                    on_disk.insert(rel, std::fs::read(entry.path()).unwrap());
                 }
             }
+            assert_eq!(&on_disk, build, "build {i}");
         }
         // A spare that is not ours is not used.
         std::fs::remove_dir_all(dir.path().join(".public.spare")).unwrap();
