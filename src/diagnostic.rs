@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::discover::{SourceFile, DIAGNOSTIC_SECTION};
@@ -574,7 +575,7 @@ fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
     let mut shown_steps = BTreeSet::new();
     walk(tree, &tree.start, &mut Vec::new(), &mut |node, path| {
         if node.kind == NodeKind::Result {
-            let (obstacles, steps) = outcome(tree, site, node, path);
+            let (obstacles, steps) = outcome(site, node, path);
             shown_obstacles.extend(obstacles);
             shown_steps.extend(steps);
         }
@@ -666,13 +667,7 @@ fn walk<'t>(
 }
 
 /// Obstacles flagged along a path (by weight) and the steps that address them (in step order).
-fn outcome(
-    tree: &DecisionTree,
-    site: &Site,
-    result: &Node,
-    path: &[(&Node, &Answer)],
-) -> (Vec<String>, Vec<String>) {
-    let _ = tree;
+fn outcome(site: &Site, result: &Node, path: &[(&Node, &Answer)]) -> (Vec<String>, Vec<String>) {
     let flagged: BTreeSet<&str> = path
         .iter()
         .flat_map(|(_, o)| o.obstacles.iter())
@@ -839,12 +834,19 @@ pub fn render(
             render_template(theme, "diagnostic.html", &Ctx { common, page: view }),
         );
 
-        // One page per answer path.
-        let mut pages: Vec<(String, String)> = Vec::new();
+        // One page per answer path: the paths first, then their pages in parallel.
+        let mut paths: Vec<(&Node, Vec<(&Node, &Answer)>)> = Vec::new();
         walk(tree, &tree.start, &mut Vec::new(), &mut |node, path| {
+            paths.push((node, path.to_vec()));
+            true
+        });
+        let nav = site.nav();
+        let path_page = |(node, path): &(&Node, Vec<(&Node, &Answer)>)| {
+            let path = path.as_slice();
             let url = path_url(&base, lang, path);
             let same_path = |l: &str| path_url(&base_in(l), l, path);
-            let mut common = Common::new(site, theme, lang, &url, Place::Custom(&same_path), false);
+            let place = Place::Custom(&same_path);
+            let mut common = Common::with_nav(site, theme, lang, &url, place, false, &nav);
             common.noindex = true;
             let root = common.root.clone();
             let mut view = empty_view(
@@ -898,7 +900,7 @@ pub fn render(
                 })
                 .collect();
             if node.kind == NodeKind::Result {
-                let (obstacles, steps) = outcome(tree, site, node, path);
+                let (obstacles, steps) = outcome(site, node, path);
                 view.obstacles = obstacles
                     .iter()
                     .map(|id| link(site, &Key::new("obstacles", id), lang, &root))
@@ -915,14 +917,17 @@ pub fn render(
                 number: None,
                 id: None,
             });
-            match render_template(theme, "diagnostic.html", &Ctx { common, page: view }) {
-                Ok(html) => pages.push((format!("{url}index.html"), html)),
+            render_template(theme, "diagnostic.html", &Ctx { common, page: view })
+                .map(|html| (format!("{url}index.html"), html))
+        };
+        let pages: Vec<_> = paths.par_iter().map(path_page).collect();
+        for page in pages {
+            match page {
+                Ok((path, html)) => {
+                    out.insert(path, html.into_bytes());
+                }
                 Err(d) => problems.push(d),
             }
-            true
-        });
-        for (path, html) in pages {
-            out.insert(path, html.into_bytes());
         }
 
         // Overview: SVG and text version.
