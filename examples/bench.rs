@@ -858,29 +858,7 @@ impl Corpus {
             Some(a) => format!("@/{}/{}.md#{a}", t.section, t.id),
             None => format!("@/{}/{}.md", t.section, t.id),
         };
-        for lang in LANGS {
-            let home = if lang == "fr" {
-                "+++\ntitle = \"Banc d’essai\"\nsummary = \"Un corpus synthétique pour mesurer le générateur.\"\n+++\nBienvenue. Les sections sont listées ci-dessous.\n"
-            } else {
-                "+++\ntitle = \"Benchmark\"\nsummary = \"A synthetic corpus to measure the generator.\"\n+++\nWelcome. The sections are listed below.\n"
-            };
-            write(&content.join(format!("_index.{lang}.md")), home);
-            for (i, section) in ["obstacles", "steps"].iter().chain(&SECTIONS).enumerate() {
-                let text = format!(
-                    "+++\ntitle = \"Section {section}\"\nweight = {}\n+++\n{}\n",
-                    i + 1,
-                    if lang == "fr" {
-                        "Les pages de cette section."
-                    } else {
-                        "The pages of this section."
-                    }
-                );
-                write(
-                    &content.join(section).join(format!("_index.{lang}.md")),
-                    &text,
-                );
-            }
-        }
+        write_indexes(&content);
         for p in &self.pages {
             let (fr_front, fr_body) = self.page_text(p, "fr", &link);
             let (en_front, en_body) = self.page_text(p, "en", &link);
@@ -935,29 +913,7 @@ endLevel = 3
             Some(a) => format!("{{{{< relref \"/{}/{}.md#{a}\" >}}}}", t.section, t.id),
             None => format!("{{{{< relref \"/{}/{}.md\" >}}}}", t.section, t.id),
         };
-        for lang in LANGS {
-            let home = if lang == "fr" {
-                "+++\ntitle = \"Banc d’essai\"\nsummary = \"Un corpus synthétique pour mesurer le générateur.\"\n+++\nBienvenue. Les sections sont listées ci-dessous.\n"
-            } else {
-                "+++\ntitle = \"Benchmark\"\nsummary = \"A synthetic corpus to measure the generator.\"\n+++\nWelcome. The sections are listed below.\n"
-            };
-            write(&content.join(format!("_index.{lang}.md")), home);
-            for (i, section) in ["obstacles", "steps"].iter().chain(&SECTIONS).enumerate() {
-                let text = format!(
-                    "+++\ntitle = \"Section {section}\"\nweight = {}\n+++\n{}\n",
-                    i + 1,
-                    if lang == "fr" {
-                        "Les pages de cette section."
-                    } else {
-                        "The pages of this section."
-                    }
-                );
-                write(
-                    &content.join(section).join(format!("_index.{lang}.md")),
-                    &text,
-                );
-            }
-        }
+        write_indexes(&content);
         for p in &self.pages {
             for lang in LANGS {
                 let (mut front, body) = self.page_text(p, lang, &link);
@@ -1007,6 +963,33 @@ fn source_hash(p: &Page, body: &str) -> String {
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
     format!("{hash:016x}")
+}
+
+/// The home page and section indexes, in both languages: the same files for both tools.
+fn write_indexes(content: &Path) {
+    for lang in LANGS {
+        let home = if lang == "fr" {
+            "+++\ntitle = \"Banc d’essai\"\nsummary = \"Un corpus synthétique pour mesurer le générateur.\"\n+++\nBienvenue. Les sections sont listées ci-dessous.\n"
+        } else {
+            "+++\ntitle = \"Benchmark\"\nsummary = \"A synthetic corpus to measure the generator.\"\n+++\nWelcome. The sections are listed below.\n"
+        };
+        write(&content.join(format!("_index.{lang}.md")), home);
+        for (i, section) in ["obstacles", "steps"].iter().chain(&SECTIONS).enumerate() {
+            let text = format!(
+                "+++\ntitle = \"Section {section}\"\nweight = {}\n+++\n{}\n",
+                i + 1,
+                if lang == "fr" {
+                    "Les pages de cette section."
+                } else {
+                    "The pages of this section."
+                }
+            );
+            write(
+                &content.join(section).join(format!("_index.{lang}.md")),
+                &text,
+            );
+        }
+    }
 }
 
 fn write(path: &Path, text: &str) {

@@ -262,19 +262,26 @@ fn sub_path_build_keeps_every_link_under_the_sub_path() {
     assert!(robots.contains("Disallow: /"), "{robots}");
 }
 
-#[test]
-fn a_renamed_page_redirects_from_its_old_address() {
+/// The `basic` fixture with `alias` added to the front matter of `file`.
+fn with_alias(file: &str, alias: &str) -> Site {
     let site = Site::from_fixture("basic");
-    let file = "content/obstacles/budget.fr.md";
     let text = site.read(file);
-    assert!(text.starts_with("+++\n"));
+    assert!(
+        text.starts_with("+++\n"),
+        "{file} starts with TOML front matter"
+    );
     site.write(
         file,
-        text.replacen(
-            "+++\n",
-            "+++\naliases = [\"/fr/obstacles/ancien-budget/\"]\n",
-            1,
-        ),
+        text.replacen("+++\n", &format!("+++\naliases = [\"{alias}\"]\n"), 1),
+    );
+    site
+}
+
+#[test]
+fn a_renamed_page_redirects_from_its_old_address() {
+    let site = with_alias(
+        "content/obstacles/budget.fr.md",
+        "/fr/obstacles/ancien-budget/",
     );
     site.build_ok();
     let public = site.public();
@@ -300,17 +307,9 @@ fn a_renamed_page_redirects_from_its_old_address() {
 
 #[test]
 fn an_alias_under_a_sub_path_redirects_under_it() {
-    let site = Site::from_fixture("basic");
-    let file = "content/obstacles/support.en.md";
-    let text = site.read(file);
-    assert!(text.starts_with("+++\n"));
-    site.write(
-        file,
-        text.replacen(
-            "+++\n",
-            "+++\naliases = [\"/en/obstacles/no-support\"]\n",
-            1,
-        ),
+    let site = with_alias(
+        "content/obstacles/support.en.md",
+        "/en/obstacles/no-support",
     );
     site.run(&["--base-url", "https://intranet.example/playbook/", "build"])
         .assert_code(0);
@@ -324,13 +323,7 @@ fn an_alias_under_a_sub_path_redirects_under_it() {
 
 #[test]
 fn an_alias_that_takes_a_pages_address_is_an_error() {
-    let site = Site::from_fixture("basic");
-    let file = "content/obstacles/budget.fr.md";
-    let text = site.read(file);
-    site.write(
-        file,
-        text.replacen("+++\n", "+++\naliases = [\"/fr/obstacles/\"]\n", 1),
-    );
+    let site = with_alias("content/obstacles/budget.fr.md", "/fr/obstacles/");
     let run = site.run(&["build"]);
     run.assert_code(1);
     assert!(
