@@ -327,6 +327,15 @@ pub fn print_page(
     }
 }
 
+/// The sections the print view shows after the home page's introduction, with the top-level
+/// pages after them.
+const PRINT_SECTIONS: [&str; 2] = ["obstacles", "steps"];
+
+/// Whether the print view shows (part of) this page.
+pub fn in_print_view(key: &Key) -> bool {
+    key.section.is_empty() || PRINT_SECTIONS.contains(&key.section.as_str())
+}
+
 /// Home intro, obstacles, steps and the other pages, bodies rendered again with heading ids
 /// prefixed per page (so they stay unique on one page) and links made absolute for paper.
 fn print_view(
@@ -408,7 +417,7 @@ fn print_view(
         }
     };
     let mut sections = Vec::new();
-    for section in ["obstacles", "steps"] {
+    for section in PRINT_SECTIONS {
         let key = Key::new(section, "_index");
         if site.entries.contains_key(&key) {
             let pages = site.section_pages(section).iter().map(&mut page).collect();

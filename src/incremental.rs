@@ -173,10 +173,7 @@ impl Session {
         }));
         let (mut files, template_problems) = render::render_pages(site, theme, bodies, &jobs);
         problems.extend(template_problems);
-        // The print view shows the obstacles, the steps and the top-level pages.
-        let in_print = affected
-            .iter()
-            .any(|k| matches!(k.section.as_str(), "" | "obstacles" | "steps"));
+        let in_print = affected.iter().any(crate::generated::in_print_view);
         for lang in &site.languages {
             files.push(crate::generated::search_index(site, lang, bodies));
             if in_print {
