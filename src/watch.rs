@@ -57,13 +57,11 @@ enum Message {
 /// Reads (our own builds open every file) and metadata-only changes are not edits. A new
 /// modification time is: it is how `--poll` reports every edit.
 fn changes_content(kind: &EventKind) -> bool {
-    !matches!(
-        kind,
-        EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))
-    ) || matches!(
-        kind,
-        EventKind::Modify(ModifyKind::Metadata(MetadataKind::WriteTime))
-    )
+    match kind {
+        EventKind::Access(_) => false,
+        EventKind::Modify(ModifyKind::Metadata(m)) => matches!(m, MetadataKind::WriteTime),
+        _ => true,
+    }
 }
 
 /// With `--poll`, adding or removing a file also gives its folder a new modification time;
