@@ -10,35 +10,35 @@ use std::fmt::{self, Write as _};
 /// How bad a diagnostic is: errors stop the build, warnings are reported (and fail `check --strict`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Error,
     Warning,
 }
 
 /// One located problem in a user's file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Diagnostic {
-    pub severity: Severity,
+pub(crate) struct Diagnostic {
+    pub(crate) severity: Severity,
     /// Path relative to the site root, with `/` separators.
-    pub file: String,
+    pub(crate) file: String,
     /// 1-based line; 0 when the problem concerns the whole file.
-    pub line: usize,
+    pub(crate) line: usize,
     /// 1-based column, counted in characters.
-    pub column: usize,
-    pub message: String,
+    pub(crate) column: usize,
+    pub(crate) message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
+    pub(crate) help: Option<String>,
     /// The quoted source line, when there is one.
     #[serde(skip)]
-    pub source_line: Option<String>,
+    pub(crate) source_line: Option<String>,
     /// How many characters the caret underlines.
     #[serde(skip)]
-    pub width: usize,
+    pub(crate) width: usize,
 }
 
 impl Diagnostic {
     /// A problem about a whole file (no position).
-    pub fn file(file: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn file(file: &str, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
             file: file.to_string(),
@@ -52,7 +52,7 @@ impl Diagnostic {
     }
 
     /// A problem at byte `offset` of `text` (the whole file's text), underlining `len` bytes.
-    pub fn at(
+    pub(crate) fn at(
         file: &str,
         text: &str,
         offset: usize,
@@ -82,12 +82,12 @@ impl Diagnostic {
         }
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
-    pub fn warning(mut self) -> Self {
+    pub(crate) fn warning(mut self) -> Self {
         self.severity = Severity::Warning;
         self
     }
@@ -104,7 +104,7 @@ impl Diagnostic {
 }
 
 /// Byte offset of a 1-based line and character column in `text` (clamped to the text).
-pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
+pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let mut start = 0;
     for _ in 1..line.max(1) {
         match text[start..].find('\n') {
@@ -160,31 +160,31 @@ impl fmt::Display for Diagnostic {
 
 /// The problems a run found, in the order they are printed.
 #[derive(Debug, Default, Clone)]
-pub struct Diagnostics(Vec<Diagnostic>);
+pub(crate) struct Diagnostics(Vec<Diagnostic>);
 
 impl Diagnostics {
-    pub fn push(&mut self, d: Diagnostic) {
+    pub(crate) fn push(&mut self, d: Diagnostic) {
         self.0.push(d);
     }
 
-    pub fn extend(&mut self, other: Diagnostics) {
+    pub(crate) fn extend(&mut self, other: Diagnostics) {
         self.0.extend(other.0);
     }
 
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.0.iter().any(|d| d.severity == Severity::Error)
     }
 
-    pub fn count(&self, severity: Severity) -> usize {
+    pub(crate) fn count(&self, severity: Severity) -> usize {
         self.0.iter().filter(|d| d.severity == severity).count()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
     /// Sorted by file, position and message, without repeats.
-    pub fn sorted(mut self) -> Vec<Diagnostic> {
+    pub(crate) fn sorted(mut self) -> Vec<Diagnostic> {
         self.0.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.0.dedup();
         self.0
@@ -192,7 +192,7 @@ impl Diagnostics {
 
     /// Every diagnostic, sorted, followed by a one-line count. A problem found twice (a page
     /// rendered once per language) is printed and counted once.
-    pub fn render(self) -> String {
+    pub(crate) fn render(self) -> String {
         let sorted = self.sorted();
         let count = |severity| sorted.iter().filter(|d| d.severity == severity).count();
         let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
@@ -230,7 +230,7 @@ impl From<Diagnostic> for Diagnostics {
 
 /// A problem that is not in the user's content: it ends the run with exit code 2.
 #[derive(Debug)]
-pub struct Fatal(pub String);
+pub(crate) struct Fatal(pub String);
 
 impl fmt::Display for Fatal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -240,7 +240,7 @@ impl fmt::Display for Fatal {
 
 /// Why a build produced nothing.
 #[derive(Debug)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// Problems in the user's files: exit code 1.
     Content(Diagnostics),
     /// Problems with the environment: exit code 2.
@@ -262,7 +262,7 @@ impl From<Diagnostics> for Failure {
 /// "did you mean" for a misspelt name: the closest candidate within a small edit distance.
 /// The distance allowed grows with the part of the names that differs, not with what they
 /// share, so `steps/nope.md` does not suggest `steps/group.md`.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {

@@ -17,13 +17,13 @@ use crate::errors::Fatal;
 
 /// Path relative to the output folder (with `/`) → file content. Sorted, so the same input
 /// always gives the same files in the same order.
-pub type Output = BTreeMap<String, Vec<u8>>;
+pub(crate) type Output = BTreeMap<String, Vec<u8>>;
 
 /// A file every output folder holds, so that playbook never replaces a folder it did not make.
-pub const MARKER: &str = ".playbook-output";
+pub(crate) const MARKER: &str = ".playbook-output";
 
 /// Replaces `out` with exactly the files of `output`, atomically.
-pub fn write_atomic(out: &Path, output: &Output) -> Result<(), Fatal> {
+pub(crate) fn write_atomic(out: &Path, output: &Output) -> Result<(), Fatal> {
     let out = absolute(out)?;
     let parent = out
         .parent()

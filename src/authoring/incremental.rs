@@ -10,14 +10,18 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::build::{build_parts, BuildOptions, Loaded};
-use crate::discover::DIAGNOSTIC_SECTION;
-use crate::errors::{Diagnostics, Failure};
-use crate::frontmatter::{self, Kind};
-use crate::highlight::Highlighter;
+use crate::build::{build_parts, count_pages, BuildOptions, Loaded};
+use crate::content::discover::DIAGNOSTIC_SECTION;
+use crate::content::frontmatter;
+use crate::content::kinds::Kind;
+use crate::content::model::Key;
+use crate::errors::{Diagnostics, Failure, Fatal};
 use crate::output::Output;
-use crate::render::{self, Bodies};
-use crate::site::Key;
+use crate::render::bodies::{check_anchors, render_bodies, Bodies};
+use crate::render::highlight::Highlighter;
+use crate::render::pages::render_pages;
+use crate::render::print::{in_print_view, print_page};
+use crate::render::search::search_index;
 
 /// The last good build.
 struct State {
@@ -27,16 +31,16 @@ struct State {
 }
 
 /// What a rebuild did.
-pub struct Update<'a> {
-    pub output: &'a Output,
-    pub pages: std::collections::BTreeMap<String, usize>,
-    pub warnings: Diagnostics,
+pub(crate) struct Update<'a> {
+    pub(crate) output: &'a Output,
+    pub(crate) pages: std::collections::BTreeMap<String, usize>,
+    pub(crate) warnings: Diagnostics,
     /// `None` after a full build (publish everything); otherwise the files that changed.
-    pub changed: Option<Vec<String>>,
-    pub millis: u128,
+    pub(crate) changed: Option<Vec<String>>,
+    pub(crate) millis: u128,
 }
 
-pub struct Session {
+pub(crate) struct Session {
     opts: BuildOptions,
     root: PathBuf,
     state: Option<State>,
@@ -49,7 +53,7 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(opts: BuildOptions, root: PathBuf) -> Session {
+    pub(crate) fn new(opts: BuildOptions, root: PathBuf) -> Session {
         Session {
             opts,
             root,
@@ -60,7 +64,7 @@ impl Session {
     }
 
     /// Rebuilds after `changed` paths (absolute); an empty list means "build everything".
-    pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Update<'_>, Failure> {
+    pub(crate) fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Update<'_>, Failure> {
         let started = Instant::now();
         self.pending.extend_from_slice(changed);
         self.pending.sort();
@@ -74,7 +78,7 @@ impl Session {
                 let state = self.state.as_ref().expect("checked");
                 return Ok(Update {
                     output: &state.output,
-                    pages: render::count_pages(&state.loaded.site, &state.output),
+                    pages: count_pages(&state.loaded.site, &state.output),
                     warnings: state.loaded.warnings.clone(),
                     changed: Some(files),
                     millis: started.elapsed().as_millis(),
@@ -165,19 +169,19 @@ impl Session {
                 .collect()
         };
         let headings_before = headings(bodies);
-        let mut problems = render::render_bodies(site, highlighter, &jobs, bodies);
+        let mut problems = render_bodies(site, highlighter, &jobs, bodies);
         // Links into the edited pages can only break if their headings changed.
         let headings_changed = headings(bodies) != headings_before;
-        problems.extend(render::check_anchors(bodies, |from, to| {
+        problems.extend(check_anchors(bodies, |from, to| {
             affected.contains(from) || (headings_changed && affected.contains(to))
         }));
-        let (mut files, template_problems) = render::render_pages(site, theme, bodies, &jobs);
+        let (mut files, template_problems) = render_pages(site, theme, bodies, &jobs);
         problems.extend(template_problems);
-        let in_print = affected.iter().any(crate::generated::in_print_view);
+        let in_print = affected.iter().any(in_print_view);
         for lang in &site.languages {
-            files.push(crate::generated::search_index(site, lang, bodies));
+            files.push(search_index(site, lang, bodies));
             if in_print {
-                match crate::generated::print_page(site, theme, lang, highlighter) {
+                match print_page(site, theme, lang, highlighter) {
                     Ok(file) => files.push(file),
                     Err(ds) => problems.extend(ds),
                 }
@@ -212,16 +216,14 @@ fn relative(root: &Path, path: &Path) -> Option<String> {
 
 /// Writes the changed files into an existing output folder, each atomically (temporary file,
 /// then rename), so a reader never sees a half-written page.
-pub fn write_changed(
+pub(crate) fn write_changed(
     out_dir: &Path,
     output: &Output,
     changed: &[String],
-) -> Result<(), crate::errors::Fatal> {
+) -> Result<(), Fatal> {
     for rel in changed {
         let path = out_dir.join(rel);
-        let fail = |e: std::io::Error| {
-            crate::errors::Fatal(format!("cannot write `{}`: {e}", path.display()))
-        };
+        let fail = |e: std::io::Error| Fatal(format!("cannot write `{}`: {e}", path.display()));
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(fail)?;
         }

@@ -10,11 +10,11 @@ use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use crate::authoring::watch::{self, Outcome, WatchOptions};
 use crate::build::BuildOptions;
 use crate::errors::Fatal;
-use crate::highlight::escape;
 use crate::output::Output;
-use crate::watch::{self, Outcome, WatchOptions};
+use crate::render::highlight::escape;
 
 const RELOAD_PATH: &str = "/__playbook/livereload";
 
@@ -43,13 +43,13 @@ struct State {
     languages: Vec<String>,
 }
 
-pub struct ServeOptions {
-    pub bind: IpAddr,
-    pub port: u16,
+pub(crate) struct ServeOptions {
+    pub(crate) bind: IpAddr,
+    pub(crate) port: u16,
 }
 
 /// Starts the server, then runs the watch loop until Ctrl-C.
-pub fn serve(opts: &BuildOptions, w: &WatchOptions, s: &ServeOptions) -> Result<(), Fatal> {
+pub(crate) fn serve(opts: &BuildOptions, w: &WatchOptions, s: &ServeOptions) -> Result<(), Fatal> {
     let addr = SocketAddr::new(s.bind, s.port);
     let listener = TcpListener::bind(addr).map_err(|e| match e.kind() {
         std::io::ErrorKind::AddrInUse => Fatal(format!(
@@ -348,7 +348,7 @@ fn respond(
     stream.flush()
 }
 
-pub fn content_type(path: &str) -> &'static str {
+pub(crate) fn content_type(path: &str) -> &'static str {
     match path.rsplit('.').next().unwrap_or("") {
         "html" => "text/html; charset=utf-8",
         "css" => "text/css; charset=utf-8",

@@ -7,40 +7,40 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::content::frontmatter::toml_error;
 use crate::errors::{Diagnostic, Diagnostics, Failure, Fatal};
-use crate::frontmatter::toml_error;
 
-pub const SETTINGS_FILE: &str = "content/site.toml";
+pub(crate) const SETTINGS_FILE: &str = "content/site.toml";
 
 /// Everything a build needs to know about the site as a whole.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Site languages, the first being the default unless `default_language` says otherwise.
-    pub languages: Vec<String>,
-    pub default_language: Option<String>,
+    pub(crate) languages: Vec<String>,
+    pub(crate) default_language: Option<String>,
     /// Site title per language.
-    pub title: BTreeMap<String, String>,
+    pub(crate) title: BTreeMap<String, String>,
     /// One-sentence description per language (meta description).
-    pub description: BTreeMap<String, String>,
+    pub(crate) description: BTreeMap<String, String>,
     /// Where the site is published; a path part (`/playbook/`) is honoured in every link.
-    pub base_url: String,
+    pub(crate) base_url: String,
     /// Folder name under `themes/`.
-    pub theme: String,
+    pub(crate) theme: String,
     /// Ask search engines not to index the site (intranet default).
-    pub noindex: bool,
-    pub diagnostic: DiagnosticLimits,
+    pub(crate) noindex: bool,
+    pub(crate) diagnostic: DiagnosticLimits,
     /// Works the content draws on, cited by id from pages' `sources`.
-    pub sources: BTreeMap<String, Source>,
+    pub(crate) sources: BTreeMap<String, Source>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct DiagnosticLimits {
+pub(crate) struct DiagnosticLimits {
     /// Most answer-path pages per language.
-    pub max_paths: usize,
+    pub(crate) max_paths: usize,
     /// Most questions on one path.
-    pub max_depth: usize,
+    pub(crate) max_depth: usize,
 }
 
 impl Default for DiagnosticLimits {
@@ -55,17 +55,17 @@ impl Default for DiagnosticLimits {
 /// A cited work.
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Source {
-    pub author: String,
-    pub title: String,
-    pub publication: String,
+pub(crate) struct Source {
+    pub(crate) author: String,
+    pub(crate) title: String,
+    pub(crate) publication: String,
     /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
-    pub date: String,
+    pub(crate) date: String,
     #[serde(default)]
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
     /// A remark per language, such as who relayed the text.
     #[serde(default)]
-    pub note: BTreeMap<String, String>,
+    pub(crate) note: BTreeMap<String, String>,
 }
 
 impl Default for Settings {
@@ -86,7 +86,7 @@ impl Default for Settings {
 
 impl Settings {
     /// Reads `content/site.toml` under `root`, or the defaults when it does not exist.
-    pub fn load(root: &Path, base_url: Option<&str>) -> Result<Settings, Failure> {
+    pub(crate) fn load(root: &Path, base_url: Option<&str>) -> Result<Settings, Failure> {
         let path = root.join(SETTINGS_FILE);
         let mut settings = match std::fs::read(&path) {
             Ok(bytes) => {
@@ -165,14 +165,14 @@ impl Settings {
         }
     }
 
-    pub fn default_language(&self) -> &str {
+    pub(crate) fn default_language(&self) -> &str {
         self.default_language
             .as_deref()
             .unwrap_or(&self.languages[0])
     }
 
     /// The path part of the base URL, always starting and ending with `/`.
-    pub fn base_path(&self) -> String {
+    pub(crate) fn base_path(&self) -> String {
         let after_scheme = self
             .base_url
             .split_once("://")
@@ -193,12 +193,12 @@ impl Settings {
     }
 
     /// Absolute URL of a site path (`fr/steps/`), for canonical links and the sitemap.
-    pub fn absolute(&self, path: &str) -> String {
+    pub(crate) fn absolute(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
     }
 
     /// The site title in `lang`, falling back to the default language, then a neutral name.
-    pub fn title(&self, lang: &str) -> String {
+    pub(crate) fn title(&self, lang: &str) -> String {
         self.title
             .get(lang)
             .or_else(|| self.title.get(self.default_language()))

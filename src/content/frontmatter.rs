@@ -1,15 +1,15 @@
 //! Front matter: turns a `SourceFile`'s bytes into text (UTF-8, with or without BOM, LF or
 //! CRLF), splits the TOML (`+++`) or YAML (`---`) block from the Markdown body, and
-//! deserialises the block into the typed structure of the page's kind. Every failure becomes a
-//! located `Diagnostic`; unknown keys get a "did you mean".
+//! deserialises the block into whatever typed structure the caller names (see `kinds.rs`).
+//! Every failure becomes a located `Diagnostic`, explained for an editor rather than a
+//! programmer; unknown keys get a "did you mean". Which fields a page has is not decided here.
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
 use crate::errors::{did_you_mean, Diagnostic};
 
 /// Decodes a file's bytes: UTF-8 required, BOM dropped, CRLF turned into LF.
-pub fn decode(rel: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
+pub(crate) fn decode(rel: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) if text.trim().is_empty() => Err(Diagnostic::file(rel, "the file is empty").help(
@@ -54,22 +54,22 @@ pub fn decode(rel: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Toml,
     Yaml,
 }
 
 /// A file's text cut into its front matter and its body, with their byte offsets.
 #[derive(Debug, Clone, Copy)]
-pub struct Split<'a> {
-    pub format: Format,
-    pub front: &'a str,
-    pub front_offset: usize,
-    pub body_offset: usize,
+pub(crate) struct Split<'a> {
+    pub(crate) format: Format,
+    pub(crate) front: &'a str,
+    pub(crate) front_offset: usize,
+    pub(crate) body_offset: usize,
 }
 
 /// Finds the front matter block at the very start of `text`.
-pub fn split<'a>(rel: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
+pub(crate) fn split<'a>(rel: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
     let first_line = text.lines().next().unwrap_or("");
     let (format, fence) = match first_line.trim_end() {
         "+++" => (Format::Toml, "+++"),
@@ -108,7 +108,11 @@ pub fn split<'a>(rel: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
 /// Deserialises a split front matter block into `T`. A field missing from the top level is
 /// reported on the opening `+++` / `---` line: the block as a whole lacks it (the parsers point
 /// at its first line, or at the closing fence when the block is empty).
-pub fn parse<T: DeserializeOwned>(rel: &str, text: &str, split: &Split) -> Result<T, Diagnostic> {
+pub(crate) fn parse<T: DeserializeOwned>(
+    rel: &str,
+    text: &str,
+    split: &Split,
+) -> Result<T, Diagnostic> {
     parse_block(rel, text, split).map_err(|d| {
         let closing_line = text[..split.body_offset].lines().count();
         let whole_block = (d.line == 2 && d.column == 1) || d.line >= closing_line;
@@ -143,7 +147,7 @@ fn parse_block<T: DeserializeOwned>(rel: &str, text: &str, split: &Split) -> Res
 }
 
 /// A TOML error as a diagnostic; `offset` is where the TOML starts in `text`.
-pub fn toml_error(rel: &str, text: &str, offset: usize, e: &toml::de::Error) -> Diagnostic {
+pub(crate) fn toml_error(rel: &str, text: &str, offset: usize, e: &toml::de::Error) -> Diagnostic {
     let message = e.message().trim().to_string();
     let (start, len) = e
         .span()
@@ -388,168 +392,9 @@ fn expected_names(message: &str) -> Vec<String> {
         .collect()
 }
 
-/// Front matter of an obstacle page (`content/obstacles/`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ObstacleFront {
-    pub title: String,
-    pub summary: String,
-    pub slug: Option<String>,
-    pub weight: Option<i64>,
-    #[serde(default)]
-    pub signals: Vec<String>,
-    pub sources: Option<Vec<String>>,
-    #[serde(default)]
-    pub aliases: Vec<String>,
-    pub translated_from: Option<String>,
-}
-
-/// Front matter of a step page (`content/steps/`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StepFront {
-    pub title: String,
-    pub summary: String,
-    pub slug: Option<String>,
-    pub order: Option<i64>,
-    pub addresses: Option<Vec<String>>,
-    #[serde(default)]
-    pub actions: Vec<String>,
-    #[serde(default)]
-    pub roles: Vec<String>,
-    pub sources: Option<Vec<String>>,
-    #[serde(default)]
-    pub aliases: Vec<String>,
-    pub translated_from: Option<String>,
-}
-
-/// Front matter of any other page, and of section pages (`_index`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PageFront {
-    pub title: String,
-    pub summary: Option<String>,
-    pub slug: Option<String>,
-    pub weight: Option<i64>,
-    pub sources: Option<Vec<String>>,
-    #[serde(default)]
-    pub aliases: Vec<String>,
-    pub translated_from: Option<String>,
-}
-
-/// The kind-specific part of a page, language-neutral fields left optional so either
-/// translation may carry them.
-#[derive(Debug, Clone, PartialEq)]
-pub enum KindFront {
-    Obstacle {
-        signals: Vec<String>,
-    },
-    Step {
-        order: Option<i64>,
-        addresses: Option<Vec<String>>,
-        actions: Vec<String>,
-        roles: Vec<String>,
-    },
-    Page,
-    /// The diagnostic's start page, naming its first question.
-    DiagnosticStart {
-        start: String,
-    },
-}
-
-/// What every page's front matter says, whatever its kind.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Front {
-    pub title: String,
-    pub summary: Option<String>,
-    pub slug: Option<String>,
-    pub weight: Option<i64>,
-    pub sources: Option<Vec<String>>,
-    pub aliases: Vec<String>,
-    pub translated_from: Option<String>,
-    pub kind: KindFront,
-}
-
-impl From<ObstacleFront> for Front {
-    fn from(f: ObstacleFront) -> Self {
-        Front {
-            title: f.title,
-            summary: Some(f.summary),
-            slug: f.slug,
-            weight: f.weight,
-            sources: f.sources,
-            aliases: f.aliases,
-            translated_from: f.translated_from,
-            kind: KindFront::Obstacle { signals: f.signals },
-        }
-    }
-}
-
-impl From<StepFront> for Front {
-    fn from(f: StepFront) -> Self {
-        Front {
-            title: f.title,
-            summary: Some(f.summary),
-            slug: f.slug,
-            weight: None,
-            sources: f.sources,
-            aliases: f.aliases,
-            translated_from: f.translated_from,
-            kind: KindFront::Step {
-                order: f.order,
-                addresses: f.addresses,
-                actions: f.actions,
-                roles: f.roles,
-            },
-        }
-    }
-}
-
-impl From<PageFront> for Front {
-    fn from(f: PageFront) -> Self {
-        Front {
-            title: f.title,
-            summary: f.summary,
-            slug: f.slug,
-            weight: f.weight,
-            sources: f.sources,
-            aliases: f.aliases,
-            translated_from: f.translated_from,
-            kind: KindFront::Page,
-        }
-    }
-}
-
-/// Which structure a file's front matter must fill, chosen by its section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    Obstacle,
-    Step,
-    Page,
-}
-
-impl Kind {
-    pub fn of(section: &str, id: &str) -> Kind {
-        match (section, id) {
-            (_, "_index") => Kind::Page,
-            ("obstacles", _) => Kind::Obstacle,
-            ("steps", _) => Kind::Step,
-            _ => Kind::Page,
-        }
-    }
-
-    pub fn parse(self, rel: &str, text: &str, split: &Split) -> Result<Front, Diagnostic> {
-        Ok(match self {
-            Kind::Obstacle => parse::<ObstacleFront>(rel, text, split)?.into(),
-            Kind::Step => parse::<StepFront>(rel, text, split)?.into(),
-            Kind::Page => parse::<PageFront>(rel, text, split)?.into(),
-        })
-    }
-}
-
 /// Byte offset in `text` of `needle` on the line of front matter key `key`, for locating
 /// problems found after parsing (an unknown relation, a disagreeing field).
-pub fn locate(text: &str, split: &Split, key: &str, needle: Option<&str>) -> (usize, usize) {
+pub(crate) fn locate(text: &str, split: &Split, key: &str, needle: Option<&str>) -> (usize, usize) {
     let mut offset = split.front_offset;
     let mut key_at = None;
     for line in split.front.split_inclusive('\n') {
@@ -575,10 +420,10 @@ pub fn locate(text: &str, split: &Split, key: &str, needle: Option<&str>) -> (us
         None => (0, text.lines().next().map_or(1, str::len)),
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::kinds::Kind;
 
     #[test]
     fn splits_toml_and_yaml() {

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use crate::config::Settings;
-use crate::discover::is_valid_id;
+use crate::content::discover::{is_temporary, is_valid_id};
+use crate::content::settings::Settings;
 use crate::errors::Fatal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -16,7 +16,7 @@ pub enum NewKind {
 }
 
 /// Creates the files and returns their paths relative to the root.
-pub fn create(
+pub(crate) fn create(
     root: &Path,
     settings: &Settings,
     kind: NewKind,
@@ -67,7 +67,7 @@ fn largest(dir: &Path, key: &str) -> usize {
         .flatten()
         .filter(|e| {
             let n = e.file_name().to_string_lossy().into_owned();
-            n.ends_with(".md") && !n.starts_with("_index") && !crate::discover::is_temporary(&n)
+            n.ends_with(".md") && !n.starts_with("_index") && !is_temporary(&n)
         })
         .filter_map(|e| std::fs::read_to_string(e.path()).ok())
         .filter_map(|text| {

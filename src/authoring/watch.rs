@@ -18,9 +18,9 @@ use notify_debouncer_full::{
 
 use std::collections::BTreeMap;
 
+use crate::authoring::incremental::{write_changed, Session};
 use crate::build::BuildOptions;
 use crate::errors::{Failure, Fatal};
-use crate::incremental::{write_changed, Session};
 use crate::output::Output;
 use crate::output::{write_atomic, MARKER};
 
@@ -33,14 +33,14 @@ const TICK: Duration = Duration::from_millis(5);
 /// many files is reported file by file, across a few ticks.
 const SETTLE: Duration = Duration::from_millis(15);
 
-pub struct WatchOptions {
-    pub poll: bool,
-    pub quiet: bool,
-    pub out_dir: PathBuf,
+pub(crate) struct WatchOptions {
+    pub(crate) poll: bool,
+    pub(crate) quiet: bool,
+    pub(crate) out_dir: PathBuf,
 }
 
 /// What one rebuild produced, handed to the caller (serve reloads browsers with it).
-pub enum Outcome<'a> {
+pub(crate) enum Outcome<'a> {
     Built {
         output: &'a Output,
         pages: &'a BTreeMap<String, usize>,
@@ -74,7 +74,7 @@ fn is_folder_touch(event: &notify::Event) -> bool {
 }
 
 /// True when a changed path should trigger a rebuild.
-pub fn is_relevant(path: &Path, root: &Path, out_dir: &Path) -> bool {
+pub(crate) fn is_relevant(path: &Path, root: &Path, out_dir: &Path) -> bool {
     if path.starts_with(out_dir) {
         return false;
     }
@@ -87,11 +87,11 @@ pub fn is_relevant(path: &Path, root: &Path, out_dir: &Path) -> bool {
         return false;
     }
     !rel.iter()
-        .any(|p| crate::discover::is_temporary(&p.to_string_lossy()))
+        .any(|p| crate::content::discover::is_temporary(&p.to_string_lossy()))
 }
 
 /// Runs the loop until Ctrl-C. `on_outcome` sees every build.
-pub fn run(
+pub(crate) fn run(
     opts: &BuildOptions,
     w: &WatchOptions,
     on_outcome: &mut dyn FnMut(Outcome),

@@ -16,22 +16,22 @@ use syntect::util::LinesWithEndings;
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
 /// Code block background colours; the theme's stylesheet uses the same values.
-pub const LIGHT_BACKGROUND: (u8, u8, u8) = (0xf6, 0xf8, 0xfa);
-pub const DARK_BACKGROUND: (u8, u8, u8) = (0x1b, 0x1f, 0x24);
+pub(crate) const LIGHT_BACKGROUND: (u8, u8, u8) = (0xf6, 0xf8, 0xfa);
+pub(crate) const DARK_BACKGROUND: (u8, u8, u8) = (0x1b, 0x1f, 0x24);
 
 /// Highlights code blocks; cheap to create, loads syntaxes on first use. Highlighting is by far
 /// the costliest part of rendering, so watch mode keeps a `remembering` highlighter across
 /// rebuilds: a block it has seen (unchanged on the edited page, or in the print view, which
 /// shows every obstacle and step again) is not highlighted a second time.
 #[derive(Default)]
-pub struct Highlighter {
+pub(crate) struct Highlighter {
     syntaxes: OnceLock<SyntaxSet>,
     done: Option<Mutex<HashMap<(String, String), String>>>,
 }
 
 impl Highlighter {
     /// A highlighter that keeps every block it highlighted.
-    pub fn remembering() -> Highlighter {
+    pub(crate) fn remembering() -> Highlighter {
         Highlighter {
             syntaxes: OnceLock::new(),
             done: Some(Mutex::default()),
@@ -43,12 +43,12 @@ impl Highlighter {
     }
 
     /// Loads the syntax definitions now (from another thread while content is read).
-    pub fn preload(&self) {
+    pub(crate) fn preload(&self) {
         self.syntaxes();
     }
 
     /// The HTML of a code block. An unknown or missing language gives plain preformatted text.
-    pub fn block(&self, code: &str, lang: &str) -> String {
+    pub(crate) fn block(&self, code: &str, lang: &str) -> String {
         let lang = lang.split([',', ' ']).next().unwrap_or("").trim();
         if lang.is_empty() {
             return plain(code);
@@ -93,7 +93,7 @@ fn plain(code: &str) -> String {
     format!("<pre class=\"code\"><code>{}</code></pre>\n", escape(code))
 }
 
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -109,7 +109,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// The stylesheet for highlighted code: light by default, dark under `prefers-color-scheme`.
-pub fn stylesheet() -> String {
+pub(crate) fn stylesheet() -> String {
     let themes = ThemeSet::load_defaults();
     let light = theme_css(&themes, "InspiredGitHub", LIGHT_BACKGROUND);
     let dark = theme_css(&themes, "base16-ocean.dark", DARK_BACKGROUND);
@@ -184,7 +184,7 @@ fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
     0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
 }
 
-pub fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
+pub(crate) fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
     let (la, lb) = (luminance(a), luminance(b));
     (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }

@@ -8,12 +8,15 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::config::Settings;
+use crate::content::discover::is_temporary;
+use crate::content::fnv1a;
+use crate::content::frontmatter::toml_error;
+use crate::content::model::{ui_string, Strings};
+use crate::content::settings::Settings;
 use crate::errors::{did_you_mean, Diagnostic, Diagnostics, Failure, Fatal};
-use crate::frontmatter::toml_error;
 
 /// Strings the generator itself needs from every language file.
-pub const REQUIRED_STRINGS: [&str; 5] = [
+pub(crate) const REQUIRED_STRINGS: [&str; 5] = [
     "slug_search",
     "slug_matrix",
     "slug_print",
@@ -21,31 +24,20 @@ pub const REQUIRED_STRINGS: [&str; 5] = [
     "months",
 ];
 
-pub struct Theme {
-    pub tera: tera::Tera,
+pub(crate) struct Theme {
+    pub(crate) tera: tera::Tera,
     /// lang → key → string.
-    pub strings: BTreeMap<String, BTreeMap<String, String>>,
+    pub(crate) strings: Strings,
     /// Logical asset name (`style.css`) → published name (`style.1f2e3d4c.css`).
-    pub assets: BTreeMap<String, String>,
+    pub(crate) assets: BTreeMap<String, String>,
     /// Files to publish at the site root: path → bytes.
-    pub files: BTreeMap<String, Vec<u8>>,
+    pub(crate) files: BTreeMap<String, Vec<u8>>,
     /// Template name → (path relative to the site root, source), to locate template errors.
     sources: BTreeMap<String, (String, String)>,
 }
 
-/// A stable 64-bit FNV-1a hash (fingerprints and translation records must not change between
-/// Rust versions).
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        hash ^= u64::from(*b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
-}
-
 impl Theme {
-    pub fn load(root: &Path, settings: &Settings) -> Result<Theme, Failure> {
+    pub(crate) fn load(root: &Path, settings: &Settings) -> Result<Theme, Failure> {
         let dir = root.join("themes").join(&settings.theme);
         if !dir.is_dir() {
             return Err(Fatal(format!(
@@ -83,7 +75,7 @@ impl Theme {
             let mut bytes = std::fs::read(&path)
                 .map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
             if name == "style.css" {
-                bytes.extend_from_slice(crate::highlight::stylesheet().as_bytes());
+                bytes.extend_from_slice(crate::render::highlight::stylesheet().as_bytes());
             }
             let published = match name.rsplit_once('.') {
                 Some((stem, ext)) if ext == "css" || ext == "js" => {
@@ -97,7 +89,6 @@ impl Theme {
 
         let mut tera = tera::Tera::new();
         tera.autoescape_on(vec![".html", ".xml"]);
-        crate::render::register_filters(&mut tera);
         let mut theme = Theme {
             tera,
             strings,
@@ -123,21 +114,18 @@ impl Theme {
     }
 
     /// An interface string; `load` guarantees the required ones exist in every language.
-    pub fn string(&self, lang: &str, key: &str) -> &str {
-        self.strings
-            .get(lang)
-            .and_then(|s| s.get(key))
-            .map_or("", String::as_str)
+    pub(crate) fn string(&self, lang: &str, key: &str) -> &str {
+        ui_string(&self.strings, lang, key)
     }
 
     /// A Tera error as a diagnostic pointing into the template file.
-    pub fn template_error(&self, e: &tera::Error) -> Diagnostic {
+    pub(crate) fn template_error(&self, e: &tera::Error) -> Diagnostic {
         self.template_errors(e).swap_remove(0)
     }
 
     /// A Tera error as diagnostics pointing into the template files: loading the templates
     /// reports every unknown filter, test, function or included template at once.
-    pub fn template_errors(&self, e: &tera::Error) -> Vec<Diagnostic> {
+    pub(crate) fn template_errors(&self, e: &tera::Error) -> Vec<Diagnostic> {
         let report = match e.kind() {
             tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
             _ => None,
@@ -263,9 +251,7 @@ fn files_under(dir: &Path) -> Result<Vec<(String, PathBuf)>, Fatal> {
     let walker = WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0 || !crate::discover::is_temporary(&e.file_name().to_string_lossy())
-        });
+        .filter_entry(|e| e.depth() == 0 || !is_temporary(&e.file_name().to_string_lossy()));
     for entry in walker {
         let entry = entry.map_err(|e| Fatal(format!("cannot read `{}`: {e}", dir.display())))?;
         if entry.file_type().is_file() {
@@ -286,7 +272,7 @@ fn load_strings(
     rel_dir: &str,
     settings: &Settings,
     problems: &mut Diagnostics,
-) -> Result<BTreeMap<String, BTreeMap<String, String>>, Fatal> {
+) -> Result<Strings, Fatal> {
     let mut all = BTreeMap::new();
     let mut texts = BTreeMap::new();
     for lang in &settings.languages {

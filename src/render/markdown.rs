@@ -8,9 +8,10 @@ use std::collections::BTreeSet;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+use crate::content::model::{Key, Site, Translation};
+use crate::content::urls::slugify;
 use crate::errors::{did_you_mean, Diagnostic};
-use crate::highlight::Highlighter;
-use crate::site::{Key, Site, Translation};
+use crate::render::highlight::Highlighter;
 
 /// Ids the templates use; headings never take them.
 const RESERVED_IDS: [&str; 20] = [
@@ -37,28 +38,28 @@ const RESERVED_IDS: [&str; 20] = [
 ];
 
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Heading {
-    pub level: u8,
-    pub id: String,
-    pub text: String,
+pub(crate) struct Heading {
+    pub(crate) level: u8,
+    pub(crate) id: String,
+    pub(crate) text: String,
 }
 
 /// A `#anchor` in a link, to be checked against the target page's headings.
 #[derive(Debug, Clone)]
-pub struct AnchorRef {
-    pub target: Key,
-    pub anchor: String,
-    pub diagnostic: Diagnostic,
+pub(crate) struct AnchorRef {
+    pub(crate) target: Key,
+    pub(crate) anchor: String,
+    pub(crate) diagnostic: Diagnostic,
 }
 
 /// A rendered body.
 #[derive(Debug, Clone, Default)]
-pub struct Body {
-    pub html: String,
-    pub headings: Vec<Heading>,
+pub(crate) struct Body {
+    pub(crate) html: String,
+    pub(crate) headings: Vec<Heading>,
     /// The body as plain text, for search.
-    pub text: String,
-    pub anchors: Vec<AnchorRef>,
+    pub(crate) text: String,
+    pub(crate) anchors: Vec<AnchorRef>,
 }
 
 /// A heading being read: its events and plain text are collected until it ends, when its id
@@ -72,21 +73,21 @@ struct OpenHeading<'a> {
 }
 
 /// What rendering needs besides the text.
-pub struct Context<'a> {
-    pub site: &'a Site,
-    pub lang: &'a str,
+pub(crate) struct Context<'a> {
+    pub(crate) site: &'a Site,
+    pub(crate) lang: &'a str,
     /// The language the text is written in: not `lang` when a page shows another language's
     /// text for want of a translation. Its `@/…#anchor` links name headings of that language,
     /// so they lead to the target in that language.
-    pub text_lang: &'a str,
+    pub(crate) text_lang: &'a str,
     /// Prefix from the page to the site root (`../../`).
-    pub root: &'a str,
-    pub highlighter: &'a Highlighter,
+    pub(crate) root: &'a str,
+    pub(crate) highlighter: &'a Highlighter,
     /// Prepended to heading ids when several bodies share one page (the print view).
-    pub id_prefix: &'a str,
+    pub(crate) id_prefix: &'a str,
 }
 
-pub fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -95,7 +96,7 @@ pub fn options() -> Options {
 }
 
 /// Renders a translation's body; problems are returned alongside the (partial) result.
-pub fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
+pub(crate) fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
     let body = t.body();
     let base = t.body_offset;
     let mut problems = Vec::new();
@@ -153,7 +154,7 @@ pub fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
                     plain,
                 } = heading.take().expect("heading started");
                 let base_id = custom.unwrap_or_else(|| {
-                    let s = crate::site::slugify(&plain);
+                    let s = slugify(&plain);
                     if s.is_empty() {
                         "section".into()
                     } else {

@@ -8,28 +8,28 @@ use std::path::Path;
 
 use walkdir::WalkDir;
 
-use crate::config::Settings;
+use crate::content::settings::Settings;
 use crate::errors::{Diagnostic, Diagnostics, Fatal};
 
 /// The section holding the decision tree, whose node files carry both languages.
-pub const DIAGNOSTIC_SECTION: &str = "diagnostic";
+pub(crate) const DIAGNOSTIC_SECTION: &str = "diagnostic";
 
 /// One Markdown file of the content, read but not yet parsed.
 #[derive(Debug, Clone)]
-pub struct SourceFile {
+pub(crate) struct SourceFile {
     /// Path relative to the site root, e.g. `content/steps/champion.fr.md`.
-    pub rel: String,
+    pub(crate) rel: String,
     /// Folder under `content/`, empty for top-level pages.
-    pub section: String,
+    pub(crate) section: String,
     /// File stem without language: `champion`, or `_index` for a section page.
-    pub id: String,
+    pub(crate) id: String,
     /// `None` only for diagnostic node files, which hold every language.
-    pub lang: Option<String>,
-    pub bytes: Vec<u8>,
+    pub(crate) lang: Option<String>,
+    pub(crate) bytes: Vec<u8>,
 }
 
 /// True for files an editor writes while saving: swap, backup and lock files.
-pub fn is_temporary(name: &str) -> bool {
+pub(crate) fn is_temporary(name: &str) -> bool {
     name.starts_with('.')
         || name.starts_with('#')
         || name.ends_with('~')
@@ -46,7 +46,10 @@ pub fn is_temporary(name: &str) -> bool {
 }
 
 /// Lists and reads every content file under `root/content`.
-pub fn discover(root: &Path, settings: &Settings) -> Result<(Vec<SourceFile>, Diagnostics), Fatal> {
+pub(crate) fn discover(
+    root: &Path,
+    settings: &Settings,
+) -> Result<(Vec<SourceFile>, Diagnostics), Fatal> {
     let content = root.join("content");
     let mut files = Vec::new();
     let mut problems = Diagnostics::default();
@@ -121,7 +124,7 @@ pub fn discover(root: &Path, settings: &Settings) -> Result<(Vec<SourceFile>, Di
         if !is_valid_id(&id) && id != "_index" {
             problems.push(
                 Diagnostic::file(&rel, format!("`{id}` is not a valid page id")).help(
-                    match crate::site::slugify(&id) {
+                    match crate::content::urls::slugify(&id) {
                         s if s.is_empty() => "use lowercase letters, digits and hyphens in file names, e.g. `working-group.fr.md`".to_string(),
                         s => format!(
                             "use lowercase letters, digits and hyphens in file names: rename it `{s}{}`",
@@ -156,7 +159,7 @@ pub fn discover(root: &Path, settings: &Settings) -> Result<(Vec<SourceFile>, Di
 }
 
 /// Ids name files and appear in links and relations: lowercase ASCII, digits, `-` and `_`.
-pub fn is_valid_id(id: &str) -> bool {
+pub(crate) fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && !id.starts_with('-')
         && id

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::diagnostic::{DecisionTree, NodeKind};
-use crate::highlight::escape;
+use crate::diagnostic::model::{DecisionTree, NodeKind};
+use crate::render::highlight::escape;
 
 const BOX_W: f64 = 210.0;
 const GAP_X: f64 = 30.0;
@@ -23,7 +23,7 @@ const LABEL_LINE_H: f64 = 15.0;
 const LABEL_ROOM: f64 = 40.0;
 
 /// Splits `text` into lines of at most `width` characters, at spaces where possible.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
@@ -56,7 +56,13 @@ struct Placed {
 }
 
 /// The SVG document for `lang`; `order` lists node ids breadth-first from the start.
-pub fn draw(tree: &DecisionTree, lang: &str, order: &[String], title: &str, desc: &str) -> String {
+pub(crate) fn draw(
+    tree: &DecisionTree,
+    lang: &str,
+    order: &[String],
+    title: &str,
+    desc: &str,
+) -> String {
     // Layer = longest distance from the start.
     let mut layer: BTreeMap<&str, usize> = BTreeMap::new();
     layer.insert(tree.start.as_str(), 0);

@@ -4,13 +4,16 @@
 //! folds accents and case on both sides and matches word prefixes, which also covers plural and
 //! most inflected forms in French and English.
 
+use crate::content::model::{Key, Site};
+use crate::render::bodies::Bodies;
+
 /// One searchable page.
-pub struct Doc {
-    pub title: String,
-    pub section: String,
+pub(crate) struct Doc {
+    pub(crate) title: String,
+    pub(crate) section: String,
     /// Site path, relative to the site root.
-    pub url: String,
-    pub text: String,
+    pub(crate) url: String,
+    pub(crate) text: String,
 }
 
 /// Longest text kept per page, in characters, for matching and snippets.
@@ -18,13 +21,13 @@ const MAX_TEXT: usize = 6000;
 
 /// The index script for one language.
 #[cfg(test)]
-pub fn index_script(docs: &[Doc]) -> String {
+pub(crate) fn index_script(docs: &[Doc]) -> String {
     let entries: Vec<String> = docs.iter().map(entry).collect();
     script(entries.iter().map(String::as_str))
 }
 
 /// The index script from its entries, in order.
-pub fn script<'a>(entries: impl Iterator<Item = &'a str> + Clone) -> String {
+pub(crate) fn script<'a>(entries: impl Iterator<Item = &'a str> + Clone) -> String {
     const HEAD: &str = "window.playbookSearch=[\n";
     const TAIL: &str = "];\n";
     let len = HEAD.len() + entries.clone().map(str::len).sum::<usize>() + TAIL.len();
@@ -39,7 +42,7 @@ pub fn script<'a>(entries: impl Iterator<Item = &'a str> + Clone) -> String {
 
 /// One page's line of the index script. Pages are indexed as they are rendered, so that watch
 /// mode only redoes the lines of the pages that changed.
-pub fn entry(d: &Doc) -> String {
+pub(crate) fn entry(d: &Doc) -> String {
     let text: String = squeeze(&d.text).chars().take(MAX_TEXT).collect();
     format!(
         "[{},{},{},{}],\n",
@@ -59,6 +62,42 @@ fn json(s: &str) -> String {
     serde_json::to_string(s)
         .expect("strings serialise")
         .replace('<', "\\u003c")
+}
+
+/// The search index script of one language, from the entries indexed with the bodies (a page
+/// without a body of its own, such as a section without an `_index` file, is indexed here).
+pub(crate) fn search_index(site: &Site, lang: &str, bodies: &Bodies) -> (String, Vec<u8>) {
+    // `bodies.search` is sorted by page then language, like `site.entries`: walk both at once.
+    let mut indexed = bodies
+        .search
+        .iter()
+        .filter(|((_, l), _)| l == lang)
+        .peekable();
+    let mut entries: Vec<std::borrow::Cow<str>> = Vec::with_capacity(site.entries.len());
+    for key in site.entries.keys() {
+        while indexed.next_if(|((k, _), _)| k < key).is_some() {}
+        entries.push(match indexed.next_if(|((k, _), _)| k == key) {
+            Some((_, line)) => std::borrow::Cow::Borrowed(line.as_str()),
+            None => std::borrow::Cow::Owned(search_entry(site, key, lang, "")),
+        });
+    }
+    (
+        format!("{lang}/search-index.js"),
+        script(entries.iter().map(|e| e.as_ref())).into_bytes(),
+    )
+}
+
+/// A page's line of the search index, with the plain text of its body.
+pub(crate) fn search_entry(site: &Site, key: &Key, lang: &str, text: &str) -> String {
+    entry(&Doc {
+        title: site.title(key, lang),
+        section: key
+            .parent()
+            .map(|p| site.title(&p, lang))
+            .unwrap_or_default(),
+        url: site.url(key, lang).to_string(),
+        text: format!("{} {text}", site.summary(key, lang).unwrap_or_default()),
+    })
 }
 
 #[cfg(test)]

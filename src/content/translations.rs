@@ -8,13 +8,14 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::content::fnv1a;
+use crate::content::frontmatter::Format;
+use crate::content::kinds::KindFront;
+use crate::content::model::{Entry, Site, Translation};
 use crate::errors::{Diagnostic, Fatal};
-use crate::frontmatter::{Format, KindFront};
-use crate::site::{Entry, Site, Translation};
-use crate::theme::fnv1a;
 
 /// The record of a source page's translatable text: 16 hex digits.
-pub fn source_hash(t: &Translation) -> String {
+pub(crate) fn source_hash(t: &Translation) -> String {
     let f = &t.front;
     let mut text = String::new();
     text.push_str(&f.title);
@@ -38,7 +39,7 @@ pub fn source_hash(t: &Translation) -> String {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum State {
+pub(crate) enum State {
     /// No file in this language: readers see the source with a notice.
     Missing,
     /// The source changed since the translation was made (or no record was kept).
@@ -46,24 +47,24 @@ pub enum State {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Status {
-    pub lang: String,
-    pub state: State,
+pub(crate) struct Status {
+    pub(crate) lang: String,
+    pub(crate) state: State,
     /// The translation (stale) or the source (missing).
-    pub file: String,
-    pub source: String,
+    pub(crate) file: String,
+    pub(crate) source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub recorded: Option<String>,
-    pub current: String,
+    pub(crate) recorded: Option<String>,
+    pub(crate) current: String,
 }
 
 /// The source language's file of a page, if the page has one.
-pub fn source<'a>(site: &'a Site, entry: &'a Entry) -> Option<&'a Translation> {
+pub(crate) fn source<'a>(site: &'a Site, entry: &'a Entry) -> Option<&'a Translation> {
     entry.translations.get(&site.languages[0])
 }
 
 /// Whether `lang`'s translation of `entry` is stale.
-pub fn is_stale(site: &Site, entry: &Entry, lang: &str) -> bool {
+pub(crate) fn is_stale(site: &Site, entry: &Entry, lang: &str) -> bool {
     if lang == site.languages[0] {
         return false;
     }
@@ -76,7 +77,7 @@ pub fn is_stale(site: &Site, entry: &Entry, lang: &str) -> bool {
 }
 
 /// Every missing or stale translation, by language then file.
-pub fn report(site: &Site) -> Vec<Status> {
+pub(crate) fn report(site: &Site) -> Vec<Status> {
     let mut out = Vec::new();
     for lang in &site.languages[1..] {
         for entry in site.entries.values() {
@@ -113,7 +114,7 @@ pub fn report(site: &Site) -> Vec<Status> {
 }
 
 /// The report as warnings, so `check --strict` fails on them.
-pub fn warnings(statuses: &[Status]) -> Vec<Diagnostic> {
+pub(crate) fn warnings(statuses: &[Status]) -> Vec<Diagnostic> {
     statuses
         .iter()
         .map(|s| match s.state {
@@ -134,7 +135,7 @@ pub fn warnings(statuses: &[Status]) -> Vec<Diagnostic> {
 }
 
 /// Writes `translated_from = "<hash of the source>"` into each named translation file.
-pub fn mark(root: &Path, site: &Site, files: &[String]) -> Result<Vec<String>, Fatal> {
+pub(crate) fn mark(root: &Path, site: &Site, files: &[String]) -> Result<Vec<String>, Fatal> {
     let mut done = Vec::new();
     for wanted in files {
         let wanted = wanted.trim_start_matches("./");

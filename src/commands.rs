@@ -1,0 +1,215 @@
+//! The commands, as the command line runs them: each takes the global options, runs the
+//! stages it needs and turns the outcome into terminal output and an exit code — 0 ok,
+//! 1 content errors, 2 usage or environment errors. Parsing the command line is `main.rs`'s.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub use crate::authoring::scaffold::NewKind;
+use crate::authoring::{scaffold, serve, watch};
+use crate::build::{self, BuildOptions};
+use crate::content::settings::Settings;
+use crate::content::translations::{self, State};
+use crate::errors::{Failure, Severity};
+use crate::output;
+
+/// What every command is given.
+pub struct Options {
+    /// Site folder, holding `content/` and `themes/`.
+    pub root: PathBuf,
+    /// Where to write the site; `<root>/public` when not given.
+    pub output: Option<PathBuf>,
+    /// Overrides `base_url` from the settings.
+    pub base_url: Option<String>,
+    /// Print only errors.
+    pub quiet: bool,
+}
+
+impl Options {
+    fn build(&self, translation_report: bool) -> BuildOptions {
+        BuildOptions {
+            root: self.root.clone(),
+            base_url: self.base_url.clone(),
+            translation_report,
+        }
+    }
+
+    fn out_dir(&self) -> PathBuf {
+        self.output
+            .clone()
+            .unwrap_or_else(|| self.root.join("public"))
+    }
+
+    fn watch(&self, poll: bool) -> watch::WatchOptions {
+        watch::WatchOptions {
+            poll,
+            quiet: self.quiet,
+            out_dir: self.out_dir(),
+        }
+    }
+}
+
+/// `playbook build`: the site into the output folder, atomically.
+pub fn build(o: &Options) -> ExitCode {
+    exit(build_once(&o.build(false), &o.out_dir(), o.quiet))
+}
+
+/// `playbook build --watch`.
+pub fn watch(o: &Options, poll: bool) -> ExitCode {
+    exit(watch::run(&o.build(false), &o.watch(poll), &mut |_| {}).map_err(Failure::Fatal))
+}
+
+/// `playbook serve`.
+pub fn serve(o: &Options, bind: IpAddr, port: u16, poll: bool) -> ExitCode {
+    let s = serve::ServeOptions { bind, port };
+    exit(serve::serve(&o.build(false), &o.watch(poll), &s).map_err(Failure::Fatal))
+}
+
+/// `playbook new <kind> <id>`.
+pub fn new(o: &Options, kind: NewKind, id: &str) -> ExitCode {
+    exit(new_page(&o.build(false), kind, id))
+}
+
+/// `playbook translated <files>`.
+pub fn translated(o: &Options, files: &[String]) -> ExitCode {
+    exit(mark_translated(&o.build(false), files))
+}
+
+fn exit(result: Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => report(failure),
+    }
+}
+
+fn build_once(opts: &BuildOptions, out_dir: &Path, quiet: bool) -> Result<(), Failure> {
+    let built = build::build(opts)?;
+    if !built.warnings.is_empty() {
+        eprint!("{}", built.warnings.clone().render());
+    }
+    output::write_atomic(out_dir, &built.output)?;
+    if !quiet {
+        say!("built {} into {}", built.summary(), out_dir.display());
+    }
+    Ok(())
+}
+
+/// `playbook check`: everything `build` validates plus the translation status, writing
+/// nothing; `json` prints one JSON document whatever happens.
+pub fn check(o: &Options, strict: bool, json: bool) -> ExitCode {
+    let opts = o.build(true);
+    let quiet = o.quiet;
+    let built = match build::build(&opts) {
+        Ok(built) => built,
+        Err(Failure::Content(ds)) if json => {
+            say!(
+                "{}",
+                serde_json::json!({"ok": false, "errors": ds.count(Severity::Error), "diagnostics": ds.sorted(), "translations": []})
+            );
+            return ExitCode::from(1);
+        }
+        // A program reading the JSON gets JSON whatever happens.
+        Err(Failure::Fatal(f)) if json => {
+            say!(
+                "{}",
+                serde_json::json!({"ok": false, "fatal": f.0, "errors": 0, "diagnostics": [], "translations": []})
+            );
+            eprintln!("{f}");
+            return ExitCode::from(2);
+        }
+        Err(failure) => return report(failure),
+    };
+    let mut all = built.warnings.clone();
+    for w in translations::warnings(&built.translations) {
+        all.push(w);
+    }
+    let warnings = all.count(Severity::Warning);
+    let failed = strict && warnings > 0;
+    if json {
+        say!(
+            "{}",
+            serde_json::json!({
+                "ok": !failed,
+                "errors": 0,
+                "warnings": warnings,
+                "pages": built.pages,
+                "diagnostics": all.sorted(),
+                "translations": built.translations,
+            })
+        );
+    } else {
+        eprint!("{}", built.warnings.clone().render());
+        print_translation_status(&built.translations, quiet);
+        if !quiet {
+            say!(
+                "check: no errors, {warnings} warning(s){}",
+                if failed { " (--strict: failing)" } else { "" }
+            );
+        }
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print_translation_status(statuses: &[translations::Status], quiet: bool) {
+    if statuses.is_empty() {
+        if !quiet {
+            say!("translations: all up to date");
+        }
+        return;
+    }
+    let mut langs: Vec<&str> = statuses.iter().map(|s| s.lang.as_str()).collect();
+    langs.dedup();
+    for lang in langs {
+        say!("translations ({lang}):");
+        for s in statuses.iter().filter(|s| s.lang == lang) {
+            match s.state {
+                State::Missing => say!("  missing  {}  (from {})", s.file, s.source),
+                State::Stale => say!(
+                    "  stale    {}  ({} {})",
+                    s.file,
+                    s.source,
+                    if s.recorded.is_some() {
+                        "changed since"
+                    } else {
+                        "has no translation record"
+                    }
+                ),
+            }
+        }
+    }
+    say!("mark a translation as up to date with: playbook translated <file>");
+}
+
+fn new_page(opts: &BuildOptions, kind: NewKind, id: &str) -> Result<(), Failure> {
+    let settings = Settings::load(&opts.root, None)?;
+    for path in scaffold::create(&opts.root, &settings, kind, id)? {
+        say!("created {path}");
+    }
+    Ok(())
+}
+
+fn mark_translated(opts: &BuildOptions, files: &[String]) -> Result<(), Failure> {
+    let loaded = build::load(opts)?;
+    for line in translations::mark(&opts.root, &loaded.site, files)? {
+        say!("marked {line}");
+    }
+    Ok(())
+}
+
+fn report(failure: Failure) -> ExitCode {
+    match failure {
+        Failure::Content(ds) => {
+            eprint!("{}", ds.render());
+            ExitCode::from(1)
+        }
+        Failure::Fatal(f) => {
+            eprintln!("{f}");
+            ExitCode::from(2)
+        }
+    }
+}

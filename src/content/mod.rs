@@ -1,0 +1,26 @@
+//! The content stage: from the files under `content/` to a validated `Site`. Settings are read
+//! first (`settings`), Markdown files are listed (`discover`), their front matter parsed into
+//! the typed structure of their kind (`frontmatter`, `kinds`), and the pages assembled into a
+//! `Site` where every URL and relation is known (`assemble`, `urls`, `model`); `translations`
+//! says which translations are missing or stale. Nothing here renders HTML or reads the theme:
+//! the few theme strings assembly needs (generated pages' slugs) are handed in as data.
+
+pub(crate) mod assemble;
+pub(crate) mod discover;
+pub(crate) mod frontmatter;
+pub(crate) mod kinds;
+pub(crate) mod model;
+pub(crate) mod settings;
+pub(crate) mod translations;
+pub(crate) mod urls;
+
+/// A stable 64-bit FNV-1a hash (fingerprints and translation records must not change between
+/// Rust versions).
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}

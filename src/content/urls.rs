@@ -1,0 +1,151 @@
+//! URLs: every page gets one site path per language, from its section's slug and its own (`slug`
+//! in front matter, else its title with accents folded), checked to be URL-safe and unique
+//! across pages and the generated pages. Nothing here renders; links are made from these paths.
+
+use std::collections::BTreeMap;
+
+use crate::content::model::{ui_string, Key, Site, Strings, GENERATED};
+use crate::errors::Diagnostics;
+
+/// Folds accents and case and keeps letters and digits, joined by single hyphens:
+/// « Pièges à éviter » → `pieges-a-eviter`.
+pub(crate) fn slugify(text: &str) -> String {
+    let ascii = deunicode::deunicode(text);
+    let mut slug = String::with_capacity(ascii.len());
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    slug
+}
+
+/// A slug written by hand must already be URL-safe.
+pub(crate) fn is_safe_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Gives every page a URL per language and checks that no two pages share one.
+pub(crate) fn assign_urls(site: &mut Site, strings: &Strings, problems: &mut Diagnostics) {
+    let languages = site.languages.clone();
+    // Who owns each URL, for collision messages.
+    let mut owners: BTreeMap<String, String> = BTreeMap::new();
+    for lang in &languages {
+        let mut generated = BTreeMap::new();
+        for (name, string) in GENERATED {
+            let slug = ui_string(strings, lang, string).to_string();
+            let url = format!("{lang}/{slug}/");
+            owners.insert(
+                url.clone(),
+                format!("the generated {name} page (theme string `{string}`)"),
+            );
+            generated.insert(name.to_string(), url);
+        }
+        site.generated.insert(lang.clone(), generated);
+    }
+
+    // Slug per (key, lang), explicit ones validated.
+    let mut slugs: BTreeMap<(Key, String), String> = BTreeMap::new();
+    for entry in site.entries.values() {
+        for lang in &languages {
+            let slug = match entry.shown(lang, &languages) {
+                _ if entry.key == Key::home() => String::new(),
+                Some((_, t)) => match &t.front.slug {
+                    Some(slug) if !is_safe_slug(slug) => {
+                        problems.push(
+                            t.error_at(
+                                "slug",
+                                Some(slug),
+                                format!("slug `{slug}` is not URL-safe"),
+                            )
+                            .help(format!(
+                                "use lowercase letters, digits and hyphens, e.g. `{}`",
+                                slugify(slug)
+                            )),
+                        );
+                        slugify(slug)
+                    }
+                    Some(slug) => slug.clone(),
+                    None if entry.key.is_index() => entry.key.section.clone(),
+                    None => {
+                        let slug = slugify(&t.front.title);
+                        if slug.is_empty() {
+                            problems.push(
+                                t.error_at("title", None, "cannot make a URL from this title")
+                                    .help("add a `slug = \"…\"` field with letters, digits and hyphens"),
+                            );
+                        }
+                        slug
+                    }
+                },
+                None => entry.key.section.clone(),
+            };
+            slugs.insert((entry.key.clone(), lang.clone()), slug);
+        }
+    }
+
+    let keys: Vec<Key> = site.entries.keys().cloned().collect();
+    for key in &keys {
+        for lang in &languages {
+            let own = &slugs[&(key.clone(), lang.clone())];
+            let url = if *key == Key::home() {
+                format!("{lang}/")
+            } else if key.section.is_empty() || key.is_index() {
+                format!("{lang}/{own}/")
+            } else {
+                let section = &slugs[&(Key::new(&key.section, "_index"), lang.clone())];
+                format!("{lang}/{section}/{own}/")
+            };
+            let entry = site.entries.get_mut(key).expect("listed key");
+            let this_file = entry.shown(lang, &languages).map_or_else(
+                || format!("the index of section `{}`", key.section),
+                |(_, t)| format!("`{}`", t.file),
+            );
+            if let Some(owner) = owners.get(&url) {
+                if owner != &this_file {
+                    if let Some((_, t)) = entry.shown(lang, &languages) {
+                        let needle = t.front.slug.clone();
+                        problems.push(
+                            t.error_at(
+                                if needle.is_some() { "slug" } else { "title" },
+                                needle.as_deref(),
+                                format!("the URL `/{url}` is already used by {owner}"),
+                            )
+                            .help("give this page another `slug`"),
+                        );
+                    }
+                }
+            } else {
+                owners.insert(url.clone(), this_file);
+            }
+            entry.urls.insert(lang.clone(), url);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_fold_accents() {
+        assert_eq!(
+            slugify("Manque de soutien de la direction"),
+            "manque-de-soutien-de-la-direction"
+        );
+        assert_eq!(slugify("Pièges à éviter !"), "pieges-a-eviter");
+        assert_eq!(slugify("Œuvre d’équipe"), "oeuvre-d-equipe");
+        assert!(!is_safe_slug("../etc"));
+        assert!(!is_safe_slug("a/b"));
+    }
+}

@@ -1,0 +1,136 @@
+//! Bodies: the Markdown of every (page, language) rendered once every URL is known, in
+//! parallel, keeping for each its headings (for the table of contents and anchor checks), its
+//! `#anchor` links and its line of the search index. `check_anchors` then checks every anchor
+//! against the headings of its target. Templates are not involved here.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use crate::content::model::{Key, Site};
+use crate::errors::{Diagnostic, Diagnostics};
+use crate::render::context::root_for;
+use crate::render::highlight::Highlighter;
+use crate::render::markdown::{self, Body};
+use crate::render::search::search_entry;
+
+/// Rendered Markdown bodies by (page, language), whether each is the page's own language, and
+/// each page's line of the search index.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Bodies {
+    pub(crate) map: BTreeMap<(Key, String), Body>,
+    pub(crate) own: BTreeMap<(Key, String), bool>,
+    pub(crate) search: BTreeMap<(Key, String), String>,
+}
+
+/// Every (page, language) of the site.
+pub(crate) fn all_jobs(site: &Site) -> Vec<(&Key, &str)> {
+    site.entries
+        .keys()
+        .flat_map(|k| site.languages.iter().map(move |l| (k, l.as_str())))
+        .collect()
+}
+
+/// One rendered body: the body, its problems, whether it is the page's own language, and its
+/// line of the search index.
+pub(crate) type BodyJob = (Body, Vec<Diagnostic>, bool, String);
+
+pub(crate) fn render_body(
+    site: &Site,
+    highlighter: &Highlighter,
+    key: &Key,
+    lang: &str,
+) -> Option<BodyJob> {
+    let (shown_lang, t) = site.entry(key).shown(lang, &site.languages)?;
+    let root = root_for(site.url(key, lang));
+    let ctx = markdown::Context {
+        site,
+        lang,
+        text_lang: shown_lang,
+        root: &root,
+        highlighter,
+        id_prefix: "",
+    };
+    let (mut body, problems) = markdown::render(t, &ctx);
+    // The plain text only feeds the search index: keep its line, not the text too.
+    let text = std::mem::take(&mut body.text);
+    let search = search_entry(site, key, lang, &text);
+    Some((body, problems, shown_lang == lang, search))
+}
+
+impl Bodies {
+    pub(crate) fn add(&mut self, key: &Key, lang: &str, job: BodyJob, problems: &mut Diagnostics) {
+        let (body, ps, is_own, search) = job;
+        for p in ps {
+            problems.push(p);
+        }
+        let k = (key.clone(), lang.to_string());
+        self.own.insert(k.clone(), is_own);
+        self.search.insert(k.clone(), search);
+        self.map.insert(k, body);
+    }
+}
+
+/// Renders the Markdown of the given pages, in parallel.
+pub(crate) fn render_bodies(
+    site: &Site,
+    highlighter: &Highlighter,
+    jobs: &[(&Key, &str)],
+    bodies: &mut Bodies,
+) -> Diagnostics {
+    let rendered: Vec<Option<BodyJob>> = jobs
+        .par_iter()
+        .map(|&(key, lang)| render_body(site, highlighter, key, lang))
+        .collect();
+    let mut problems = Diagnostics::default();
+    for (&(key, lang), job) in jobs.iter().zip(rendered) {
+        if let Some(job) = job {
+            bodies.add(key, lang, job, &mut problems);
+        }
+    }
+    problems
+}
+
+/// Checks `#anchor` links against the headings of their targets; `wanted` picks which links
+/// (by the page holding them and the page they target) to check.
+pub(crate) fn check_anchors(bodies: &Bodies, wanted: impl Fn(&Key, &Key) -> bool) -> Diagnostics {
+    let mut problems = Diagnostics::default();
+    for ((from, lang), body) in &bodies.map {
+        let mut anchors = body
+            .anchors
+            .iter()
+            .filter(|a| wanted(from, &a.target))
+            .peekable();
+        // A fallback text (shown in a language it was not written in) is checked where it is
+        // its own, against the headings of its language: once, and with the right list.
+        if anchors.peek().is_none() || bodies.own.get(&(from.clone(), lang.clone())) == Some(&false)
+        {
+            continue;
+        }
+        for a in anchors {
+            let target = (a.target.clone(), lang.clone());
+            let found = bodies
+                .map
+                .get(&target)
+                .is_some_and(|b| b.headings.iter().any(|h| h.id == a.anchor));
+            // A fallback text links to headings of its own language; check it there.
+            if !found && bodies.own.get(&target).copied().unwrap_or(true) {
+                let known: Vec<&str> = bodies
+                    .map
+                    .get(&target)
+                    .map(|b| b.headings.iter().map(|h| h.id.as_str()).collect())
+                    .unwrap_or_default();
+                let d = a.diagnostic.clone();
+                problems.push(if known.is_empty() {
+                    d.help("that page has no headings to link to")
+                } else {
+                    d.help(format!(
+                        "the anchors of that page are: {}",
+                        known.join(", ")
+                    ))
+                });
+            }
+        }
+    }
+    problems
+}

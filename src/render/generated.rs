@@ -1,0 +1,220 @@
+//! Generated pages: the pages of the site that no content file describes — the root language
+//! chooser, the 404 pages, the obstacles × steps matrix, the index of all pages, the search
+//! page — plus the files that go with them (the print view from `print.rs`, the search index
+//! from `search.rs`, sitemap, robots.txt and redirects from `sitemap.rs`). Each takes the
+//! assembled site and the already-rendered bodies; none re-reads a file.
+
+use serde::Serialize;
+
+use crate::content::model::{Key, Site};
+use crate::errors::{Diagnostic, Diagnostics};
+use crate::render::bodies::Bodies;
+use crate::render::context::{link, render_template, Common, Ctx, Empty, Link, Place};
+use crate::render::highlight::Highlighter;
+use crate::render::print::print_page;
+use crate::render::search::search_index;
+use crate::render::sitemap;
+use crate::render::theme::Theme;
+
+#[derive(Serialize)]
+struct MatrixRow {
+    obstacle: Link,
+    cells: Vec<Option<Link>>,
+}
+
+#[derive(Serialize)]
+struct Matrix {
+    steps: Vec<Link>,
+    rows: Vec<MatrixRow>,
+}
+
+#[derive(Serialize)]
+struct PageGroup {
+    title: String,
+    url: String,
+    pages: Vec<Link>,
+}
+
+#[derive(Serialize)]
+struct AllPages {
+    groups: Vec<PageGroup>,
+}
+
+#[derive(Serialize)]
+struct SearchPage {
+    index: String,
+}
+
+/// Renders every generated file.
+pub(crate) fn render_all(
+    site: &Site,
+    theme: &Theme,
+    bodies: &Bodies,
+    highlighter: &Highlighter,
+) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut problems = Diagnostics::default();
+    let add = |files: &mut Vec<(String, Vec<u8>)>,
+               problems: &mut Diagnostics,
+               path: String,
+               r: Result<String, Diagnostic>| match r {
+        Ok(s) => files.push((path, s.into_bytes())),
+        Err(d) => problems.push(d),
+    };
+    let default = site.languages[0].as_str();
+
+    // The language chooser at the root.
+    let chooser = |l: &str| site.url(&Key::home(), l).to_string();
+    let common = Common::new(site, theme, default, "", Place::Custom(&chooser), false);
+    add(
+        &mut files,
+        &mut problems,
+        "index.html".into(),
+        render_template(
+            theme,
+            "root.html",
+            &Ctx {
+                common,
+                data: Empty {},
+            },
+        ),
+    );
+
+    for lang in &site.languages {
+        let lang = lang.as_str();
+        let gen = &site.generated[lang];
+
+        // 404: served at any depth, so its links are absolute.
+        let not_found = |l: &str| format!("{l}/404.html");
+        let common = Common::new(
+            site,
+            theme,
+            lang,
+            &not_found(lang),
+            Place::Custom(&not_found),
+            true,
+        );
+        let html = render_template(
+            theme,
+            "404.html",
+            &Ctx {
+                common,
+                data: Empty {},
+            },
+        );
+        if lang == default {
+            add(&mut files, &mut problems, "404.html".into(), html.clone());
+        }
+        add(&mut files, &mut problems, not_found(lang), html);
+
+        // Matrix.
+        let path = &gen["matrix"];
+        let common = Common::new(site, theme, lang, path, Place::Generated("matrix"), false);
+        let root = common.root.clone();
+        let steps: Vec<Link> = site
+            .steps
+            .iter()
+            .map(|k| link(site, k, lang, &root))
+            .collect();
+        let rows = site
+            .obstacles
+            .iter()
+            .map(|o| MatrixRow {
+                obstacle: link(site, o, lang, &root),
+                cells: site
+                    .steps
+                    .iter()
+                    .zip(&steps)
+                    .map(|(s, l)| site.entry(s).addresses.contains(&o.id).then(|| l.clone()))
+                    .collect(),
+            })
+            .collect();
+        add(
+            &mut files,
+            &mut problems,
+            format!("{path}index.html"),
+            render_template(
+                theme,
+                "matrix.html",
+                &Ctx {
+                    common,
+                    data: Matrix { steps, rows },
+                },
+            ),
+        );
+
+        // Print view: the playbook in reading order on one page.
+        match print_page(site, theme, lang, highlighter) {
+            Ok(file) => files.push(file),
+            Err(ds) => problems.extend(ds),
+        }
+
+        // Every page, grouped by section: the search page's no-JavaScript fallback.
+        let path = &gen["pages"];
+        let common = Common::new(site, theme, lang, path, Place::Generated("pages"), false);
+        let root = common.root.clone();
+        let mut groups = vec![PageGroup {
+            title: site.title(&Key::home(), lang),
+            url: format!("{root}{}", site.url(&Key::home(), lang)),
+            pages: site
+                .section_pages("")
+                .iter()
+                .map(|k| link(site, k, lang, &root))
+                .collect(),
+        }];
+        for key in site.nav().into_iter().filter(|k| k.is_index()) {
+            groups.push(PageGroup {
+                title: site.title(&key, lang),
+                url: format!("{root}{}", site.url(&key, lang)),
+                pages: site
+                    .section_pages(&key.section)
+                    .iter()
+                    .map(|k| link(site, k, lang, &root))
+                    .collect(),
+            });
+        }
+        add(
+            &mut files,
+            &mut problems,
+            format!("{path}index.html"),
+            render_template(
+                theme,
+                "pages.html",
+                &Ctx {
+                    common,
+                    data: AllPages { groups },
+                },
+            ),
+        );
+
+        // Search page and its index.
+        let path = &gen["search"];
+        let common = Common::new(site, theme, lang, path, Place::Generated("search"), false);
+        let index = format!("{}{lang}/search-index.js", common.root);
+        add(
+            &mut files,
+            &mut problems,
+            format!("{path}index.html"),
+            render_template(
+                theme,
+                "search.html",
+                &Ctx {
+                    common,
+                    data: SearchPage { index },
+                },
+            ),
+        );
+        files.push(search_index(site, lang, bodies));
+    }
+
+    let (redirects, alias_problems) = sitemap::aliases(site, theme);
+    problems.extend(alias_problems);
+    files.extend(redirects);
+    files.push(("sitemap.xml".into(), sitemap::sitemap(site).into_bytes()));
+    files.push(("robots.txt".into(), sitemap::robots(site).into_bytes()));
+    if problems.has_errors() {
+        Err(problems)
+    } else {
+        Ok(files)
+    }
+}

@@ -1,0 +1,373 @@
+//! Content pages: each (page, language) of the `Site` through its Tera template — home, section
+//! indexes, obstacles, steps and other pages. A page's context holds only what that page shows
+//! (its body, table of contents, relations, breadcrumbs, previous/next, notices), never the
+//! whole site. Bodies and pages are rendered in one parallel pass so the site is never in
+//! memory twice. The diagnostic's start page is left to the diagnostic stage.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::content::discover::DIAGNOSTIC_SECTION;
+use crate::content::kinds::{Kind, KindFront};
+use crate::content::model::{Key, Site};
+use crate::errors::{Diagnostic, Diagnostics};
+use crate::render::bodies::{render_body, Bodies, BodyJob};
+use crate::render::context::{link, render_template, Common, LangLink, Link, Place};
+use crate::render::highlight::Highlighter;
+use crate::render::markdown::{Body, Heading};
+use crate::render::theme::Theme;
+
+/// Orderings every content page needs (the header navigation, each section's pages in reading
+/// order and where each page stands in it), worked out once per render: asking the `Site`
+/// for them page by page costs a scan and a sort of every page, for every page.
+pub(crate) struct Lists {
+    nav: Vec<Key>,
+    sections: BTreeMap<String, Vec<Key>>,
+    position: HashMap<Key, usize>,
+}
+
+impl Lists {
+    pub(crate) fn new(site: &Site) -> Lists {
+        let mut sections = BTreeMap::new();
+        let mut position = HashMap::new();
+        let names: BTreeSet<&str> = site.entries.keys().map(|k| k.section.as_str()).collect();
+        for section in names {
+            let pages = site.section_pages(section);
+            for (i, key) in pages.iter().enumerate() {
+                position.insert(key.clone(), i);
+            }
+            sections.insert(section.to_string(), pages);
+        }
+        Lists {
+            nav: site.nav(),
+            sections,
+            position,
+        }
+    }
+
+    /// The pages of a section in reading order (as `Site::section_pages`).
+    pub(crate) fn section(&self, section: &str) -> &[Key] {
+        self.sections.get(section).map_or(&[], Vec::as_slice)
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct SourceView {
+    author: String,
+    title: String,
+    publication: String,
+    date: String,
+    url: Option<String>,
+    note: Option<String>,
+}
+
+/// The page-specific part of a content page's context.
+#[derive(Debug, Serialize)]
+struct PageView<'a> {
+    kind: &'static str,
+    id: String,
+    section: String,
+    title: String,
+    summary: Option<String>,
+    content: &'a str,
+    toc: Vec<Heading>,
+    /// Set when the text shown comes from another language.
+    fallback: Option<LangLink>,
+    /// Set when the source-language page changed since this translation was made.
+    stale: Option<LangLink>,
+    sources: Vec<SourceView>,
+    signals: Vec<String>,
+    actions: Vec<String>,
+    roles: Vec<String>,
+    number: Option<i64>,
+    addresses: Vec<Link>,
+    addressed_by: Vec<Link>,
+    children: Vec<Link>,
+    breadcrumbs: Vec<Link>,
+    prev: Option<Link>,
+    next: Option<Link>,
+}
+
+#[derive(Serialize)]
+struct PageContext<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    page: PageView<'a>,
+}
+
+/// Formats `2011-08-19` with the language's month names (`19 août 2011`).
+fn long_date(date: &str, months: &str) -> String {
+    let months: Vec<&str> = months.split(',').map(str::trim).collect();
+    let parts: Vec<&str> = date.split('-').collect();
+    let month = |m: &str| {
+        m.parse::<usize>()
+            .ok()
+            .and_then(|m| months.get(m.wrapping_sub(1)).copied())
+    };
+    match parts.as_slice() {
+        [y, m, d] => match month(m) {
+            Some(name) => format!("{} {name} {y}", d.trim_start_matches('0')),
+            None => date.to_string(),
+        },
+        [y, m] => month(m).map_or_else(|| date.to_string(), |name| format!("{name} {y}")),
+        _ => date.to_string(),
+    }
+}
+/// The key of the diagnostic's start page, which the diagnostic renders itself.
+fn diagnostic_index() -> Key {
+    Key::new(DIAGNOSTIC_SECTION, "_index")
+}
+
+fn render_page(
+    site: &Site,
+    theme: &Theme,
+    lists: &Lists,
+    key: &Key,
+    lang: &str,
+    body: Option<&Body>,
+) -> Result<(String, Vec<u8>), Diagnostic> {
+    let (template, ctx) = page_context(site, theme, lists, key, lang, body);
+    let path = format!("{}index.html", site.url(key, lang));
+    render_template(theme, template, &ctx).map(|html| {
+        // The whole site stays in memory until it is written: no spare capacity.
+        let mut bytes = html.into_bytes();
+        bytes.shrink_to_fit();
+        (path, bytes)
+    })
+}
+
+/// Renders the templates of the given content pages, in parallel (the diagnostic renders its
+/// own start page).
+pub(crate) fn render_pages(
+    site: &Site,
+    theme: &Theme,
+    bodies: &Bodies,
+    jobs: &[(&Key, &str)],
+) -> (Vec<(String, Vec<u8>)>, Diagnostics) {
+    let diagnostic_index = diagnostic_index();
+    let lists = Lists::new(site);
+    let pages: Vec<Result<(String, Vec<u8>), Diagnostic>> = jobs
+        .par_iter()
+        .filter(|(k, _)| **k != diagnostic_index)
+        .map(|&(key, lang)| {
+            let body = bodies.map.get(&(key.clone(), lang.to_string()));
+            render_page(site, theme, &lists, key, lang, body)
+        })
+        .collect();
+    let mut problems = Diagnostics::default();
+    let mut files = Vec::with_capacity(pages.len());
+    for r in pages {
+        match r {
+            Ok(file) => files.push(file),
+            Err(d) => problems.push(d),
+        }
+    }
+    (files, problems)
+}
+
+/// Renders the bodies and the pages of the given jobs in one parallel pass, each page as soon
+/// as its body is ready, so the site is never in memory twice (as bodies and as pages). The
+/// bodies keep their headings, anchors and search lines, but their HTML only for the
+/// diagnostic's start page (the one page rendered later from its body).
+pub(crate) fn render_content(
+    site: &Site,
+    theme: &Theme,
+    highlighter: &Highlighter,
+    jobs: &[(&Key, &str)],
+) -> (Bodies, Vec<(String, Vec<u8>)>, Diagnostics) {
+    type Done = (
+        Option<BodyJob>,
+        Option<Result<(String, Vec<u8>), Diagnostic>>,
+    );
+    let diagnostic_index = diagnostic_index();
+    let lists = Lists::new(site);
+    let done: Vec<Done> = jobs
+        .par_iter()
+        .map(|&(key, lang)| {
+            let mut body = render_body(site, highlighter, key, lang);
+            if *key == diagnostic_index {
+                return (body, None);
+            }
+            let page = render_page(site, theme, &lists, key, lang, body.as_ref().map(|b| &b.0));
+            if let Some((b, ..)) = &mut body {
+                b.html = String::new();
+            }
+            (body, Some(page))
+        })
+        .collect();
+    let mut bodies = Bodies::default();
+    let mut problems = Diagnostics::default();
+    let mut files = Vec::with_capacity(done.len());
+    let mut template_problems = Diagnostics::default();
+    for (&(key, lang), (body, page)) in jobs.iter().zip(done) {
+        if let Some(job) = body {
+            bodies.add(key, lang, job, &mut problems);
+        }
+        match page {
+            Some(Ok(file)) => files.push(file),
+            Some(Err(d)) => template_problems.push(d),
+            None => {}
+        }
+    }
+    problems.extend(template_problems);
+    (bodies, files, problems)
+}
+
+fn page_context<'a>(
+    site: &'a Site,
+    theme: &'a Theme,
+    lists: &Lists,
+    key: &Key,
+    lang: &'a str,
+    body: Option<&'a Body>,
+) -> (&'static str, PageContext<'a>) {
+    let entry = site.entry(key);
+    let path = site.url(key, lang);
+    let common = Common::with_nav(site, theme, lang, path, Place::Page(key), false, &lists.nav);
+    let root = common.root.clone();
+    let shown = entry.shown(lang, &site.languages);
+    let fallback = shown.filter(|(l, _)| *l != lang).map(|(l, _)| LangLink {
+        lang: l.to_string(),
+        name: theme.string(l, "language_name").to_string(),
+        url: format!("{root}{}", site.url(key, l)),
+        current: false,
+    });
+    let source_lang = site.languages[0].as_str();
+    let stale = crate::content::translations::is_stale(site, entry, lang).then(|| LangLink {
+        lang: source_lang.to_string(),
+        name: theme.string(source_lang, "language_name").to_string(),
+        url: format!("{root}{}", site.url(key, source_lang)),
+        current: false,
+    });
+    let (signals, actions, roles) = match shown.map(|(_, t)| &t.front.kind) {
+        Some(KindFront::Obstacle { signals }) => (signals.clone(), Vec::new(), Vec::new()),
+        Some(KindFront::Step { actions, roles, .. }) => {
+            (Vec::new(), actions.clone(), roles.clone())
+        }
+        _ => (Vec::new(), Vec::new(), Vec::new()),
+    };
+    let months = theme.string(lang, "months");
+    let sources = entry
+        .sources
+        .iter()
+        .filter_map(|id| site.settings.sources.get(id))
+        .map(|s| SourceView {
+            author: s.author.clone(),
+            title: s.title.clone(),
+            publication: s.publication.clone(),
+            date: long_date(&s.date, months),
+            url: s.url.clone(),
+            note: s.note.get(lang).cloned(),
+        })
+        .collect();
+    let addresses = entry
+        .addresses
+        .iter()
+        .map(|id| link(site, &Key::new("obstacles", id), lang, &root))
+        .collect();
+    let addressed_by = if entry.kind == Kind::Obstacle {
+        site.addressed_by
+            .get(&key.id)
+            .map(|ids| {
+                ids.iter()
+                    .map(|id| link(site, &Key::new("steps", id), lang, &root))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let children = if key.is_index() && !key.section.is_empty() {
+        lists
+            .section(&key.section)
+            .iter()
+            .map(|k| link(site, k, lang, &root))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut breadcrumbs = Vec::new();
+    let mut parent = key.parent();
+    while let Some(p) = parent {
+        breadcrumbs.insert(
+            0,
+            Link {
+                title: site.title(&p, lang),
+                url: format!("{root}{}", site.url(&p, lang)),
+                summary: None,
+                number: None,
+                id: None,
+            },
+        );
+        parent = p.parent();
+    }
+    let (prev, next) = if key.is_index() || key.section.is_empty() {
+        (None, None)
+    } else {
+        let list = lists.section(&key.section);
+        let i = lists.position[key];
+        (
+            i.checked_sub(1).map(|j| link(site, &list[j], lang, &root)),
+            list.get(i + 1).map(|k| link(site, k, lang, &root)),
+        )
+    };
+    let (kind, template) = if *key == Key::home() {
+        ("home", "home.html")
+    } else if key.is_index() {
+        ("section", "section.html")
+    } else {
+        match entry.kind {
+            Kind::Obstacle => ("obstacle", "obstacle.html"),
+            Kind::Step => ("step", "step.html"),
+            Kind::Page => ("page", "page.html"),
+        }
+    };
+    let toc = body
+        .map(|b| {
+            b.headings
+                .iter()
+                .filter(|h| h.level <= 3)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let page = PageView {
+        kind,
+        id: key.id.clone(),
+        section: key.section.clone(),
+        title: site.title(key, lang),
+        summary: site.summary(key, lang),
+        content: body.map_or("", |b| b.html.as_str()),
+        toc,
+        fallback,
+        stale,
+        sources,
+        signals,
+        actions,
+        roles,
+        number: entry.order,
+        addresses,
+        addressed_by,
+        children,
+        breadcrumbs,
+        prev,
+        next,
+    };
+    (template, PageContext { common, page })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_naturally() {
+        let fr =
+            "janvier,février,mars,avril,mai,juin,juillet,août,septembre,octobre,novembre,décembre";
+        assert_eq!(long_date("2011-08-19", fr), "19 août 2011");
+        assert_eq!(long_date("2014-09", fr), "septembre 2014");
+        assert_eq!(long_date("2014", fr), "2014");
+    }
+}
