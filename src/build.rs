@@ -15,8 +15,10 @@ use crate::content::translations;
 use crate::diagnostic::DecisionTree;
 use crate::errors::{Diagnostics, Failure};
 use crate::output::Output;
-use crate::render::bodies::{all_jobs, check_anchors, Bodies};
+use crate::render::bodies::{all_jobs, check_anchors, check_site_paths, Bodies};
 use crate::render::highlight::Highlighter;
+use crate::render::markdown::Tools;
+use crate::render::media::{self, resize::Cache, Catalog};
 use crate::render::theme::Theme;
 
 /// What a run of the pipeline needs to know.
@@ -26,7 +28,8 @@ pub(crate) struct BuildOptions {
     pub(crate) root: PathBuf,
     /// Overrides `base_url` from the settings.
     pub(crate) base_url: Option<String>,
-    /// Work out which translations are missing or stale (for `check`).
+    /// Work out what only `check` reports: which translations are missing or stale, and
+    /// which pictures and attachments no page uses.
     pub(crate) translation_report: bool,
 }
 
@@ -66,7 +69,7 @@ pub(crate) struct Loaded {
 pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
     let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
     let theme = Theme::load(&opts.root, &settings);
-    let (files, mut problems) = discover(&opts.root, &settings)?;
+    let (discovered, mut problems) = discover(&opts.root, &settings)?;
     let theme = match theme {
         Ok(theme) => theme,
         Err(Failure::Content(ds)) => {
@@ -75,7 +78,7 @@ pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
         }
         Err(fatal) => return Err(fatal),
     };
-    let (site, assembly) = crate::content::assemble::assemble(settings, &theme.strings, files);
+    let (site, assembly) = crate::content::assemble::assemble(settings, &theme.strings, discovered);
     problems.extend(assembly);
     if problems.has_errors() {
         return Err(Failure::Content(problems));
@@ -108,6 +111,7 @@ pub(crate) fn build_parts(
         &loaded.theme,
         loaded.tree.as_ref(),
         highlighter,
+        &Cache::new(&opts.root),
     )
     .map_err(|mut ds| {
         ds.extend(loaded.warnings.clone());
@@ -120,7 +124,10 @@ pub(crate) fn build_parts(
 pub(crate) fn build(opts: &BuildOptions) -> Result<Built, Failure> {
     let started = Instant::now();
     let (loaded, rendered) = build_parts(opts, &Highlighter::default())?;
+    let mut warnings = loaded.warnings;
+    warnings.extend(rendered.bodies.warnings());
     let translations = if opts.translation_report {
+        warnings.extend(unused_media(&loaded.site, &rendered.bodies));
         translations::report(&loaded.site)
     } else {
         Vec::new()
@@ -128,7 +135,7 @@ pub(crate) fn build(opts: &BuildOptions) -> Result<Built, Failure> {
     Ok(Built {
         output: rendered.output,
         pages: rendered.pages,
-        warnings: loaded.warnings,
+        warnings,
         translations,
         elapsed: started.elapsed(),
     })
@@ -140,24 +147,40 @@ pub(crate) struct Rendered {
     pub(crate) output: Output,
     pub(crate) pages: BTreeMap<String, usize>,
     pub(crate) bodies: Bodies,
+    /// The published pictures and attachments, which re-rendered bodies show.
+    pub(crate) media: Catalog,
 }
 
-/// Renders the whole site.
+/// Renders the whole site. Errors come back with the bodies' warnings.
 pub(crate) fn render(
     site: &Site,
     theme: &Theme,
     tree: Option<&DecisionTree>,
     highlighter: &Highlighter,
+    cache: &Cache,
 ) -> Result<Rendered, Diagnostics> {
+    let published = media::publish(site, cache);
+    let mut problems = published.problems;
+    let tools = Tools {
+        highlighter,
+        media: &published.catalog,
+        strings: &theme.strings,
+    };
     let jobs = all_jobs(site);
-    let (bodies, files, mut problems) =
-        crate::render::pages::render_content(site, theme, highlighter, &jobs);
+    let (bodies, files, body_problems) =
+        crate::render::pages::render_content(site, theme, &tools, &jobs);
+    problems.extend(body_problems);
     problems.extend(check_anchors(&bodies, |_, _| true));
+    let failed = |mut problems: Diagnostics, bodies: &Bodies| {
+        problems.extend(bodies.warnings());
+        Err(problems)
+    };
     if problems.has_errors() {
-        return Err(problems);
+        return failed(problems, &bodies);
     }
     let mut output: Output = files.into_iter().collect();
-    match crate::render::generated::render_all(site, theme, &bodies, highlighter) {
+    output.extend(published.files);
+    match crate::render::generated::render_all(site, theme, &bodies, &tools) {
         Ok(files) => output.extend(files),
         Err(ds) => problems.extend(ds),
     }
@@ -170,15 +193,40 @@ pub(crate) fn render(
     for (path, bytes) in &theme.files {
         output.insert(path.clone(), bytes.clone());
     }
+    problems.extend(check_site_paths(&bodies, &output, |_| true));
     if problems.has_errors() {
-        return Err(problems);
+        return failed(problems, &bodies);
     }
     let pages = count_pages(site, &output);
     Ok(Rendered {
         output,
         pages,
         bodies,
+        media: published.catalog,
     })
+}
+
+/// Pictures and attachments no page uses: probably forgotten (`check` only).
+fn unused_media(site: &Site, bodies: &Bodies) -> Diagnostics {
+    let used: std::collections::BTreeSet<&str> = bodies
+        .map
+        .values()
+        .flat_map(|b| b.media.iter().map(String::as_str))
+        .collect();
+    let mut problems = Diagnostics::default();
+    for (path, m) in &site.media {
+        if !used.contains(path.as_str()) {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            problems.push(
+                crate::errors::Diagnostic::file(&m.rel, "no page uses this file (forgotten?)")
+                    .help(format!(
+                        "it is published all the same: link it from a page (`[text]({name})` or `![what it shows]({name})` next to it), or delete it"
+                    ))
+                    .warning(),
+            );
+        }
+    }
+    problems
 }
 
 /// HTML pages per language.

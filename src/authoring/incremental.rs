@@ -2,9 +2,10 @@
 //! assembled `Site`, its rendered bodies and its `Output`. When the only changes are to the
 //! text of existing pages — front matter identical, so no title, summary, URL or relation
 //! moved — it re-renders just those pages in every language (a translation's stale notice
-//! depends on its source), re-checks the anchors that point into or out of them, rebuilds the
-//! search indexes and print views, and reports which files changed. Anything else falls back to
-//! the full pipeline. The result is byte-identical to a full build (tested).
+//! depends on its source), re-checks the anchors that point into or out of them and their
+//! links to site paths, rebuilds the search indexes and print views, and reports which files
+//! changed. Anything else (a picture or attachment added or changed too) falls back to the full
+//! pipeline, which finds resized pictures in their cache. The result is byte-identical to a full build (tested).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -17,8 +18,10 @@ use crate::content::kinds::Kind;
 use crate::content::model::Key;
 use crate::errors::{Diagnostics, Failure, Fatal};
 use crate::output::Output;
-use crate::render::bodies::{check_anchors, render_bodies, Bodies};
+use crate::render::bodies::{check_anchors, check_site_paths, render_bodies, Bodies};
 use crate::render::highlight::Highlighter;
+use crate::render::markdown::Tools;
+use crate::render::media::Catalog;
 use crate::render::pages::render_pages;
 use crate::render::print::{in_print_view, print_page};
 use crate::render::search::search_index;
@@ -28,6 +31,7 @@ struct State {
     loaded: Loaded,
     bodies: Bodies,
     output: Output,
+    media: Catalog,
 }
 
 /// What a rebuild did.
@@ -38,6 +42,15 @@ pub(crate) struct Update<'a> {
     /// `None` after a full build (publish everything); otherwise the files that changed.
     pub(crate) changed: Option<Vec<String>>,
     pub(crate) millis: u128,
+}
+
+impl State {
+    /// The warnings of the last good build: the site's, and its bodies' as they are now.
+    fn warnings(&self) -> Diagnostics {
+        let mut all = self.loaded.warnings.clone();
+        all.extend(self.bodies.warnings());
+        all
+    }
 }
 
 pub(crate) struct Session {
@@ -79,7 +92,7 @@ impl Session {
                 return Ok(Update {
                     output: &state.output,
                     pages: count_pages(&state.loaded.site, &state.output),
-                    warnings: state.loaded.warnings.clone(),
+                    warnings: state.warnings(),
                     changed: Some(files),
                     millis: started.elapsed().as_millis(),
                 });
@@ -91,12 +104,13 @@ impl Session {
             loaded,
             bodies: rendered.bodies,
             output: rendered.output,
+            media: rendered.media,
         });
         let state = self.state.as_ref().expect("just set");
         Ok(Update {
             output: &state.output,
             pages: rendered.pages,
-            warnings: state.loaded.warnings.clone(),
+            warnings: state.warnings(),
             changed: None,
             millis: started.elapsed().as_millis(),
         })
@@ -158,7 +172,11 @@ impl Session {
             .iter()
             .flat_map(|k| site.languages.iter().map(move |l| (k, l.as_str())))
             .collect();
-        let highlighter = &self.highlighter;
+        let tools = Tools {
+            highlighter: &self.highlighter,
+            media: &state.media,
+            strings: &theme.strings,
+        };
         let bodies = &mut state.bodies;
         let headings = |bodies: &Bodies| -> Vec<Option<Vec<String>>> {
             jobs.iter()
@@ -169,11 +187,14 @@ impl Session {
                 .collect()
         };
         let headings_before = headings(bodies);
-        let mut problems = render_bodies(site, highlighter, &jobs, bodies);
+        let mut problems = render_bodies(site, &tools, &jobs, bodies);
         // Links into the edited pages can only break if their headings changed.
         let headings_changed = headings(bodies) != headings_before;
         problems.extend(check_anchors(bodies, |from, to| {
             affected.contains(from) || (headings_changed && affected.contains(to))
+        }));
+        problems.extend(check_site_paths(bodies, &state.output, |from| {
+            affected.contains(from)
         }));
         let (mut files, template_problems) = render_pages(site, theme, bodies, &jobs);
         problems.extend(template_problems);
@@ -181,7 +202,7 @@ impl Session {
         for lang in &site.languages {
             files.push(search_index(site, lang, bodies));
             if in_print {
-                match print_page(site, theme, lang, highlighter) {
+                match print_page(site, theme, lang, &tools) {
                     Ok(file) => files.push(file),
                     Err(ds) => problems.extend(ds),
                 }

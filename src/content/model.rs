@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use crate::content::discover::SourceFile;
 use crate::content::frontmatter;
 use crate::content::kinds::{Front, Kind};
+use crate::content::media::Media;
 use crate::content::settings::Settings;
 use crate::errors::Diagnostic;
 
@@ -138,6 +139,8 @@ pub(crate) struct Site {
     pub(crate) generated: BTreeMap<String, BTreeMap<String, String>>,
     /// Files of the diagnostic's nodes, handed to the diagnostic stage.
     pub(crate) diagnostic_files: Vec<SourceFile>,
+    /// Pictures and attachments by path under `content/` (`steps/atelier.png`).
+    pub(crate) media: BTreeMap<String, Media>,
 }
 
 /// The theme's interface strings: language → key → text. Loaded with the theme; assembly

@@ -60,7 +60,16 @@ pub(crate) struct Common<'a> {
     pub(crate) noindex: bool,
     /// Generated pages and the home page, relative to this page.
     pub(crate) links: BTreeMap<&'static str, String>,
+    /// The site's Content-Security-Policy, for `<meta http-equiv>`.
+    pub(crate) csp: &'static str,
 }
+
+/// The Content-Security-Policy every page carries in a `<meta http-equiv>`, so that it holds on
+/// any host (Netlify also sends it as a header, with `frame-ancestors`, which a meta tag
+/// cannot set): nothing but the site's own files, no plugins, no foreign `<base>` or form
+/// target.
+pub(crate) const CSP: &str =
+    "default-src 'self'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
 /// Where a page is: a content page, a generated page, or the language chooser.
 #[derive(Clone, Copy)]
@@ -191,6 +200,7 @@ impl<'a> Common<'a> {
             noindex: site.settings.noindex,
             links,
             root,
+            csp: CSP,
         }
     }
 }

@@ -15,8 +15,7 @@ use crate::content::model::{Key, Site};
 use crate::errors::{Diagnostic, Diagnostics};
 use crate::render::bodies::{render_body, Bodies, BodyJob};
 use crate::render::context::{link, render_template, Common, LangLink, Link, Place};
-use crate::render::highlight::Highlighter;
-use crate::render::markdown::{Body, Heading};
+use crate::render::markdown::{Body, Heading, Tools};
 use crate::render::theme::Theme;
 
 /// Orderings every content page needs (the header navigation, each section's pages in reading
@@ -174,7 +173,7 @@ pub(crate) fn render_pages(
 pub(crate) fn render_content(
     site: &Site,
     theme: &Theme,
-    highlighter: &Highlighter,
+    tools: &Tools,
     jobs: &[(&Key, &str)],
 ) -> (Bodies, Vec<(String, Vec<u8>)>, Diagnostics) {
     type Done = (
@@ -186,7 +185,7 @@ pub(crate) fn render_content(
     let done: Vec<Done> = jobs
         .par_iter()
         .map(|&(key, lang)| {
-            let mut body = render_body(site, highlighter, key, lang);
+            let mut body = render_body(site, tools, key, lang);
             if *key == diagnostic_index {
                 return (body, None);
             }

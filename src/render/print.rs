@@ -1,7 +1,7 @@
 //! The print view: the whole playbook of one language on one page — the home page's
 //! introduction, the obstacles, the steps and the other top-level pages — with bodies rendered
-//! again so their heading ids are prefixed per page (unique on one page) and their links are
-//! absolute (they are read on paper).
+//! again so their heading ids are prefixed per page (unique on one page) and their links and
+//! pictures are absolute (they are read on paper, or saved as one file).
 
 use serde::Serialize;
 
@@ -9,8 +9,7 @@ use crate::content::kinds::KindFront;
 use crate::content::model::{Key, Site};
 use crate::errors::Diagnostics;
 use crate::render::context::{link, render_template, Common, Ctx, Link, Place};
-use crate::render::highlight::Highlighter;
-use crate::render::markdown;
+use crate::render::markdown::{self, Tools};
 use crate::render::theme::Theme;
 
 #[derive(Serialize)]
@@ -43,12 +42,12 @@ pub(crate) fn print_page(
     site: &Site,
     theme: &Theme,
     lang: &str,
-    highlighter: &Highlighter,
+    tools: &Tools,
 ) -> Result<(String, Vec<u8>), Diagnostics> {
     let path = &site.generated[lang]["print"];
     let common = Common::new(site, theme, lang, path, Place::Generated("print"), false);
     let mut problems = Diagnostics::default();
-    let print = print_view(site, lang, highlighter, &mut problems);
+    let print = print_view(site, lang, tools, &mut problems);
     match render_template(
         theme,
         "print.html",
@@ -77,12 +76,7 @@ pub(crate) fn in_print_view(key: &Key) -> bool {
 
 /// Home intro, obstacles, steps and the other pages, bodies rendered again with heading ids
 /// prefixed per page (so they stay unique on one page) and links made absolute for paper.
-fn print_view(
-    site: &Site,
-    lang: &str,
-    highlighter: &Highlighter,
-    problems: &mut Diagnostics,
-) -> PrintView {
+fn print_view(site: &Site, lang: &str, tools: &Tools, problems: &mut Diagnostics) -> PrintView {
     let root = site.settings.base_url.clone();
     let mut body = |key: &Key| -> String {
         let Some((shown_lang, t)) = site.entry(key).shown(lang, &site.languages) else {
@@ -105,7 +99,7 @@ fn print_view(
             lang,
             text_lang: shown_lang,
             root: &root,
-            highlighter,
+            tools,
             id_prefix: &prefix,
         };
         let (body, ps) = markdown::render(t, &ctx);
@@ -187,7 +181,7 @@ fn print_view(
             lang,
             text_lang: shown_lang,
             root: &root,
-            highlighter,
+            tools,
             id_prefix: "home-intro",
         };
         let (body, ps) = markdown::render(t, &ctx);

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use crate::content::model::Site;
 use crate::errors::Diagnostics;
-use crate::render::context::root_for;
+use crate::render::context::{root_for, CSP};
 use crate::render::highlight::escape;
 use crate::render::theme::Theme;
 
@@ -71,7 +71,7 @@ pub(crate) fn aliases(site: &Site, theme: &Theme) -> (Vec<(String, Vec<u8>)>, Di
                 let target = format!("{root}{target_path}");
                 let title = escape(&t.front.title);
                 let html = format!(
-                    "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<meta name=\"robots\" content=\"noindex\">\n<link rel=\"canonical\" href=\"{}\">\n<meta http-equiv=\"refresh\" content=\"0; url={target}\">\n</head>\n<body>\n<main><p>{} <a href=\"{target}\">{title}</a></p></main>\n</body>\n</html>\n",
+                    "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n<title>{title}</title>\n<meta name=\"robots\" content=\"noindex\">\n<link rel=\"canonical\" href=\"{}\">\n<meta http-equiv=\"refresh\" content=\"0; url={target}\">\n</head>\n<body>\n<main><p>{} <a href=\"{target}\">{title}</a></p></main>\n</body>\n</html>\n",
                     escape(&site.settings.absolute(target_path)),
                     escape(theme.string(lang, "moved_to"))
                 );
