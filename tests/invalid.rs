@@ -246,7 +246,7 @@ fn several_errors_are_reported_together_sorted_and_counted() {
         heads,
         [
             ("content/_index.en.md", 5, 62),
-            ("content/obstacles/support.en.md", 6, 11),
+            ("content/obstacles/support.en.md", 6, 17),
             ("content/obstacles/support.en.md", 8, 20),
             ("content/steps/group.fr.md", 7, 22),
             ("content/steps/group.fr.md", 9, 24),

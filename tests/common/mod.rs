@@ -443,3 +443,109 @@ pub fn csp_violations(public: &Path) -> Vec<String> {
     }
     problems
 }
+
+/// What a sanitizer must never let into a page, found with a real HTML parser: `<script>`
+/// without `src` (or whose `src` is not one of the site's own files), an `on…` handler, a
+/// `style` attribute or element, an element that embeds, redirects or submits (`iframe`,
+/// `object`, `embed`, `base`, `form`, `meta http-equiv=refresh`, `template`, `svg`, `math`…;
+/// the theme's search forms aside), and a URL attribute with a scheme other than http, https,
+/// mailto and tel.
+pub fn unsafe_markup(public: &Path) -> Vec<String> {
+    const ELEMENTS: [&str; 18] = [
+        "iframe", "frame", "frameset", "object", "embed", "applet", "base", "form", "button",
+        "input", "textarea", "select", "template", "svg", "math", "noscript", "link", "style",
+    ];
+    const URL_ATTRIBUTES: [&str; 10] = [
+        "href",
+        "src",
+        "action",
+        "formaction",
+        "data",
+        "poster",
+        "background",
+        "xlink:href",
+        "srcdoc",
+        "srcset",
+    ];
+    let mut problems = Vec::new();
+    for rel in html_files(public) {
+        let html = page(public, &rel);
+        for el in html
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+        {
+            let name = el.value().name();
+            let ancestors: Vec<scraper::ElementRef> = el
+                .ancestors()
+                .filter_map(scraper::ElementRef::wrap)
+                .collect();
+            let in_head = ancestors.iter().any(|a| a.value().name() == "head");
+            // The theme's own controls: search forms and the diagnostic's copy button.
+            let theme_control = std::iter::once(&el).chain(&ancestors).any(|a| {
+                (a.value().name() == "form" && a.value().attr("role") == Some("search"))
+                    || a.value().attr("data-copy-link").is_some()
+            });
+            match name {
+                "script" => {
+                    let own = el
+                        .value()
+                        .attr("src")
+                        .is_some_and(|s| !s.contains("//") && s.ends_with(".js"));
+                    if !own {
+                        problems.push(format!("{rel}: <script> {:?}", el.value().attr("src")));
+                    }
+                }
+                // The theme's stylesheet, icon and alternates live in <head>.
+                "link" if in_head => {}
+                "meta" => {
+                    let equiv = el
+                        .value()
+                        .attr("http-equiv")
+                        .unwrap_or("")
+                        .to_ascii_lowercase();
+                    let target = el
+                        .value()
+                        .attr("content")
+                        .unwrap_or("")
+                        .to_ascii_lowercase();
+                    // The site's own: its CSP, and redirect pages' refresh to a page of the site.
+                    let own = in_head
+                        && (equiv == "content-security-policy"
+                            || (equiv == "refresh" && !target.contains(':')));
+                    if !equiv.is_empty() && !own {
+                        problems.push(format!("{rel}: <meta http-equiv={equiv}>"));
+                    }
+                }
+                "form" | "button" | "input" | "select" | "textarea" if theme_control => {}
+                n if ELEMENTS.contains(&n) => problems.push(format!("{rel}: <{n}>")),
+                _ => {}
+            }
+            for (attr, value) in el.value().attrs() {
+                let lower = attr.to_ascii_lowercase();
+                if lower.starts_with("on") || lower == "style" {
+                    problems.push(format!("{rel}: <{name} {attr}=…>"));
+                }
+                if URL_ATTRIBUTES.contains(&lower.as_str()) {
+                    let cleaned: String = value
+                        .trim_start_matches(|c: char| c <= ' ')
+                        .chars()
+                        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+                        .collect::<String>()
+                        .to_ascii_lowercase();
+                    let scheme = cleaned.split_once(':').map(|(s, _)| s).filter(|s| {
+                        !s.is_empty()
+                            && s.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                    });
+                    if let Some(s) = scheme {
+                        if !["http", "https", "mailto", "tel"].contains(&s) {
+                            problems.push(format!("{rel}: <{name} {attr}=\"{value}\">"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    problems
+}

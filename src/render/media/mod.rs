@@ -76,7 +76,15 @@ pub(crate) struct Published {
     pub(crate) problems: Diagnostics,
 }
 
-type One = Result<(Item, Vec<(String, Vec<u8>)>, Vec<String>), Vec<Diagnostic>>;
+/// One published file: its catalog entry, its files, the cached copies it uses and what is
+/// wrong with it. A file with problems stays in the catalog, so links to it are not reported
+/// as broken too.
+struct One {
+    item: Item,
+    files: Vec<(String, Vec<u8>)>,
+    cached: Vec<String>,
+    problems: Vec<Diagnostic>,
+}
 
 /// Publishes every media file of the site (in parallel: resizing is the slow part), and
 /// removes cached copies no picture uses any more.
@@ -90,15 +98,11 @@ pub(crate) fn publish(site: &Site, cache: &Cache) -> Published {
     let mut files = Vec::new();
     let mut problems = Diagnostics::default();
     let mut cached = BTreeSet::new();
-    for (path, result) in done {
-        match result {
-            Ok((item, item_files, cached_as)) => {
-                catalog.items.insert(path.clone(), item);
-                files.extend(item_files);
-                cached.extend(cached_as);
-            }
-            Err(ds) => ds.into_iter().for_each(|d| problems.push(d)),
-        }
+    for (path, one) in done {
+        catalog.items.insert(path.clone(), one.item);
+        files.extend(one.files);
+        cached.extend(one.cached);
+        one.problems.into_iter().for_each(|d| problems.push(d));
     }
     if !problems.has_errors() {
         cache.prune(&cached);
@@ -113,62 +117,66 @@ pub(crate) fn publish(site: &Site, cache: &Cache) -> Published {
 fn one(m: &Media, cache: &Cache) -> One {
     let ext = extension(&m.path).unwrap_or("").to_ascii_lowercase();
     let url = site_path(&m.path);
-    let mut files = vec![(url.clone(), m.bytes.clone())];
-    let mut cached = Vec::new();
-    let picture = match m.kind {
-        MediaKind::Attachment => None,
-        MediaKind::Svg => {
-            let (width, height) = svg::check(m)?;
-            Some(Picture {
-                src: url.clone(),
-                width,
-                height,
-                srcset: Vec::new(),
-            })
-        }
-        MediaKind::Raster => {
-            let size = raster_size(m, &ext)?;
-            let widths: Vec<u32> = [COLUMN, MAX_WIDTH]
-                .into_iter()
-                .filter(|w| *w < size.0)
-                .collect();
-            if size.0 <= MAX_WIDTH || !matches!(ext.as_str(), "png" | "jpg" | "jpeg") {
-                Some(Picture {
-                    src: url.clone(),
-                    width: size.0,
-                    height: size.1,
-                    srcset: Vec::new(),
-                })
-            } else {
-                let copies = resize::copies(&m.bytes, &ext, size, &widths, cache)
-                    .map_err(|e| vec![Diagnostic::file(&m.rel, e).help(REEXPORT)])?;
-                let (stem, _) = url.rsplit_once('.').expect("media have an extension");
-                let mut srcset = Vec::new();
-                let mut largest = (0, 0);
-                for copy in copies {
-                    let path = format!("{stem}@{}.{ext}", copy.width);
-                    srcset.push((copy.width, path.clone()));
-                    largest = (copy.width, copy.height);
-                    cached.push(copy.cached_as);
-                    files.push((path, copy.bytes));
-                }
-                Some(Picture {
-                    src: srcset.last().expect("at least one copy").1.clone(),
-                    width: largest.0,
-                    height: largest.1,
-                    srcset,
-                })
-            }
+    let mut one = One {
+        item: Item {
+            kind: m.kind,
+            url: url.clone(),
+            len: m.bytes.len() as u64,
+            label: ext.to_ascii_uppercase(),
+            picture: None,
+        },
+        files: vec![(url.clone(), m.bytes.clone())],
+        cached: Vec::new(),
+        problems: Vec::new(),
+    };
+    let as_is = |(width, height)| Picture {
+        src: url.clone(),
+        width,
+        height,
+        srcset: Vec::new(),
+    };
+    let size = match m.kind {
+        MediaKind::Attachment => return one,
+        MediaKind::Svg => svg::check(m),
+        MediaKind::Raster => raster_size(m, &ext),
+    };
+    let size = match size {
+        Ok(size) => size,
+        Err(problems) => {
+            one.problems = problems;
+            one.item.picture = Some(as_is((1, 1)));
+            return one;
         }
     };
-    let item = Item {
-        kind: m.kind,
-        url,
-        len: m.bytes.len() as u64,
-        label: ext.to_ascii_uppercase(),
-        picture,
+    let resizable = m.kind == MediaKind::Raster && matches!(ext.as_str(), "png" | "jpg" | "jpeg");
+    if size.0 <= MAX_WIDTH || !resizable {
+        one.item.picture = Some(as_is(size));
+        return one;
+    }
+    let widths: Vec<u32> = [COLUMN, MAX_WIDTH]
+        .into_iter()
+        .filter(|w| *w < size.0)
+        .collect();
+    let copies = match resize::copies(&m.bytes, &ext, size, &widths, cache) {
+        Ok(copies) => copies,
+        Err(e) => {
+            one.problems
+                .push(Diagnostic::file(&m.rel, e).help(REEXPORT));
+            one.item.picture = Some(as_is(size));
+            return one;
+        }
     };
-    Ok((item, files, cached))
+    let (stem, _) = url.rsplit_once('.').expect("media have an extension");
+    let mut picture = as_is(size);
+    for copy in copies {
+        let path = format!("{stem}@{}.{ext}", copy.width);
+        picture.srcset.push((copy.width, path.clone()));
+        (picture.src, picture.width, picture.height) = (path.clone(), copy.width, copy.height);
+        one.cached.push(copy.cached_as);
+        one.files.push((path, copy.bytes));
+    }
+    one.item.picture = Some(picture);
+    one
 }
 
 const REEXPORT: &str = "open it in an image editor and export it again (PNG or JPEG)";
