@@ -127,8 +127,9 @@ struct OpenImage {
     alt: String,
     /// Pictures nested in the alt text (`![a ![b](c)](d)`).
     depth: usize,
-    /// Where it is written, for the missing-alt warning.
+    /// Where it is written, and how, for the missing-alt warning.
     at: (usize, usize),
+    dest: String,
 }
 
 /// A titled picture just written: it becomes a `<figure>` if it is alone in its paragraph.
@@ -530,6 +531,7 @@ impl<'a> Renderer<'a> {
             alt: String::new(),
             depth: 0,
             at,
+            dest: dest.to_string(),
         });
     }
 
@@ -555,7 +557,7 @@ impl<'a> Renderer<'a> {
         if alt.is_empty() {
             self.problems.push(
                 Diagnostic::at(&self.t.file, &self.t.text, image.at.0, image.at.1, "picture without a text alternative")
-                    .help("say what it shows, for readers who cannot see it: `![Le groupe de travail en atelier](atelier.png)`")
+                    .help(format!("say what it shows, for readers who cannot see it: `![the working group in a workshop]({})`", image.dest))
                     .warning(),
             );
         }
