@@ -183,13 +183,8 @@ fn qualified(node: &roxmltree::Node) -> String {
 }
 
 /// Advances `nodes` past the descendants of `node`.
-fn skip_subtree<'a, 'i>(nodes: &mut roxmltree::Descendants<'a, 'i>, node: roxmltree::Node<'a, 'i>) {
-    let end = node.range().end;
-    let mut peek = nodes.clone();
-    while let Some(next) = peek.next() {
-        if next.range().start >= end {
-            break;
-        }
+fn skip_subtree(nodes: &mut roxmltree::Descendants, node: roxmltree::Node) {
+    for _ in 1..node.descendants().count() {
         nodes.next();
     }
 }
