@@ -30,11 +30,13 @@ pub(crate) struct SourceFile {
     pub(crate) bytes: Vec<u8>,
 }
 
-/// True for files an editor writes while saving: swap, backup and lock files.
+/// True for files an editor writes while saving (swap, backup and lock files) and for the
+/// files an operating system leaves in folders of pictures.
 pub(crate) fn is_temporary(name: &str) -> bool {
     name.starts_with('.')
         || name.starts_with('#')
-        || name.ends_with('~')
+        || name.contains('~')
+        || ["thumbs.db", "ehthumbs.db", "desktop.ini"].contains(&name.to_ascii_lowercase().as_str())
         || name == "4913"
         || name.ends_with(".swp")
         || name.ends_with(".swx")
@@ -244,6 +246,9 @@ mod tests {
             ".#budget.fr.md",
             "budget.fr.md___jb_tmp___",
             "budget.fr.md.kate-swp",
+            "budget.fr.md.~1~",
+            "Thumbs.db",
+            "desktop.ini",
         ] {
             assert!(is_temporary(name), "{name}");
         }
