@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::content::discover::discover;
+use crate::content::discover::{discover, Discovered};
+use crate::content::history::History;
 use crate::content::model::Site;
 use crate::content::settings::Settings;
 use crate::content::translations;
@@ -28,9 +29,6 @@ pub(crate) struct BuildOptions {
     pub(crate) root: PathBuf,
     /// Overrides `base_url` from the settings.
     pub(crate) base_url: Option<String>,
-    /// Work out what only `check` reports: which translations are missing or stale, and
-    /// which pictures and attachments no page uses.
-    pub(crate) translation_report: bool,
 }
 
 /// A successful run: the files, pages per language and the warnings.
@@ -41,6 +39,8 @@ pub(crate) struct Built {
     pub(crate) warnings: Diagnostics,
     /// Missing and stale translations.
     pub(crate) translations: Vec<translations::Status>,
+    /// Pictures and attachments no page uses, as warnings: `check` reports them.
+    pub(crate) unused_media: Diagnostics,
     pub(crate) elapsed: Duration,
 }
 
@@ -67,9 +67,25 @@ pub(crate) struct Loaded {
 
 /// Reads and validates the whole site, rendering nothing.
 pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
-    let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
-    let theme = Theme::load(&opts.root, &settings);
-    let (discovered, mut problems) = discover(&opts.root, &settings)?;
+    // Git answers while the files are read.
+    std::thread::scope(|s| {
+        let history = s.spawn(|| History::read(&opts.root));
+        let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
+        let theme = Theme::load(&opts.root, &settings);
+        let (discovered, problems) = discover(&opts.root, &settings)?;
+        let history = history.join().unwrap_or_default();
+        validate(settings, theme, discovered, problems, &history)
+    })
+}
+
+/// Assembles the site and its decision tree from what `load` read.
+fn validate(
+    settings: Settings,
+    theme: Result<Theme, Failure>,
+    discovered: Discovered,
+    mut problems: Diagnostics,
+    history: &History,
+) -> Result<Loaded, Failure> {
     let theme = match theme {
         Ok(theme) => theme,
         Err(Failure::Content(ds)) => {
@@ -78,7 +94,8 @@ pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
         }
         Err(fatal) => return Err(fatal),
     };
-    let (site, assembly) = crate::content::assemble::assemble(settings, &theme.strings, discovered);
+    let (site, assembly) =
+        crate::content::assemble::assemble(settings, &theme.strings, discovered, history);
     problems.extend(assembly);
     if problems.has_errors() {
         return Err(Failure::Content(problems));
@@ -124,15 +141,11 @@ pub(crate) fn build_parts(
 pub(crate) fn build(opts: &BuildOptions) -> Result<Built, Failure> {
     let started = Instant::now();
     let (loaded, rendered) = build_parts(opts, &Highlighter::default())?;
+    let translations = translations::report(&loaded.site);
     let mut warnings = loaded.warnings;
     warnings.extend(rendered.bodies.warnings());
-    let translations = if opts.translation_report {
-        warnings.extend(unused_media(&loaded.site, &rendered.bodies));
-        translations::report(&loaded.site)
-    } else {
-        Vec::new()
-    };
     Ok(Built {
+        unused_media: unused_media(&loaded.site, &rendered.bodies),
         output: rendered.output,
         pages: rendered.pages,
         warnings,
@@ -206,7 +219,7 @@ pub(crate) fn render(
     })
 }
 
-/// Pictures and attachments no page uses: probably forgotten (`check` only).
+/// Pictures and attachments no page uses: probably forgotten.
 fn unused_media(site: &Site, bodies: &Bodies) -> Diagnostics {
     let used: std::collections::BTreeSet<&str> = bodies
         .map
