@@ -12,7 +12,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use common::{attrs, copy_dir, fixture, page, sel, snapshot, text_of, Site};
 
@@ -81,20 +80,7 @@ fn every_xss_vector_is_refused_with_its_location_or_built_harmless() {
         common::unsafe_markup(&base.public()).is_empty(),
         "the fixture itself is clean"
     );
-    let queue = Mutex::new(cases.iter());
-    let failures = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| loop {
-                let Some(case) = queue.lock().unwrap().next() else {
-                    break;
-                };
-                let problems = run_case(&base, case);
-                failures.lock().unwrap().extend(problems);
-            });
-        }
-    });
-    let failures = failures.into_inner().unwrap();
+    let failures = common::two_at_a_time(&cases, |case| run_case(&base, case));
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

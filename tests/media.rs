@@ -116,52 +116,64 @@ fn links_to_markdown_files_resolve_like_at_links() {
     let site = media_site();
     site.build_ok();
     let public = site.public();
-    let fr = page(&public, CHAMPION_FR);
-    for (text, file, anchor) in [
+    for (from, text, file, anchor) in [
         // `group.fr.md`: a sibling in the page's language.
         (
+            CHAMPION_FR,
             "le groupe",
             "fr/steps/organiser-un-groupe-de-travail/index.html",
             None,
         ),
         // `champion.md#…`: language-less, the page's language.
-        ("ses pièges", CHAMPION_FR, Some("pieges-a-eviter")),
+        (
+            CHAMPION_FR,
+            "ses pièges",
+            CHAMPION_FR,
+            Some("pieges-a-eviter"),
+        ),
         // `../obstacles/budget.md#…`: another section.
         (
+            CHAMPION_FR,
             "le budget",
             "fr/obstacles/le-budget/index.html",
             Some("pourquoi-c-est-important"),
         ),
         // `champion.en.md#…`: the language the file names.
-        ("la version anglaise", CHAMPION_EN, Some("pitfalls")),
+        (
+            CHAMPION_FR,
+            "la version anglaise",
+            CHAMPION_EN,
+            Some("pitfalls"),
+        ),
         // `/fr/recherche/`: a site path, checked against the built site.
-        ("la recherche", "fr/recherche/index.html", None),
+        (CHAMPION_FR, "la recherche", "fr/recherche/index.html", None),
+        // `group.md` on the English page: the English URL, though only French text exists.
+        (
+            CHAMPION_EN,
+            "the group",
+            "en/steps/organiser-un-groupe-de-travail/index.html",
+            None,
+        ),
+        (
+            CHAMPION_EN,
+            "the French version",
+            CHAMPION_FR,
+            Some("pieges-a-eviter"),
+        ),
+        (
+            CHAMPION_EN,
+            "the budget",
+            "en/obstacles/budget/index.html",
+            None,
+        ),
     ] {
-        let href = href_of(&fr, text);
+        let href = href_of(&page(&public, from), text);
         assert!(
             !href.starts_with('/'),
             "{text}: relative, works under any base path: {href}"
         );
         assert_eq!(
-            target(CHAMPION_FR, &href),
-            (file.to_string(), anchor.map(str::to_string)),
-            "{text}"
-        );
-    }
-    let en = page(&public, CHAMPION_EN);
-    for (text, file, anchor) in [
-        // `group.md` on the English page: the English URL, even though only French text exists.
-        (
-            "the group",
-            "en/steps/organiser-un-groupe-de-travail/index.html",
-            None,
-        ),
-        ("the French version", CHAMPION_FR, Some("pieges-a-eviter")),
-        ("the budget", "en/obstacles/budget/index.html", None),
-    ] {
-        let href = href_of(&en, text);
-        assert_eq!(
-            target(CHAMPION_EN, &href),
+            target(from, &href),
             (file.to_string(), anchor.map(str::to_string)),
             "{text}"
         );
