@@ -88,7 +88,13 @@ pub(crate) fn target(dest: &str, from: &Origin) -> Result<Target, Problem> {
             ))
         };
     }
-    if dest.starts_with('#') || dest.starts_with("//") || dest.is_empty() {
+    if dest.trim().is_empty() {
+        return Err(problem(
+            "link to nowhere: the link has no address",
+            "write where it leads: `[text](../steps/champion.md)`, `[text](guide.pdf)` or `[text](https://…)`",
+        ));
+    }
+    if dest.starts_with('#') || dest.starts_with("//") {
         return Ok(Target::AsWritten);
     }
     let (path, fragment) = match dest.split_once('#') {
