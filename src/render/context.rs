@@ -42,6 +42,8 @@ pub(crate) struct NavItem {
     pub(crate) url: String,
     /// The page is in this section (or is this page).
     pub(crate) current: bool,
+    /// The page is this entry itself (the section's index, or the top-level page).
+    pub(crate) here: bool,
     /// The section's pages in reading order, only for the current section (the side
     /// navigation); a very long section shows a window around the current page.
     pub(crate) pages: Vec<NavPage>,
@@ -249,6 +251,7 @@ impl<'a> Common<'a> {
                     title: site.title(k, lang),
                     url: format!("{root}{}", site.url(k, lang)),
                     current,
+                    here: this_page == Some(k),
                     pages: shown
                         .iter()
                         .map(|p| NavPage {
@@ -269,6 +272,7 @@ impl<'a> Common<'a> {
                     title: theme.string(lang, title).to_string(),
                     url: format!("{root}{url}"),
                     current: matches!(place, Place::Generated(g) if g == *name),
+                    here: matches!(place, Place::Generated(g) if g == *name),
                     pages: Vec::new(),
                     total: 0,
                 })
