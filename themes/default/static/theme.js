@@ -4,7 +4,8 @@
 // (the stylesheet then follows prefers-color-scheme, as it does without JavaScript).
 // <html class="has-js"> shows the theme switch, which needs this file. Once the page is read:
 // the switch cycles system → light → dark (remembered in localStorage, followed by other open
-// tabs), and Escape closes the open menu.
+// tabs); images with a dark variant (<picture><source media="(prefers-color-scheme: dark)">)
+// follow the chosen theme too; Escape closes the open menu.
 (function () {
   "use strict";
   var KEY = "playbook-theme";
@@ -25,6 +26,14 @@
     for (var i = 0; i < buttons.length; i++) {
       var b = buttons[i], label = b.querySelector("[data-theme-label]");
       if (label) label.textContent = b.getAttribute("data-label") + " " + b.getAttribute("data-" + mode);
+    }
+    // A source for the system's dark (or light) setting: always or never, once a theme is chosen.
+    var sources = document.querySelectorAll("picture > source[media*='prefers-color-scheme'], picture > source[data-media]");
+    for (var j = 0; j < sources.length; j++) {
+      var s = sources[j], media = s.getAttribute("data-media") || s.getAttribute("media");
+      s.setAttribute("data-media", media);
+      if (mode === "system") s.setAttribute("media", media);
+      else s.setAttribute("media", (mode === "dark") === /dark/.test(media) ? "all" : "not all");
     }
   }
   apply(chosen());
