@@ -153,8 +153,8 @@ export async function kindsPass(env, lang, named, scheme) {
       }
       if (k.kind === "matrix-12x9") await matrixFrame(page, `${where} ${width}px`, check);
       if (shotsDir && lang === "fr" && SHOT_WIDTHS.includes(width)) {
-        const file = `${k.kind}-${width}-${scheme}.jpg`;
-        await page.screenshot({ path: path.join(shotsDir, file), type: "jpeg", quality: 80 });
+        const file = `${k.kind}-${width}-${scheme}.png`;
+        await page.screenshot({ path: path.join(shotsDir, file) });
         shots.push({ kind: k.kind, width, scheme, file, url: k.path });
       }
     }
