@@ -63,8 +63,9 @@ pub(crate) struct NavPage {
 
 /// Most pages of one section the side navigation lists: past that, a window around the
 /// current page and a link to the section's index (a list of hundreds of links helps no one
-/// and would weigh on every page of the section).
-const SECTION_NAV_MAX: usize = 40;
+/// and would weigh on every page of the section; the menu's copy of the navigation lists a
+/// section's pages only up to a dozen).
+const SECTION_NAV_MAX: usize = 30;
 
 /// The generated pages the navigation lists after the sections, with their title's string.
 const TOOLS: [(&str, &str); 3] = [
@@ -384,8 +385,8 @@ mod tests {
         let keys: Vec<Key> = (0..100).map(|i| Key::new("s", &i.to_string())).collect();
         assert_eq!(window(&keys[..10], Some(3)).len(), 10);
         let w = window(&keys, Some(50));
-        assert_eq!((w.len(), w[0].id.as_str()), (SECTION_NAV_MAX, "30"));
-        assert_eq!(window(&keys, Some(99))[0].id, "60");
+        assert_eq!((w.len(), w[0].id.as_str()), (SECTION_NAV_MAX, "35"));
+        assert_eq!(window(&keys, Some(99))[0].id, "70");
         assert_eq!(window(&keys, None)[0].id, "0");
     }
 

@@ -228,17 +228,23 @@ export function headerHeights(headers, check) {
   }
 }
 
+// A page of `path` in a new context at `width`, JavaScript on or off, tracked for errors.
+async function visit(env, label, path, width, js) {
+  const context = await env.newContext(env.browser, { javaScriptEnabled: js, viewport: { width, height: HEIGHT[width] } });
+  context.__label = js ? label : `${label} without JavaScript`;
+  const page = await context.newPage();
+  env.track(page, context);
+  await page.goto(new URL(path, env.base).href);
+  return { context, page };
+}
+
 // The menu: opens without JavaScript by keyboard (Tab to it, Enter) and by pointer, holds the
 // navigation and the search; with JavaScript, Escape closes it and focus returns to its button.
 export async function menu(env, lang, named) {
-  const { browser, base, check, newContext, track } = env;
+  const { check } = env;
   for (const js of [false, true]) {
-    const context = await newContext(browser, { javaScriptEnabled: js, viewport: { width: 375, height: HEIGHT[375] } });
-    context.__label = js ? "menu" : "menu without JavaScript";
+    const { context, page } = await visit(env, "menu", named.step, 375, js);
     const where = `menu ${lang}${js ? "" : " without JavaScript"}`;
-    const page = await context.newPage();
-    track(page, context);
-    await page.goto(new URL(named.step, base).href);
     check(!(await page.isVisible(".sidebar")), where, "the sidebar shows at 375 px");
     check(!(await page.isVisible(".menu-panel")), where, "the menu is open before it is asked for");
     let reached = false;
@@ -274,14 +280,10 @@ export async function menu(env, lang, named) {
 // The table of contents at 1440 px stays in view while the page scrolls, and (with
 // JavaScript) marks the heading being read; without JavaScript it is a plain list of links.
 export async function toc(env, lang, named) {
-  const { browser, base, check, newContext, track } = env;
+  const { check } = env;
   for (const js of [true, false]) {
-    const context = await newContext(browser, { javaScriptEnabled: js, viewport: { width: 1440, height: HEIGHT[1440] } });
-    context.__label = js ? "contents" : "contents without JavaScript";
+    const { context, page } = await visit(env, "contents", named.step, 1440, js);
     const where = `contents ${lang}${js ? "" : " without JavaScript"}`;
-    const page = await context.newPage();
-    track(page, context);
-    await page.goto(new URL(named.step, base).href);
     if (!check(await page.isVisible(".toc"), where, `${named.step} shows no table of contents at 1440 px`)) {
       await context.close();
       continue;
