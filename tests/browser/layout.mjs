@@ -260,6 +260,7 @@ export async function menu(env, lang, named) {
       await page.keyboard.press("Tab");
       check(await page.evaluate(() => !!document.activeElement.closest(".menu-panel")), where, "Tab from the menu button does not go into the menu");
       if (js) {
+        await env.runAxe(page, `${where} (open)`);
         await page.keyboard.press("Escape");
         check(!(await page.isVisible(".menu-panel")), where, "Escape does not close the menu");
         check(await page.evaluate(() => document.activeElement.matches(".menu > summary")), where, "focus does not return to the menu button after Escape");

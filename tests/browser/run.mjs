@@ -774,7 +774,7 @@ async function main() {
     list.add("/no-such-page/");
     const pages = [...list];
     log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s) checking ${pages.length} pages in light mode at 1280 px and dark mode at 320 px, and every page kind at ${layout.WIDTHS.join(", ")} px`);
-    const env = { browser, base, matrixBase, check, fail, newContext, track, overflow, shotsDir, shots, headers };
+    const env = { browser, base, matrixBase, check, fail, newContext, track, overflow, runAxe, shotsDir, shots, headers };
     // The passes run side by side: most of the time goes in waiting on the browser.
     await Promise.all([
       pagePass(browser, "light 1280px", { viewport: { width: 1280, height: 800 }, colorScheme: "light" }, pages, expect404, entries),
