@@ -27,8 +27,10 @@
     if (active) active.link.setAttribute("aria-current", "true");
     current = active;
   }
-  // Headings crossing the reading line.
-  var crossing = new IntersectionObserver(update, { rootMargin: "0px 0px -66% 0px" });
+  // Headings crossing the reading line: the observed area is everything above the line (its
+  // top far above the window), so a jump (a link, a fast scroll) that carries a heading across
+  // the line changes its state as surely as slow scrolling does.
+  var crossing = new IntersectionObserver(update, { rootMargin: "1000000px 0px -66% 0px" });
   items.forEach(function (item) { crossing.observe(item.target); });
   // The end of the page coming into view.
   var end = document.querySelector(".site-footer");
