@@ -1,5 +1,6 @@
 //! The diagnostic's overview diagram, drawn at build time in pure Rust: a layered layout (each
-//! node one row below its deepest parent), real `<text>` with labels wrapped to the box and
+//! node one row below its deepest parent; answers ending with the rules lead to one box for
+//! them, which leads to each rule result under its condition), real `<text>` with labels wrapped to the box and
 //! answer labels wrapped and stacked above the node they lead to (rows spaced to fit them),
 //! `role="img"` with `<title>` and `<desc>`, ids prefixed per language so they cannot clash,
 //! and colours set by classes in the SVG's own stylesheet, with a dark variant.
@@ -8,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::diagnostic::model::{DecisionTree, NodeKind};
+use crate::diagnostic::rules::BY_RULES;
 use crate::render::highlight::escape;
 
 const BOX_W: f64 = 210.0;
@@ -55,26 +57,81 @@ struct Placed {
     lines: Vec<String>,
 }
 
-/// The SVG document for `lang`; `order` lists node ids breadth-first from the start.
+/// The rules' box in the drawing: its text and, per rule result in order, its edge label.
+pub(crate) struct RulesBox<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) labels: Vec<String>,
+}
+
+/// The SVG document for `lang`; `order` lists node ids breadth-first from the start. Answers
+/// ending with `"result"` lead to one box standing for the rules, which leads to each rule
+/// result under its condition.
 pub(crate) fn draw(
     tree: &DecisionTree,
     lang: &str,
     order: &[String],
+    rules: &RulesBox,
     title: &str,
     desc: &str,
 ) -> String {
+    // The boxes: the nodes, and the rules' box before the first rule result.
+    let mut order: Vec<&str> = order.iter().map(String::as_str).collect();
+    let has_rules = tree
+        .nodes
+        .values()
+        .any(|n| n.options.iter().any(|o| o.next == BY_RULES));
+    if has_rules {
+        let at = order
+            .iter()
+            .position(|id| tree.rules.iter().any(|r| r == id))
+            .unwrap_or(order.len());
+        order.insert(at, BY_RULES);
+    }
+    let text_of = |id: &str| -> String {
+        match tree.nodes.get(id) {
+            Some(n) => n.text[lang]
+                .question
+                .as_deref()
+                .or(n.text[lang].title.as_deref())
+                .unwrap_or(id)
+                .to_string(),
+            None => rules.text.to_string(),
+        }
+    };
+    // Edges (from, to, label), answers leading to the same node sharing one.
+    let mut out_edges: BTreeMap<&str, Vec<(&str, Vec<&str>)>> = BTreeMap::new();
+    for id in &order {
+        let mut targets: Vec<(&str, Vec<&str>)> = Vec::new();
+        match tree.nodes.get(*id) {
+            Some(node) => {
+                for o in &node.options {
+                    match targets.iter_mut().find(|(t, _)| *t == o.next) {
+                        Some((_, labels)) => labels.push(&o.label[lang]),
+                        None => targets.push((&o.next, vec![&o.label[lang]])),
+                    }
+                }
+            }
+            None => {
+                for (r, label) in tree.rules.iter().zip(&rules.labels) {
+                    targets.push((r, vec![label.as_str()]));
+                }
+            }
+        }
+        out_edges.insert(id, targets);
+    }
+
     // Layer = longest distance from the start.
     let mut layer: BTreeMap<&str, usize> = BTreeMap::new();
     layer.insert(tree.start.as_str(), 0);
     // Relax edges in order until stable; the graph is acyclic (validated).
     for _ in 0..order.len() {
         let mut changed = false;
-        for id in order {
-            let Some(&l) = layer.get(id.as_str()) else {
+        for id in &order {
+            let Some(&l) = layer.get(id) else {
                 continue;
             };
-            for o in &tree.nodes[id].options {
-                let entry = layer.entry(o.next.as_str()).or_insert(0);
+            for (target, _) in &out_edges[id] {
+                let entry = layer.entry(target).or_insert(0);
                 if *entry < l + 1 {
                     *entry = l + 1;
                     changed = true;
@@ -90,25 +147,17 @@ pub(crate) fn draw(
         .map(|d| {
             order
                 .iter()
-                .map(String::as_str)
+                .copied()
                 .filter(|id| layer.get(id) == Some(&d))
                 .collect()
         })
         .collect();
-    // One arrow per (question, target); answers leading to the same node share it and its
-    // label, wrapped to lines. Labels are stacked above their target, where they cannot run
-    // into the labels of the target's neighbours.
+    // One arrow per (box, target), its label wrapped to lines. Labels are stacked above their
+    // target, where they cannot run into the labels of the target's neighbours.
     let mut edges: Vec<(&str, &str)> = Vec::new();
     let mut incoming: BTreeMap<&str, Vec<Vec<String>>> = BTreeMap::new();
-    for id in order {
-        let mut targets: Vec<(&str, Vec<&str>)> = Vec::new();
-        for o in &tree.nodes[id].options {
-            match targets.iter_mut().find(|(t, _)| *t == o.next) {
-                Some((_, labels)) => labels.push(&o.label[lang]),
-                None => targets.push((&o.next, vec![&o.label[lang]])),
-            }
-        }
-        for (target, names) in targets {
+    for id in &order {
+        for (target, names) in &out_edges[id] {
             edges.push((id, target));
             incoming
                 .entry(target)
@@ -139,14 +188,7 @@ pub(crate) fn draw(
         let mut x = (width - row_w) / 2.0;
         let mut row_h: f64 = 0.0;
         for id in row {
-            let lines = wrap(
-                tree.nodes[*id].text[lang]
-                    .question
-                    .as_deref()
-                    .or(tree.nodes[*id].text[lang].title.as_deref())
-                    .unwrap_or(id),
-                CHARS_PER_LINE,
-            );
+            let lines = wrap(&text_of(id), CHARS_PER_LINE);
             let h = lines.len() as f64 * LINE_H + 2.0 * PAD;
             row_h = row_h.max(h);
             placed.insert(id, Placed { x, y, h, lines });
@@ -169,6 +211,7 @@ pub(crate) fn draw(
         "text { font-family: system-ui, -apple-system, \"Segoe UI\", Roboto, Arial, sans-serif; font-size: 13px; fill: #1f2328; }\n",
         ".node rect { fill: #ffffff; stroke: #57606a; stroke-width: 1.5; }\n",
         ".result rect { fill: #ddf4ff; stroke: #0a5bc4; }\n",
+        ".rules rect { fill: #fff8c5; stroke: #9a6700; stroke-dasharray: 6 3; }\n",
         ".edge { fill: none; stroke: #57606a; stroke-width: 1.5; }\n",
         ".arrow { fill: #57606a; }\n",
         ".label { font-size: 12px; font-weight: 700; fill: #0a5bc4; paint-order: stroke; stroke: #ffffff; stroke-width: 4px; }\n",
@@ -178,6 +221,7 @@ pub(crate) fn draw(
         "  .canvas { fill: #0d1117; }\n",
         "  .node rect { fill: #161b22; stroke: #9aa5b1; }\n",
         "  .result rect { fill: #0c2d6b; stroke: #6cb6ff; }\n",
+        "  .rules rect { fill: #3b2300; stroke: #d29922; }\n",
         "  .edge { stroke: #9aa5b1; }\n",
         "  .arrow { fill: #9aa5b1; }\n",
         "  .label { fill: #6cb6ff; stroke: #0d1117; }\n",
@@ -229,12 +273,12 @@ pub(crate) fn draw(
             bottom = first - LABEL_LINE_H - 4.0;
         }
     }
-    for id in order {
-        let n = &placed[id.as_str()];
-        let class = if tree.nodes[id].kind == NodeKind::Result {
-            "node result"
-        } else {
-            "node"
+    for id in &order {
+        let n = &placed[id];
+        let class = match tree.nodes.get(*id).map(|n| n.kind) {
+            Some(NodeKind::Result) => "node result",
+            Some(NodeKind::Question) => "node",
+            None => "node rules",
         };
         let _ = writeln!(svg, "<g class=\"{class}\" id=\"{p}-node-{}\">", escape(id));
         let _ = writeln!(
