@@ -5,7 +5,8 @@
 //! as whole words with accents respected, the longest form first where several start at the
 //! same place, and the glossary page itself is left alone. The terms come from
 //! `content::glossary`, in the language the text is written in; the link leads to the glossary
-//! in the page's language (term ids are the same in every language).
+//! in the page's language, with that language's definition as title (term ids are the same in
+//! every language).
 
 use std::collections::{BTreeSet, VecDeque};
 use std::ops::Range;
@@ -37,7 +38,18 @@ where
             .get(ctx.text_lang)
             .map(|terms| {
                 let url = format!("{}{}", ctx.root, ctx.site.url(&glossary, ctx.lang));
-                terms.iter().map(|t| matcher(t, &url)).collect()
+                // The definition in the page's language, for a reader of a text left untranslated.
+                let own = ctx.site.glossary.terms.get(ctx.lang);
+                let definition = |t: &Term| {
+                    own.and_then(|own| own.iter().find(|o| o.id == t.id))
+                        .unwrap_or(t)
+                        .definition
+                        .clone()
+                };
+                terms
+                    .iter()
+                    .map(|t| matcher(t, &definition(t), &url))
+                    .collect()
             })
             .unwrap_or_default(),
         _ => Vec::new(),
@@ -51,7 +63,7 @@ where
     }
 }
 
-fn matcher(term: &Term, url: &str) -> Matcher {
+fn matcher(term: &Term, definition: &str, url: &str) -> Matcher {
     let mut forms: Vec<Vec<char>> = term
         .forms
         .iter()
@@ -59,7 +71,7 @@ fn matcher(term: &Term, url: &str) -> Matcher {
         .collect();
     forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
     // `=` written as a reference keeps the attribute clear of the raw-HTML safety check.
-    let title = escape(&term.definition).replace('=', "&#61;");
+    let title = escape(definition).replace('=', "&#61;");
     Matcher {
         id: term.id.clone(),
         forms,
