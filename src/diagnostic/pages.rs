@@ -65,6 +65,8 @@ struct DiagnosticView {
     /// The rules choosing a result, in the order they are tried (overview).
     rules: Vec<RuleView>,
     svg_url: String,
+    /// The same diagram in dark colours, for `prefers-color-scheme: dark`.
+    svg_dark_url: String,
     svg_alt: String,
     breadcrumbs: Vec<Link>,
     summary: Option<String>,
@@ -148,6 +150,7 @@ pub(crate) fn render(
             overview: Vec::new(),
             rules: Vec::new(),
             svg_url: String::new(),
+            svg_dark_url: String::new(),
             svg_alt: String::new(),
             breadcrumbs: vec![Link {
                 title: site.title(&Key::home(), lang),
@@ -317,6 +320,7 @@ pub(crate) fn render(
             .collect();
         view.rules = rule_views(tree, site, theme, lang);
         view.svg_url = "tree.svg".into();
+        view.svg_dark_url = "tree-dark.svg".into();
         view.svg_alt = theme.string(lang, "diagnostic_svg_alt").to_string();
         let rules_box = RulesBox {
             text: &by_rules,
@@ -335,15 +339,23 @@ pub(crate) fn render(
                 })
                 .collect(),
         };
-        let svg = crate::diagnostic::svg::draw(
-            tree,
-            lang,
-            &order(tree),
-            &rules_box,
-            theme.string(lang, "diagnostic_overview"),
-            &view.svg_alt,
-        );
-        out.insert(format!("{overview}tree.svg"), svg.into_bytes());
+        // Two files rather than one with a stylesheet: no inline <style>, so the diagram lives
+        // under the site's one Content-Security-Policy (see netlify.toml).
+        for (file, palette) in [
+            (&view.svg_url, &crate::diagnostic::svg::LIGHT),
+            (&view.svg_dark_url, &crate::diagnostic::svg::DARK),
+        ] {
+            let svg = crate::diagnostic::svg::draw(
+                tree,
+                lang,
+                &order(tree),
+                &rules_box,
+                theme.string(lang, "diagnostic_overview"),
+                &view.svg_alt,
+                palette,
+            );
+            out.insert(format!("{overview}{file}"), svg.into_bytes());
+        }
         push(
             &mut out,
             &mut problems,
