@@ -782,9 +782,9 @@ async function main() {
     await Promise.all([
       pagePass(browser, "light 1280px", { viewport: { width: 1280, height: 800 }, colorScheme: "light" }, pages, expect404, entries),
       pagePass(browser, "dark 320px", { viewport: { width: 320, height: 640 }, colorScheme: "dark", isMobile: true, hasTouch: true }, pages, expect404, entries),
-      (async () => {
-        for (const lang of LANGS) for (const scheme of ["light", "dark"]) await layout.kindsPass(env, lang, named[lang], scheme);
-      })(),
+      ...LANGS.map(async (lang) => {
+        for (const scheme of ["light", "dark"]) await layout.kindsPass(env, lang, named[lang], scheme);
+      }),
     ]);
     layout.headerHeights(headers, check);
     if (shotsDir) layout.contactSheet(shotsDir, shots);
