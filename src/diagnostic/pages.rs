@@ -18,7 +18,7 @@ use crate::diagnostic::rules::describe;
 use crate::diagnostic::svg::RulesBox;
 use crate::errors::{Diagnostic, Diagnostics};
 use crate::output::Output;
-use crate::render::context::{link, render_template, Common, Link, Place};
+use crate::render::context::{link, render_template, Common, Link, Lists, Place};
 use crate::render::markdown::Body;
 use crate::render::theme::Theme;
 
@@ -122,6 +122,7 @@ pub(crate) fn render(
     let mut out = Output::new();
     let mut problems = Diagnostics::default();
     let index_key = Key::new(DIAGNOSTIC_SECTION, "_index");
+    let lists = Lists::new(site);
     for lang in &site.languages {
         let lang = lang.as_str();
         let base_in = |l: &str| site.url(&index_key, l).to_string();
@@ -163,7 +164,15 @@ pub(crate) fn render(
         };
 
         // Start page.
-        let common = Common::new(site, theme, lang, &base, Place::Page(&index_key), false);
+        let common = Common::with_lists(
+            site,
+            theme,
+            lang,
+            &base,
+            Place::Page(&index_key),
+            false,
+            &lists,
+        );
         let mut view = empty_view("start", &common.root);
         view.node = tree.start.clone();
         view.title = site.title(&index_key, lang);
@@ -185,13 +194,12 @@ pub(crate) fn render(
             paths.push((node, path.to_vec()));
             true
         });
-        let nav = site.nav();
         let path_page = |(node, path): &(&Node, Vec<(&Node, &Answer)>)| {
             let path = path.as_slice();
             let url = path_url(&base, lang, path);
             let same_path = |l: &str| path_url(&base_in(l), l, path);
-            let place = Place::Custom(&same_path);
-            let mut common = Common::with_nav(site, theme, lang, &url, place, false, &nav);
+            let place = Place::Custom(&same_path, Some(&index_key));
+            let mut common = Common::with_lists(site, theme, lang, &url, place, false, &lists);
             common.noindex = true;
             let root = common.root.clone();
             let mut view = empty_view(
@@ -280,7 +288,8 @@ pub(crate) fn render(
         // Overview: SVG and text version.
         let overview = format!("{base}{}/", overview_slug(lang));
         let same = |l: &str| format!("{}{}/", base_in(l), overview_slug(l));
-        let common = Common::new(site, theme, lang, &overview, Place::Custom(&same), false);
+        let place = Place::Custom(&same, Some(&index_key));
+        let common = Common::with_lists(site, theme, lang, &overview, place, false, &lists);
         let root = common.root.clone();
         let mut view = empty_view("overview", &root);
         view.node = tree.start.clone();

@@ -67,7 +67,14 @@ pub(crate) fn render_all(
 
     // The language chooser at the root.
     let chooser = |l: &str| site.url(&Key::home(), l).to_string();
-    let common = Common::new(site, theme, default, "", Place::Custom(&chooser), false);
+    let common = Common::new(
+        site,
+        theme,
+        default,
+        "",
+        Place::Custom(&chooser, None),
+        false,
+    );
     add(
         &mut files,
         &mut problems,
@@ -93,7 +100,7 @@ pub(crate) fn render_all(
             theme,
             lang,
             &not_found(lang),
-            Place::Custom(&not_found),
+            Place::Custom(&not_found, None),
             true,
         );
         let html = render_template(

@@ -275,9 +275,16 @@ pub(crate) fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) 
             }
         } else if matches!(
             event,
-            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item)
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::TableCell)
         ) {
             text.push(' ');
+        } else if matches!(
+            event,
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableHead | TagEnd::TableRow)
+        ) {
+            // A line break between blocks (as after a heading): search excerpts keep it, so
+            // they never run a heading or a paragraph into the next.
+            text.push('\n');
         }
         match &mut heading {
             Some(h) => h.inner.push(event),

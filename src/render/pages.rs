@@ -4,8 +4,6 @@
 //! whole site. Bodies and pages are rendered in one parallel pass so the site is never in
 //! memory twice. The diagnostic's start page is left to the diagnostic stage.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -14,44 +12,12 @@ use crate::content::kinds::{Kind, KindFront};
 use crate::content::model::{Key, Site};
 use crate::errors::{Diagnostic, Diagnostics};
 use crate::render::bodies::{render_body, Bodies, BodyJob};
-use crate::render::context::{link, long_date, render_template, Common, LangLink, Link, Place};
+use crate::render::context::{
+    link, long_date, render_template, Common, LangLink, Link, Lists, Place,
+};
 use crate::render::highlight::Highlighter;
 use crate::render::markdown::{Body, Heading};
 use crate::render::theme::Theme;
-
-/// Orderings every content page needs (the header navigation, each section's pages in reading
-/// order and where each page stands in it), worked out once per render: asking the `Site`
-/// for them page by page costs a scan and a sort of every page, for every page.
-pub(crate) struct Lists {
-    nav: Vec<Key>,
-    sections: BTreeMap<String, Vec<Key>>,
-    position: HashMap<Key, usize>,
-}
-
-impl Lists {
-    pub(crate) fn new(site: &Site) -> Lists {
-        let mut sections = BTreeMap::new();
-        let mut position = HashMap::new();
-        let names: BTreeSet<&str> = site.entries.keys().map(|k| k.section.as_str()).collect();
-        for section in names {
-            let pages = site.section_pages(section);
-            for (i, key) in pages.iter().enumerate() {
-                position.insert(key.clone(), i);
-            }
-            sections.insert(section.to_string(), pages);
-        }
-        Lists {
-            nav: site.nav(),
-            sections,
-            position,
-        }
-    }
-
-    /// The pages of a section in reading order (as `Site::section_pages`).
-    pub(crate) fn section(&self, section: &str) -> &[Key] {
-        self.sections.get(section).map_or(&[], Vec::as_slice)
-    }
-}
 
 #[derive(Debug, Serialize)]
 struct SourceView {
@@ -242,7 +208,7 @@ fn page_context<'a>(
 ) -> (&'static str, PageContext<'a>) {
     let entry = site.entry(key);
     let path = site.url(key, lang);
-    let common = Common::with_nav(site, theme, lang, path, Place::Page(key), false, &lists.nav);
+    let common = Common::with_lists(site, theme, lang, path, Place::Page(key), false, lists);
     let root = common.root.clone();
     let shown = entry.shown(lang, &site.languages);
     let fallback = shown.filter(|(l, _)| *l != lang).map(|(l, _)| LangLink {
@@ -324,7 +290,7 @@ fn page_context<'a>(
         (None, None)
     } else {
         let list = lists.section(&key.section);
-        let i = lists.position[key];
+        let i = lists.position(key).unwrap_or(0);
         (
             i.checked_sub(1).map(|j| link(site, &list[j], lang, &root)),
             list.get(i + 1).map(|k| link(site, k, lang, &root)),
