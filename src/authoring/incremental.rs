@@ -10,10 +10,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::build::{build_parts, count_pages, BuildOptions, Loaded};
+use crate::build::{build_parts, BuildOptions, Loaded};
 use crate::content::discover::DIAGNOSTIC_SECTION;
 use crate::content::frontmatter;
 use crate::content::kinds::Kind;
+use crate::content::ledger::update::Update as LedgerUpdate;
 use crate::content::model::Key;
 use crate::errors::{Diagnostics, Failure, Fatal};
 use crate::output::Output;
@@ -28,6 +29,10 @@ struct State {
     loaded: Loaded,
     bodies: Bodies,
     output: Output,
+    /// The URL ledger after the last full build (text changes never move an address).
+    ledger: Option<LedgerUpdate>,
+    /// Pages per language (text changes never add one).
+    pages: std::collections::BTreeMap<String, usize>,
 }
 
 /// What a rebuild did.
@@ -37,6 +42,8 @@ pub(crate) struct Update<'a> {
     pub(crate) warnings: Diagnostics,
     /// `None` after a full build (publish everything); otherwise the files that changed.
     pub(crate) changed: Option<Vec<String>>,
+    /// After a full build of a site that keeps a URL ledger: the ledger to record.
+    pub(crate) ledger: Option<&'a LedgerUpdate>,
     pub(crate) millis: u128,
 }
 
@@ -78,9 +85,10 @@ impl Session {
                 let state = self.state.as_ref().expect("checked");
                 return Ok(Update {
                     output: &state.output,
-                    pages: count_pages(&state.loaded.site, &state.output),
+                    pages: state.pages.clone(),
                     warnings: state.loaded.warnings.clone(),
                     changed: Some(files),
+                    ledger: None,
                     millis: started.elapsed().as_millis(),
                 });
             }
@@ -91,6 +99,8 @@ impl Session {
             loaded,
             bodies: rendered.bodies,
             output: rendered.output,
+            ledger: rendered.ledger,
+            pages: rendered.pages.clone(),
         });
         let state = self.state.as_ref().expect("just set");
         Ok(Update {
@@ -98,8 +108,15 @@ impl Session {
             pages: rendered.pages,
             warnings: state.loaded.warnings.clone(),
             changed: None,
+            ledger: state.ledger.as_ref(),
             millis: started.elapsed().as_millis(),
         })
+    }
+
+    /// The URL ledger's text as the last good build left it on disk.
+    pub(crate) fn ledger_text(&self) -> Option<&str> {
+        let state = self.state.as_ref()?;
+        Some(state.ledger.as_ref()?.text.as_str())
     }
 
     /// The fast path; `None` when the change needs a full build.

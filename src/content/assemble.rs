@@ -82,10 +82,12 @@ pub(crate) fn assemble(
                 order: None,
                 addresses: Vec::new(),
                 sources: Vec::new(),
+                renamed_from: None,
                 urls: BTreeMap::new(),
             },
         );
     }
+    check_renames(&entries, &mut problems);
 
     let obstacles = ordered(&entries, "obstacles", |e| {
         (e.weight.unwrap_or(i64::MAX), e.key.id.clone())
@@ -185,6 +187,17 @@ fn merge(
         ts.iter().map(|t| (*t, t.front.sources.clone())).collect(),
         problems,
     );
+    let renamed_from = agree(
+        "renamed_from",
+        ts.iter()
+            .map(|t| (*t, t.front.renamed_from.clone()))
+            .collect(),
+        problems,
+    )
+    .and_then(|name| {
+        let t = ts.iter().find(|t| t.front.renamed_from.is_some())?;
+        renamed_key(&key, &name, t, problems)
+    });
     let (order, addresses) = if kind == Kind::Step {
         let order = agree(
             "order",
@@ -238,7 +251,75 @@ fn merge(
         order,
         addresses,
         sources: sources.unwrap_or_default(),
+        renamed_from,
         urls: BTreeMap::new(),
+    }
+}
+
+/// The page a `renamed_from` names: `old-id` in the page's own section, `section/old-id`
+/// in another.
+fn renamed_key(key: &Key, name: &str, t: &Translation, problems: &mut Diagnostics) -> Option<Key> {
+    let old = match name.split_once('/') {
+        Some((section, id)) => Key::new(section, id),
+        None => Key::new(&key.section, name),
+    };
+    let valid = |s: &str| crate::content::discover::is_valid_id(s);
+    if !valid(&old.id) || !(old.section.is_empty() || valid(&old.section)) {
+        problems.push(
+            t.error_at("renamed_from", Some(name), format!("`{name}` is not a page id"))
+                .help("write the file name the page had, without language and `.md`: `renamed_from = \"old-id\"`, or `\"section/old-id\"` for a page that was in another folder"),
+        );
+        return None;
+    }
+    if old == *key {
+        problems.push(
+            t.error_at(
+                "renamed_from",
+                Some(name),
+                "a page cannot be renamed from itself",
+            )
+            .help("write the id the file had before it was renamed"),
+        );
+        return None;
+    }
+    Some(old)
+}
+
+/// A page named by `renamed_from` must be gone, and claimed by one page only.
+fn check_renames(entries: &BTreeMap<Key, Entry>, problems: &mut Diagnostics) {
+    let mut claimed: BTreeMap<&Key, &Key> = BTreeMap::new();
+    for entry in entries.values() {
+        let Some(old) = &entry.renamed_from else {
+            continue;
+        };
+        let Some(t) = entry
+            .translations
+            .values()
+            .find(|t| t.front.renamed_from.is_some())
+        else {
+            continue;
+        };
+        let needle = t.front.renamed_from.as_deref();
+        if let Some(page) = entries.get(old) {
+            let file = page.translations.values().next().map_or_else(
+                || format!("the section `{}`", old.section),
+                |t| format!("`{}`", t.file),
+            );
+            problems.push(
+                t.error_at(
+                    "renamed_from",
+                    needle,
+                    format!("`{}` is still a page ({file})", old.name()),
+                )
+                .help("`renamed_from` names a page whose file was renamed to this one; remove the line if the rename is already recorded in content/urls.lock"),
+            );
+        } else if let Some(other) = claimed.insert(old, &entry.key) {
+            problems.push(t.error_at(
+                "renamed_from",
+                needle,
+                format!("`{}` is also named by `renamed_from` in page `{}`", old.name(), other.name()),
+            ).help("a page can be renamed into one page only; for the other, add its old addresses to `aliases`"));
+        }
     }
 }
 

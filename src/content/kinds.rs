@@ -20,6 +20,7 @@ pub(crate) struct ObstacleFront {
     pub(crate) sources: Option<Vec<String>>,
     #[serde(default)]
     pub(crate) aliases: Vec<String>,
+    pub(crate) renamed_from: Option<String>,
     pub(crate) translated_from: Option<String>,
 }
 
@@ -39,6 +40,7 @@ pub(crate) struct StepFront {
     pub(crate) sources: Option<Vec<String>>,
     #[serde(default)]
     pub(crate) aliases: Vec<String>,
+    pub(crate) renamed_from: Option<String>,
     pub(crate) translated_from: Option<String>,
 }
 
@@ -53,6 +55,7 @@ pub(crate) struct PageFront {
     pub(crate) sources: Option<Vec<String>>,
     #[serde(default)]
     pub(crate) aliases: Vec<String>,
+    pub(crate) renamed_from: Option<String>,
     pub(crate) translated_from: Option<String>,
 }
 
@@ -85,6 +88,9 @@ pub(crate) struct Front {
     pub(crate) weight: Option<i64>,
     pub(crate) sources: Option<Vec<String>>,
     pub(crate) aliases: Vec<String>,
+    /// The page id this file had before it was renamed (`old-id` or `section/old-id`): its
+    /// addresses in the URL ledger become this page's old addresses.
+    pub(crate) renamed_from: Option<String>,
     pub(crate) translated_from: Option<String>,
     pub(crate) kind: KindFront,
 }
@@ -98,6 +104,7 @@ impl From<ObstacleFront> for Front {
             weight: f.weight,
             sources: f.sources,
             aliases: f.aliases,
+            renamed_from: f.renamed_from,
             translated_from: f.translated_from,
             kind: KindFront::Obstacle { signals: f.signals },
         }
@@ -113,6 +120,7 @@ impl From<StepFront> for Front {
             weight: None,
             sources: f.sources,
             aliases: f.aliases,
+            renamed_from: f.renamed_from,
             translated_from: f.translated_from,
             kind: KindFront::Step {
                 order: f.order,
@@ -133,6 +141,7 @@ impl From<PageFront> for Front {
             weight: f.weight,
             sources: f.sources,
             aliases: f.aliases,
+            renamed_from: f.renamed_from,
             translated_from: f.translated_from,
             kind: KindFront::Page,
         }
@@ -188,6 +197,7 @@ pub(crate) fn parse_start(rel: &str, text: &str, split: &Split) -> Result<Front,
         weight: Some(0),
         sources: None,
         aliases: Vec::new(),
+        renamed_from: None,
         translated_from: f.translated_from,
         kind: KindFront::DiagnosticStart { start: f.start },
     })
