@@ -214,10 +214,9 @@ pub(crate) fn render(
     }
     let published = Published::new(site, &output);
     let (ledger, warnings) = keep_addresses(site, &published, ledger, &mut problems);
-    let no_redirects = Vec::new();
-    let ledger_redirects = ledger.as_ref().map_or(&no_redirects, |u| &u.redirects);
+    let old_addresses = ledger.as_ref().map_or(&[][..], |u| &u.redirects[..]);
     let (redirects, alias_problems) =
-        crate::render::sitemap::redirects(site, theme, &published, ledger_redirects);
+        crate::render::sitemap::redirects(site, theme, &published, old_addresses);
     problems.extend(alias_problems);
     if problems.has_errors() {
         problems.extend(warnings);
