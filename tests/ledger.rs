@@ -162,7 +162,7 @@ fn a_broken_ledger_is_a_located_error() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("fr/x is not an address of the site"),
+        run.stderr.contains("`fr/x` is not an address of the site"),
         "{}",
         run.stderr
     );

@@ -130,12 +130,17 @@ pub(crate) fn parse(text: &str) -> Result<Ledger, Diagnostics> {
                 (k, toml::Value::Array(urls)) if k.strip_suffix("_old").is_some_and(is_language) => {
                     let lang = &k[..k.len() - 4];
                     for url in urls {
-                        match url.as_str().and_then(site_path) {
-                            Some(path) => {
-                                record.langs.entry(lang.to_string()).or_default().old.insert(path);
-                            }
-                            None => problems.push(not_an_address(&at, span.clone(), &url.to_string())),
-                        }
+                        let Some(path) = url.as_str().and_then(site_path) else {
+                            // Point at the element itself, inside the list.
+                            let shown = url.as_str().map_or_else(|| url.to_string(), str::to_string);
+                            let quoted = url.to_string();
+                            let inner = text[span.clone()].find(&quoted).map_or(span.clone(), |i| {
+                                span.start + i..span.start + i + quoted.len()
+                            });
+                            problems.push(not_an_address(&at, inner, &shown));
+                            continue;
+                        };
+                        record.langs.entry(lang.to_string()).or_default().old.insert(path);
                     }
                 }
                 (k, _) => problems.push(
@@ -158,7 +163,7 @@ fn not_an_address(
     span: std::ops::Range<usize>,
     url: &str,
 ) -> Diagnostic {
-    at(span, format!("{url} is not an address of the site"))
+    at(span, format!("`{url}` is not an address of the site"))
         .help("write it from the site root with a slash at each end, like `/fr/etapes/champion/`")
 }
 
@@ -279,7 +284,7 @@ mod tests {
         assert_eq!(
             lines,
             vec![
-                (2, "fr/etapes/x/ is not an address of the site"),
+                (2, "`fr/etapes/x/` is not an address of the site"),
                 (3, "unexpected `french` in the ledger"),
                 (4, "`Steps/X` is not a page"),
             ]
