@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::content::discover::discover;
+use crate::content::discover::{discover, SourceFile};
+use crate::content::history::History;
 use crate::content::ledger::{self, update::Update, LedgerFile};
 use crate::content::model::Site;
 use crate::content::settings::Settings;
@@ -28,8 +29,6 @@ pub(crate) struct BuildOptions {
     pub(crate) root: PathBuf,
     /// Overrides `base_url` from the settings.
     pub(crate) base_url: Option<String>,
-    /// Work out which translations are missing or stale (for `check`).
-    pub(crate) translation_report: bool,
     /// What to do with the URL ledger, `content/urls.lock`.
     pub(crate) ledger: LedgerMode,
 }
@@ -38,7 +37,7 @@ pub(crate) struct BuildOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LedgerMode {
     /// `build`, `watch`, `serve`: bring it up to date (create it when missing); the caller
-    /// writes it once the site is published.
+    /// writes it when it publishes the site.
     Update,
     /// `check`: what it does not record yet is a warning; a site without one is not checked.
     Report,
@@ -85,9 +84,34 @@ pub(crate) struct Loaded {
 
 /// Reads and validates the whole site, rendering nothing.
 pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
-    let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
-    let theme = Theme::load(&opts.root, &settings);
-    let (files, mut problems) = discover(&opts.root, &settings)?;
+    // Git answers while the files are read.
+    std::thread::scope(|s| {
+        let history = s.spawn(|| History::read(&opts.root));
+        let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
+        let theme = Theme::load(&opts.root, &settings);
+        let (files, mut problems) = discover(&opts.root, &settings)?;
+        let ledger = match ledger::read(&opts.root) {
+            Ok(ledger) => ledger,
+            Err(Failure::Content(ds)) => {
+                problems.extend(ds);
+                None
+            }
+            Err(fatal) => return Err(fatal),
+        };
+        let history = history.join().unwrap_or_default();
+        validate(settings, theme, files, problems, &history)
+            .map(|loaded| Loaded { ledger, ..loaded })
+    })
+}
+
+/// Assembles the site and its decision tree from what `load` read.
+fn validate(
+    settings: Settings,
+    theme: Result<Theme, Failure>,
+    files: Vec<SourceFile>,
+    mut problems: Diagnostics,
+    history: &History,
+) -> Result<Loaded, Failure> {
     let theme = match theme {
         Ok(theme) => theme,
         Err(Failure::Content(ds)) => {
@@ -96,16 +120,9 @@ pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
         }
         Err(fatal) => return Err(fatal),
     };
-    let (site, assembly) = crate::content::assemble::assemble(settings, &theme.strings, files);
+    let (site, assembly) =
+        crate::content::assemble::assemble(settings, &theme.strings, files, history);
     problems.extend(assembly);
-    let ledger = match ledger::read(&opts.root) {
-        Ok(ledger) => ledger,
-        Err(Failure::Content(ds)) => {
-            problems.extend(ds);
-            None
-        }
-        Err(fatal) => return Err(fatal),
-    };
     if problems.has_errors() {
         return Err(Failure::Content(problems));
     }
@@ -118,7 +135,7 @@ pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
         site,
         theme,
         tree,
-        ledger,
+        ledger: None,
         warnings: problems,
     })
 }
@@ -152,11 +169,7 @@ pub(crate) fn build_parts(
 pub(crate) fn build(opts: &BuildOptions) -> Result<Built, Failure> {
     let started = Instant::now();
     let (loaded, rendered) = build_parts(opts, &Highlighter::default())?;
-    let translations = if opts.translation_report {
-        translations::report(&loaded.site)
-    } else {
-        Vec::new()
-    };
+    let translations = translations::report(&loaded.site);
     Ok(Built {
         output: rendered.output,
         pages: rendered.pages,

@@ -63,6 +63,10 @@ enum Command {
         strict: bool,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// For each stale translation, show what changed in the original since the version
+        /// translated (from git history).
+        #[arg(long)]
+        diff: bool,
         /// Fail if content/urls.lock is missing or does not record every address (as in CI).
         #[arg(long)]
         locked: bool,
@@ -107,9 +111,12 @@ fn main() -> ExitCode {
             watch: true, poll, ..
         } => commands::watch(&o, poll),
         Command::Serve { port, bind, poll } => commands::serve(&o, bind, port, poll),
-        Command::Check { strict, format, .. } => {
-            commands::check(&o, strict, matches!(format, Format::Json))
-        }
+        Command::Check {
+            strict,
+            format,
+            diff,
+            ..
+        } => commands::check(&o, strict, matches!(format, Format::Json), diff),
         Command::New { kind, id } => commands::new(&o, kind, &id),
         Command::Translated { files } => commands::translated(&o, &files),
     }

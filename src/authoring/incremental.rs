@@ -6,16 +6,17 @@
 //! search indexes and print views, and reports which files changed. Anything else falls back to
 //! the full pipeline. The result is byte-identical to a full build (tested).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::build::{build_parts, BuildOptions, Loaded};
+use crate::build::{build_parts, BuildOptions, Loaded, Rendered};
 use crate::content::discover::DIAGNOSTIC_SECTION;
 use crate::content::frontmatter;
 use crate::content::kinds::Kind;
 use crate::content::ledger::update::Update as LedgerUpdate;
 use crate::content::model::Key;
+use crate::content::translations::{self, Status};
 use crate::errors::{Diagnostics, Failure, Fatal};
 use crate::output::Output;
 use crate::render::bodies::{check_anchors, render_bodies, Bodies};
@@ -32,19 +33,50 @@ struct State {
     /// The URL ledger after the last full build (text changes never move an address).
     ledger: Option<LedgerUpdate>,
     /// Pages per language (text changes never add one).
-    pages: std::collections::BTreeMap<String, usize>,
+    pages: BTreeMap<String, usize>,
+    /// Missing and stale translations by (language, page): an edit redoes its page's only.
+    translations: BTreeMap<(String, Key), Status>,
+}
+
+impl State {
+    fn new(loaded: Loaded, rendered: Rendered) -> State {
+        let mut translations = BTreeMap::new();
+        let site = &loaded.site;
+        for lang in &site.languages[1..] {
+            for (key, entry) in &site.entries {
+                if let Some(s) = translations::status(site, entry, lang) {
+                    translations.insert((lang.clone(), key.clone()), s);
+                }
+            }
+        }
+        State {
+            loaded,
+            bodies: rendered.bodies,
+            output: rendered.output,
+            ledger: rendered.ledger,
+            pages: rendered.pages,
+            translations,
+        }
+    }
+
+    /// The status line of the translations, if any needs work.
+    fn translation_summary(&self) -> Option<String> {
+        translations::summary(self.translations.values())
+    }
 }
 
 /// What a rebuild did.
 pub(crate) struct Update<'a> {
     pub(crate) output: &'a Output,
-    pub(crate) pages: std::collections::BTreeMap<String, usize>,
+    pub(crate) pages: BTreeMap<String, usize>,
     pub(crate) warnings: Diagnostics,
     /// `None` after a full build (publish everything); otherwise the files that changed.
     pub(crate) changed: Option<Vec<String>>,
     /// After a full build of a site that keeps a URL ledger: the ledger to record.
     pub(crate) ledger: Option<&'a LedgerUpdate>,
     pub(crate) millis: u128,
+    /// `2 translations stale, 1 missing — …` when translations need work.
+    pub(crate) translations: Option<String>,
 }
 
 pub(crate) struct Session {
@@ -90,26 +122,22 @@ impl Session {
                     changed: Some(files),
                     ledger: None,
                     millis: started.elapsed().as_millis(),
+                    translations: state.translation_summary(),
                 });
             }
         }
         let (loaded, rendered) = build_parts(&self.opts, &self.highlighter)?;
         self.pending.clear();
-        self.state = Some(State {
-            loaded,
-            bodies: rendered.bodies,
-            output: rendered.output,
-            ledger: rendered.ledger,
-            pages: rendered.pages.clone(),
-        });
+        self.state = Some(State::new(loaded, rendered));
         let state = self.state.as_ref().expect("just set");
         Ok(Update {
             output: &state.output,
-            pages: rendered.pages,
+            pages: state.pages.clone(),
             warnings: state.loaded.warnings.clone(),
             changed: None,
             ledger: state.ledger.as_ref(),
             millis: started.elapsed().as_millis(),
+            translations: state.translation_summary(),
         })
     }
 
@@ -209,6 +237,15 @@ impl Session {
             drop(previous);
             self.state = None;
             return None;
+        }
+        for key in &affected {
+            for lang in &site.languages[1..] {
+                let k = (lang.clone(), key.clone());
+                match translations::status(site, &site.entries[key], lang) {
+                    Some(s) => state.translations.insert(k, s),
+                    None => state.translations.remove(&k),
+                };
+            }
         }
         let mut written = Vec::new();
         for (path, bytes) in files {

@@ -320,6 +320,9 @@ fn rebuild(
                             Some(files) => format!("updated {} file(s) of", files.len()),
                         };
                         say!("{how} {total} pages in {} ms", update.millis);
+                        if let Some(line) = &update.translations {
+                            say!("{line}");
+                        }
                         for line in moved {
                             say!("{line}");
                         }
