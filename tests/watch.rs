@@ -407,13 +407,12 @@ fn new_and_deleted_pages(poll: bool) {
                 "Une nouvelle étape",
             )
     });
-    // The only thing said: the URL ledger warns that the page's addresses no longer work.
+    // The only thing said: the URL ledger warns that the page's addresses no longer work
+    // (printed once the site is published).
+    run.wait_until("the URL ledger's warning", |r| {
+        r.err().contains("warning: content/urls.lock:")
+    });
     assert!(!run.err().contains("error"), "no error\n{}", run.describe());
-    assert!(
-        run.err().contains("warning: content/urls.lock:"),
-        "{}",
-        run.describe()
-    );
     wait_equal_to_full_build(&mut run, &site);
 }
 

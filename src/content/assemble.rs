@@ -9,6 +9,7 @@ use crate::content::discover::{SourceFile, DIAGNOSTIC_SECTION};
 use crate::content::frontmatter;
 use crate::content::history::History;
 use crate::content::kinds::{placeholder, Kind, KindFront};
+use crate::content::ledger::renames::{check_renames, renamed_key};
 use crate::content::model::{Entry, Key, Site, Strings, Translation};
 use crate::content::settings::Settings;
 use crate::content::urls::assign_urls;
@@ -94,6 +95,7 @@ pub(crate) fn assemble(
                 kind: Kind::Page,
                 translations: BTreeMap::new(),
                 weight: None,
+                priority: None,
                 order: None,
                 addresses: Vec::new(),
                 sources: Vec::new(),
@@ -111,6 +113,8 @@ pub(crate) fn assemble(
         (e.order.unwrap_or(i64::MAX), e.key.id.clone())
     });
     check_steps(&entries, &steps, &mut problems);
+    check_priorities(&entries, &obstacles, &mut problems);
+    let glossary = crate::content::glossary::read(&entries, &mut problems);
     let addressed_by = relations(&entries, &steps, &mut problems);
     check_sources(&entries, &settings, &mut problems);
 
@@ -124,6 +128,7 @@ pub(crate) fn assemble(
         addressed_by,
         generated: BTreeMap::new(),
         diagnostic_files,
+        glossary,
     };
     assign_urls(&mut site, strings, &mut problems);
     (site, problems)
@@ -255,6 +260,12 @@ fn merge(
         |_| true,
         problems,
     );
+    let priority = agree(
+        "priority",
+        ts.iter().map(|t| (*t, t.front.priority)).collect(),
+        |p: &i64| *p >= 1,
+        problems,
+    );
     let sources = agree(
         "sources",
         ts.iter().map(|t| (*t, t.front.sources.clone())).collect(),
@@ -325,78 +336,12 @@ fn merge(
         kind,
         translations,
         weight,
+        priority,
         order,
         addresses,
         sources: sources.unwrap_or_default(),
         renamed_from,
         urls: BTreeMap::new(),
-    }
-}
-
-/// The page a `renamed_from` names: `old-id` in the page's own section, `section/old-id`
-/// in another.
-fn renamed_key(key: &Key, name: &str, t: &Translation, problems: &mut Diagnostics) -> Option<Key> {
-    let old = match name.split_once('/') {
-        Some((section, id)) => Key::new(section, id),
-        None => Key::new(&key.section, name),
-    };
-    let valid = |s: &str| crate::content::discover::is_valid_id(s);
-    if !valid(&old.id) || !(old.section.is_empty() || valid(&old.section)) {
-        problems.push(
-            t.error_at("renamed_from", Some(name), format!("`{name}` is not a page id"))
-                .help("write the file name the page had, without language and `.md`: `renamed_from = \"old-id\"`, or `\"section/old-id\"` for a page that was in another folder"),
-        );
-        return None;
-    }
-    if old == *key {
-        problems.push(
-            t.error_at(
-                "renamed_from",
-                Some(name),
-                "a page cannot be renamed from itself",
-            )
-            .help("write the id the file had before it was renamed"),
-        );
-        return None;
-    }
-    Some(old)
-}
-
-/// A page named by `renamed_from` must be gone, and claimed by one page only.
-fn check_renames(entries: &BTreeMap<Key, Entry>, problems: &mut Diagnostics) {
-    let mut claimed: BTreeMap<&Key, &Key> = BTreeMap::new();
-    for entry in entries.values() {
-        let Some(old) = &entry.renamed_from else {
-            continue;
-        };
-        let Some(t) = entry
-            .translations
-            .values()
-            .find(|t| t.front.renamed_from.is_some())
-        else {
-            continue;
-        };
-        let needle = t.front.renamed_from.as_deref();
-        if let Some(page) = entries.get(old) {
-            let file = page.translations.values().next().map_or_else(
-                || format!("the section `{}`", old.section),
-                |t| format!("`{}`", t.file),
-            );
-            problems.push(
-                t.error_at(
-                    "renamed_from",
-                    needle,
-                    format!("`{}` is still a page ({file})", old.name()),
-                )
-                .help("`renamed_from` names a page whose file was renamed to this one; remove the line if the rename is already recorded in content/urls.lock"),
-            );
-        } else if let Some(other) = claimed.insert(old, &entry.key) {
-            problems.push(t.error_at(
-                "renamed_from",
-                needle,
-                format!("`{}` is also named by `renamed_from` in page `{}`", old.name(), other.name()),
-            ).help("a page can be renamed into one page only; for the other, add its old addresses to `aliases`"));
-        }
     }
 }
 
@@ -467,6 +412,44 @@ fn check_steps(entries: &BTreeMap<Key, Entry>, steps: &[Key], problems: &mut Dia
             );
         } else {
             seen.insert(order, entry);
+        }
+    }
+}
+
+/// Obstacle priorities (the diagnostic's ranking) start at 1 and are unique.
+fn check_priorities(entries: &BTreeMap<Key, Entry>, obstacles: &[Key], problems: &mut Diagnostics) {
+    let mut seen: BTreeMap<i64, &Translation> = BTreeMap::new();
+    for key in obstacles {
+        let entry = &entries[key];
+        let Some(priority) = entry.priority else {
+            continue;
+        };
+        let t = entry
+            .translations
+            .values()
+            .find(|t| t.front.priority.is_some())
+            .expect("a priority comes from a file");
+        let needle = priority.to_string();
+        if priority < 1 {
+            problems.push(
+                t.error_at(
+                    "priority",
+                    Some(&needle),
+                    format!("priority {priority} is not a rank"),
+                )
+                .help("rank obstacles from 1, the one that blocks the most"),
+            );
+        } else if let Some(other) = seen.get(&priority) {
+            problems.push(
+                t.error_at(
+                    "priority",
+                    Some(&needle),
+                    format!("priority {priority} is already used by `{}`", other.file),
+                )
+                .help("give every obstacle its own rank: 1 for the one that blocks the most"),
+            );
+        } else {
+            seen.insert(priority, t);
         }
     }
 }

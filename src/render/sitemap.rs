@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::content::model::{Key, Site};
+use crate::content::model::{Key, Site, GENERATED};
 use crate::content::urls::alias_path;
 use crate::errors::Diagnostics;
 use crate::render::context::root_for;
@@ -188,7 +188,7 @@ pub(crate) fn sitemap(site: &Site) -> String {
                 .collect()
         })
         .collect();
-    for name in ["matrix", "print", "pages", "search"] {
+    for (name, _) in GENERATED {
         groups.push(
             site.languages
                 .iter()

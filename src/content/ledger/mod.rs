@@ -4,9 +4,10 @@
 //! `gone`, until someone drops it or points an alias at it. This module reads and writes the
 //! file's text (TOML, one line per address, sorted, a block per page so that two editors'
 //! changes rarely touch the same lines); `update` works out what a build changes, `report`
-//! turns that into messages. Nothing here touches the disk except `read`; the build decides
+//! turns that into messages, `renames` checks the `renamed_from` a page may name. Nothing here touches the disk except `read`; the build decides
 //! whether the new text is written.
 
+pub(crate) mod renames;
 pub(crate) mod report;
 pub(crate) mod update;
 
