@@ -10,14 +10,16 @@ use std::time::{Duration, Instant};
 
 use crate::content::discover::{discover, SourceFile};
 use crate::content::history::History;
+use crate::content::ledger::{self, update::Update, LedgerFile};
 use crate::content::model::Site;
 use crate::content::settings::Settings;
 use crate::content::translations;
 use crate::diagnostic::DecisionTree;
-use crate::errors::{Diagnostics, Failure};
+use crate::errors::{Diagnostics, Failure, Severity};
 use crate::output::Output;
 use crate::render::bodies::{all_jobs, check_anchors, Bodies};
 use crate::render::highlight::Highlighter;
+use crate::render::sitemap::Published;
 use crate::render::theme::Theme;
 
 /// What a run of the pipeline needs to know.
@@ -27,6 +29,21 @@ pub(crate) struct BuildOptions {
     pub(crate) root: PathBuf,
     /// Overrides `base_url` from the settings.
     pub(crate) base_url: Option<String>,
+    /// What to do with the URL ledger, `content/urls.lock`.
+    pub(crate) ledger: LedgerMode,
+}
+
+/// How a run treats the URL ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LedgerMode {
+    /// `build`, `watch`, `serve`: bring it up to date (create it when missing); the caller
+    /// writes it when it publishes the site.
+    Update,
+    /// `check`: what it does not record yet is a warning; a site without one is not checked.
+    Report,
+    /// CI: what it does not record yet is an error; with `required` (`--locked`), so is a
+    /// site without one.
+    Locked { required: bool },
 }
 
 /// A successful run: the files, pages per language and the warnings.
@@ -37,6 +54,8 @@ pub(crate) struct Built {
     pub(crate) warnings: Diagnostics,
     /// Missing and stale translations.
     pub(crate) translations: Vec<translations::Status>,
+    /// The URL ledger after this build, when the site keeps one.
+    pub(crate) ledger: Option<Update>,
     pub(crate) elapsed: Duration,
 }
 
@@ -58,6 +77,8 @@ pub(crate) struct Loaded {
     pub(crate) site: Site,
     pub(crate) theme: Theme,
     pub(crate) tree: Option<DecisionTree>,
+    /// The URL ledger as found on disk.
+    pub(crate) ledger: Option<LedgerFile>,
     pub(crate) warnings: Diagnostics,
 }
 
@@ -68,9 +89,18 @@ pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
         let history = s.spawn(|| History::read(&opts.root));
         let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
         let theme = Theme::load(&opts.root, &settings);
-        let (files, problems) = discover(&opts.root, &settings)?;
+        let (files, mut problems) = discover(&opts.root, &settings)?;
+        let ledger = match ledger::read(&opts.root) {
+            Ok(ledger) => ledger,
+            Err(Failure::Content(ds)) => {
+                problems.extend(ds);
+                None
+            }
+            Err(fatal) => return Err(fatal),
+        };
         let history = history.join().unwrap_or_default();
         validate(settings, theme, files, problems, &history)
+            .map(|loaded| Loaded { ledger, ..loaded })
     })
 }
 
@@ -105,6 +135,7 @@ fn validate(
         site,
         theme,
         tree,
+        ledger: None,
         warnings: problems,
     })
 }
@@ -115,7 +146,7 @@ pub(crate) fn build_parts(
     opts: &BuildOptions,
     highlighter: &Highlighter,
 ) -> Result<(Loaded, Rendered), Failure> {
-    let loaded = std::thread::scope(|s| {
+    let mut loaded = std::thread::scope(|s| {
         s.spawn(|| highlighter.preload());
         load(opts)
     })?;
@@ -124,11 +155,13 @@ pub(crate) fn build_parts(
         &loaded.theme,
         loaded.tree.as_ref(),
         highlighter,
+        (loaded.ledger.as_ref(), opts.ledger),
     )
     .map_err(|mut ds| {
         ds.extend(loaded.warnings.clone());
         Failure::Content(ds)
     })?;
+    loaded.warnings.extend(rendered.warnings.clone());
     Ok((loaded, rendered))
 }
 
@@ -142,6 +175,7 @@ pub(crate) fn build(opts: &BuildOptions) -> Result<Built, Failure> {
         pages: rendered.pages,
         warnings: loaded.warnings,
         translations,
+        ledger: rendered.ledger,
         elapsed: started.elapsed(),
     })
 }
@@ -152,14 +186,20 @@ pub(crate) struct Rendered {
     pub(crate) output: Output,
     pub(crate) pages: BTreeMap<String, usize>,
     pub(crate) bodies: Bodies,
+    /// The URL ledger after this build, when the site keeps one.
+    pub(crate) ledger: Option<Update>,
+    /// What the ledger warns about (pages that disappeared, changes `check` sees).
+    pub(crate) warnings: Diagnostics,
 }
 
-/// Renders the whole site.
+/// Renders the whole site; the redirects come last, once every other file is known, from the
+/// pages' aliases and the URL ledger (the ledger on disk and what to do with it).
 pub(crate) fn render(
     site: &Site,
     theme: &Theme,
     tree: Option<&DecisionTree>,
     highlighter: &Highlighter,
+    ledger: (Option<&LedgerFile>, LedgerMode),
 ) -> Result<Rendered, Diagnostics> {
     let jobs = all_jobs(site);
     let (bodies, files, mut problems) =
@@ -185,16 +225,79 @@ pub(crate) fn render(
     if problems.has_errors() {
         return Err(problems);
     }
+    let published = Published::new(site, &output);
+    let (ledger, warnings) = keep_addresses(site, &published, ledger, &mut problems);
+    let old_addresses = ledger.as_ref().map_or(&[][..], |u| &u.redirects[..]);
+    let (redirects, alias_problems) =
+        crate::render::sitemap::redirects(site, theme, &published, old_addresses);
+    problems.extend(alias_problems);
+    if problems.has_errors() {
+        problems.extend(warnings);
+        return Err(problems);
+    }
+    // Pages, not the redirects among them.
     let pages = count_pages(site, &output);
+    output.extend(redirects);
     Ok(Rendered {
         output,
         pages,
         bodies,
+        ledger,
+        warnings,
     })
 }
 
+/// The URL ledger after this build, and its warnings; what CI refuses goes into `problems`.
+fn keep_addresses(
+    site: &Site,
+    published: &Published,
+    (file, mode): (Option<&LedgerFile>, LedgerMode),
+    problems: &mut Diagnostics,
+) -> (Option<Update>, Diagnostics) {
+    let mut warnings = Diagnostics::default();
+    if file.is_none() && mode != LedgerMode::Update {
+        if mode == (LedgerMode::Locked { required: true }) {
+            problems.push(ledger::report::missing());
+        }
+        return (None, warnings);
+    }
+    let update = ledger::update::update(file, site, &|path| {
+        published
+            .at(path)
+            .map(|taken| format!("the address of {taken}"))
+    });
+    if let Some(file) = file {
+        match mode {
+            LedgerMode::Update => {}
+            LedgerMode::Report => {
+                warnings.extend(ledger::report::unrecorded(
+                    &update,
+                    file,
+                    site,
+                    Severity::Warning,
+                ));
+            }
+            LedgerMode::Locked { .. } => {
+                problems.extend(ledger::report::unrecorded(
+                    &update,
+                    file,
+                    site,
+                    Severity::Error,
+                ));
+            }
+        }
+    }
+    // Located where the reader will look: the file as this run leaves it.
+    let text = match (mode, file) {
+        (LedgerMode::Update, _) | (_, None) => &update.text,
+        (_, Some(file)) => &file.text,
+    };
+    warnings.extend(ledger::report::gone(&update, text, site));
+    (Some(update), warnings)
+}
+
 /// HTML pages per language.
-pub(crate) fn count_pages(site: &Site, output: &Output) -> BTreeMap<String, usize> {
+fn count_pages(site: &Site, output: &Output) -> BTreeMap<String, usize> {
     let mut counts: BTreeMap<String, usize> =
         site.languages.iter().map(|l| (l.clone(), 0)).collect();
     for path in output.keys().filter(|p| p.ends_with(".html")) {

@@ -11,10 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::build::{build_parts, count_pages, BuildOptions, Loaded};
+use crate::build::{build_parts, BuildOptions, Loaded, Rendered};
 use crate::content::discover::DIAGNOSTIC_SECTION;
 use crate::content::frontmatter;
 use crate::content::kinds::Kind;
+use crate::content::ledger::update::Update as LedgerUpdate;
 use crate::content::model::Key;
 use crate::content::translations::{self, Status};
 use crate::errors::{Diagnostics, Failure, Fatal};
@@ -39,12 +40,16 @@ struct State {
     loaded: Loaded,
     bodies: Bodies,
     output: Output,
+    /// The URL ledger after the last full build (text changes never move an address).
+    ledger: Option<LedgerUpdate>,
+    /// Pages per language (text changes never add one).
+    pages: BTreeMap<String, usize>,
     /// Missing and stale translations by (language, page): an edit redoes its page's only.
     translations: BTreeMap<(String, Key), Status>,
 }
 
 impl State {
-    fn new(loaded: Loaded, bodies: Bodies, output: Output) -> State {
+    fn new(loaded: Loaded, rendered: Rendered) -> State {
         let mut translations = BTreeMap::new();
         let site = &loaded.site;
         for lang in &site.languages[1..] {
@@ -56,8 +61,10 @@ impl State {
         }
         State {
             loaded,
-            bodies,
-            output,
+            bodies: rendered.bodies,
+            output: rendered.output,
+            ledger: rendered.ledger,
+            pages: rendered.pages,
             translations,
         }
     }
@@ -75,6 +82,8 @@ pub(crate) struct Update<'a> {
     pub(crate) warnings: Diagnostics,
     /// `None` after a full build (publish everything); otherwise the files that changed.
     pub(crate) changed: Option<Vec<String>>,
+    /// After a full build of a site that keeps a URL ledger: the ledger to record.
+    pub(crate) ledger: Option<&'a LedgerUpdate>,
     pub(crate) millis: u128,
     /// `2 translations stale, 1 missing — …` when translations need work.
     pub(crate) translations: Option<String>,
@@ -118,9 +127,10 @@ impl Session {
                 let state = self.state.as_ref().expect("checked");
                 return Ok(Update {
                     output: &state.output,
-                    pages: count_pages(&state.loaded.site, &state.output),
+                    pages: state.pages.clone(),
                     warnings: state.loaded.warnings.clone(),
                     changed: Some(files),
+                    ledger: None,
                     millis: started.elapsed().as_millis(),
                     translations: state.translation_summary(),
                 });
@@ -128,16 +138,23 @@ impl Session {
         }
         let (loaded, rendered) = build_parts(&self.opts, &self.highlighter)?;
         self.pending.clear();
-        self.state = Some(State::new(loaded, rendered.bodies, rendered.output));
+        self.state = Some(State::new(loaded, rendered));
         let state = self.state.as_ref().expect("just set");
         Ok(Update {
             output: &state.output,
-            pages: rendered.pages,
+            pages: state.pages.clone(),
             warnings: state.loaded.warnings.clone(),
             changed: None,
+            ledger: state.ledger.as_ref(),
             millis: started.elapsed().as_millis(),
             translations: state.translation_summary(),
         })
+    }
+
+    /// The URL ledger's text as the last good build left it on disk.
+    pub(crate) fn ledger_text(&self) -> Option<&str> {
+        let state = self.state.as_ref()?;
+        Some(state.ledger.as_ref()?.text.as_str())
     }
 
     /// The fast path; `None` when the change needs a full build.

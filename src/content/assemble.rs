@@ -9,6 +9,7 @@ use crate::content::discover::{SourceFile, DIAGNOSTIC_SECTION};
 use crate::content::frontmatter;
 use crate::content::history::History;
 use crate::content::kinds::{placeholder, Kind, KindFront};
+use crate::content::ledger::renames::{check_renames, renamed_key};
 use crate::content::model::{Entry, Key, Site, Strings, Translation};
 use crate::content::settings::Settings;
 use crate::content::urls::assign_urls;
@@ -98,10 +99,12 @@ pub(crate) fn assemble(
                 order: None,
                 addresses: Vec::new(),
                 sources: Vec::new(),
+                renamed_from: None,
                 urls: BTreeMap::new(),
             },
         );
     }
+    check_renames(&entries, &mut problems);
 
     let obstacles = ordered(&entries, "obstacles", |e| {
         (e.weight.unwrap_or(i64::MAX), e.key.id.clone())
@@ -269,6 +272,18 @@ fn merge(
         |ids: &Vec<String>| ids.iter().all(|id| settings.sources.contains_key(id)),
         problems,
     );
+    let renamed_from = agree(
+        "renamed_from",
+        ts.iter()
+            .map(|t| (*t, t.front.renamed_from.clone()))
+            .collect(),
+        |_| true,
+        problems,
+    )
+    .and_then(|name| {
+        let t = ts.iter().find(|t| t.front.renamed_from.is_some())?;
+        renamed_key(&key, &name, t, problems)
+    });
     let (order, addresses) = if kind == Kind::Step {
         let order = agree(
             "order",
@@ -325,6 +340,7 @@ fn merge(
         order,
         addresses,
         sources: sources.unwrap_or_default(),
+        renamed_from,
         urls: BTreeMap::new(),
     }
 }

@@ -24,6 +24,7 @@ pub(crate) struct ObstacleFront {
     pub(crate) sources: Option<Vec<String>>,
     #[serde(default)]
     pub(crate) aliases: Vec<String>,
+    pub(crate) renamed_from: Option<String>,
     pub(crate) translated_from: Option<String>,
 }
 
@@ -43,6 +44,7 @@ pub(crate) struct StepFront {
     pub(crate) sources: Option<Vec<String>>,
     #[serde(default)]
     pub(crate) aliases: Vec<String>,
+    pub(crate) renamed_from: Option<String>,
     pub(crate) translated_from: Option<String>,
 }
 
@@ -57,6 +59,7 @@ pub(crate) struct PageFront {
     pub(crate) sources: Option<Vec<String>>,
     #[serde(default)]
     pub(crate) aliases: Vec<String>,
+    pub(crate) renamed_from: Option<String>,
     pub(crate) translated_from: Option<String>,
 }
 
@@ -113,6 +116,9 @@ pub(crate) struct Front {
     pub(crate) priority: Option<i64>,
     pub(crate) sources: Option<Vec<String>>,
     pub(crate) aliases: Vec<String>,
+    /// The page id this file had before it was renamed (`old-id` or `section/old-id`): its
+    /// addresses in the URL ledger become this page's old addresses.
+    pub(crate) renamed_from: Option<String>,
     pub(crate) translated_from: Option<String>,
     pub(crate) kind: KindFront,
 }
@@ -127,6 +133,7 @@ impl From<ObstacleFront> for Front {
             priority: f.priority,
             sources: f.sources,
             aliases: f.aliases,
+            renamed_from: f.renamed_from,
             translated_from: f.translated_from,
             kind: KindFront::Obstacle { signals: f.signals },
         }
@@ -143,6 +150,7 @@ impl From<StepFront> for Front {
             priority: None,
             sources: f.sources,
             aliases: f.aliases,
+            renamed_from: f.renamed_from,
             translated_from: f.translated_from,
             kind: KindFront::Step {
                 order: f.order,
@@ -164,6 +172,7 @@ impl From<PageFront> for Front {
             priority: None,
             sources: f.sources,
             aliases: f.aliases,
+            renamed_from: f.renamed_from,
             translated_from: f.translated_from,
             kind: KindFront::Page,
         }
@@ -180,6 +189,8 @@ impl From<GlossaryFront> for Front {
             priority: None,
             sources: f.sources,
             aliases: f.aliases,
+            // Its id is fixed (`glossary`): it is never a renamed file.
+            renamed_from: None,
             translated_from: f.translated_from,
             kind: KindFront::Glossary { terms: f.terms },
         }
@@ -244,6 +255,7 @@ pub(crate) fn parse_start(rel: &str, text: &str, split: &Split) -> Result<Front,
         priority: None,
         sources: None,
         aliases: Vec::new(),
+        renamed_from: None,
         translated_from: f.translated_from,
         kind: KindFront::DiagnosticStart { start: f.start },
     })

@@ -38,10 +38,24 @@ impl Key {
 
     /// The `@/…` path that links to this page.
     pub(crate) fn link_path(&self) -> String {
+        format!("{}.md", self.name())
+    }
+
+    /// The page's name in the URL ledger and in messages: `steps/champion`, `steps/_index`,
+    /// `_index` for the home page.
+    pub(crate) fn name(&self) -> String {
         if self.section.is_empty() {
-            format!("{}.md", self.id)
+            self.id.clone()
         } else {
-            format!("{}/{}.md", self.section, self.id)
+            format!("{}/{}", self.section, self.id)
+        }
+    }
+
+    /// The key a ledger name stands for (the reverse of `name`).
+    pub(crate) fn from_name(name: &str) -> Key {
+        match name.split_once('/') {
+            Some((section, id)) => Key::new(section, id),
+            None => Key::new("", name),
         }
     }
 
@@ -104,6 +118,9 @@ pub(crate) struct Entry {
     pub(crate) order: Option<i64>,
     pub(crate) addresses: Vec<String>,
     pub(crate) sources: Vec<String>,
+    /// The page this one was renamed from (front matter `renamed_from`), whose addresses in
+    /// the URL ledger become this page's old addresses.
+    pub(crate) renamed_from: Option<Key>,
     /// Site path per language, e.g. `fr/etapes/champion/`.
     pub(crate) urls: BTreeMap<String, String>,
 }

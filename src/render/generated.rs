@@ -1,8 +1,8 @@
 //! Generated pages: the pages of the site that no content file describes — the root language
 //! chooser, the 404 pages, the obstacles × steps matrix, the index of all pages, the search
 //! page — plus the files that go with them (the print view from `print.rs`, the checklist from
-//! `checklist.rs`, the search index
-//! from `search.rs`, sitemap, robots.txt and redirects from `sitemap.rs`). Each takes the
+//! `checklist.rs`, the search index from `search.rs`, sitemap and robots.txt from `sitemap.rs`;
+//! the redirects come last, from `build`, once every other file is known). Each takes the
 //! assembled site and the already-rendered bodies; none re-reads a file.
 
 use serde::Serialize;
@@ -218,9 +218,6 @@ pub(crate) fn render_all(
         files.push(search_index(site, lang, bodies));
     }
 
-    let (redirects, alias_problems) = sitemap::aliases(site, theme);
-    problems.extend(alias_problems);
-    files.extend(redirects);
     files.push(("sitemap.xml".into(), sitemap::sitemap(site).into_bytes()));
     files.push(("robots.txt".into(), sitemap::robots(site).into_bytes()));
     if problems.has_errors() {
