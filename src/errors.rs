@@ -5,6 +5,7 @@
 //! user's files (unreadable folder, output not writable, port taken) are `Fatal` and end the run
 //! with exit code 2.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
 /// How bad a diagnostic is: errors stop the build, warnings are reported (and fail `check --strict`).
@@ -127,32 +128,80 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// Text from the user's files as a terminal may show it: control characters (an escape
+/// sequence can recolour, retitle or rewrite the terminal; a carriage return hides what came
+/// before it) and the invisible marks that reorder text are written out as `\x1b` or
+/// `\u{9b}`. Line breaks and tabs stay.
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        push_printable(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn push_printable(out: &mut String, c: char) {
+    if !needs_escape(c) {
+        out.push(c);
+    } else if (c as u32) < 0x80 {
+        let _ = write!(out, "\\x{:02x}", c as u32);
+    } else {
+        let _ = write!(out, "\\u{{{:x}}}", c as u32);
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let label = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
+        let (file, message) = (printable(&self.file), printable(&self.message));
         if self.line == 0 {
-            writeln!(f, "{label}: {}: {}", self.file, self.message)?;
+            writeln!(f, "{label}: {file}: {message}")?;
         } else {
             writeln!(
                 f,
-                "{label}: {}:{}:{}: {}",
-                self.file, self.line, self.column, self.message
+                "{label}: {file}:{}:{}: {message}",
+                self.line, self.column
             )?;
         }
         if let Some(source) = &self.source_line {
             let number = self.line.to_string();
             let pad = " ".repeat(number.len());
-            let shown: String = source.replace('\t', " ");
-            let before: String = " ".repeat(self.column.saturating_sub(1));
+            // The caret is placed in what is shown, where one character may take several.
+            let chars: Vec<char> = source
+                .chars()
+                .map(|c| if c == '\t' { ' ' } else { c })
+                .collect();
+            let shown: String = printable(&chars.iter().collect::<String>()).into_owned();
+            let width = |cs: &[char]| printable(&cs.iter().collect::<String>()).chars().count();
+            let start = self.column.saturating_sub(1);
+            let (s, e) = (
+                start.min(chars.len()),
+                (start + self.width).min(chars.len()),
+            );
+            let before = width(&chars[..s]) + (start - s);
+            let under = width(&chars[s..e]) + (start + self.width).saturating_sub(e.max(start));
             writeln!(f, "{pad} |")?;
             writeln!(f, "{number} | {shown}")?;
-            writeln!(f, "{pad} | {before}{}", "^".repeat(self.width))?;
+            writeln!(
+                f,
+                "{pad} | {}{}",
+                " ".repeat(before),
+                "^".repeat(under.max(1))
+            )?;
         }
         if let Some(help) = &self.help {
-            writeln!(f, "  = help: {help}")?;
+            writeln!(f, "  = help: {}", printable(help))?;
         }
         Ok(())
     }
@@ -234,7 +283,7 @@ pub(crate) struct Fatal(pub String);
 
 impl fmt::Display for Fatal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: {}", self.0)
+        write!(f, "error: {}", printable(&self.0))
     }
 }
 
@@ -322,6 +371,27 @@ mod tests {
         assert_eq!(
             d.to_string(),
             "error: a.md:3:1: unknown field\n  |\n3 | adresses = []\n  | ^^^^^^^^\n"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped_and_the_caret_follows() {
+        assert_eq!(
+            printable("a\u{1b}[31mb\tc\nd\r\u{9b}\u{202e}"),
+            "a\\x1b[31mb\tc\nd\\x0d\\u{9b}\\u{202e}"
+        );
+        assert!(matches!(printable("plain été"), Cow::Borrowed(_)));
+        let text = "+++\ntitle = \"\u{1b}[1mX\" = y\n+++\n";
+        let d = Diagnostic::at(
+            "a\u{7}.md",
+            text,
+            text.find("= y").unwrap(),
+            1,
+            "bad \u{1b}",
+        );
+        assert_eq!(
+            d.to_string(),
+            "error: a\\x07.md:2:17: bad \\x1b\n  |\n2 | title = \"\\x1b[1mX\" = y\n  |                    ^\n"
         );
     }
 
