@@ -35,7 +35,17 @@ pub(crate) struct Diagnostic {
     /// How many characters the caret underlines.
     #[serde(skip)]
     pub(crate) width: usize,
+    /// The character of the line that the quote starts at (0 unless a very long line is
+    /// quoted only around the problem, after a `…`).
+    #[serde(skip)]
+    pub(crate) quote_start: usize,
 }
+
+/// Lines longer than this (in bytes) are quoted only around the problem, `QUOTE_AROUND`
+/// characters either side: a whole paragraph on one line is shown, a megabyte is not (and
+/// copying it into every diagnostic of the line would make a build quadratic).
+const LONG_LINE: usize = 1000;
+const QUOTE_AROUND: usize = 120;
 
 impl Diagnostic {
     /// A problem about a whole file (no position).
@@ -49,6 +59,7 @@ impl Diagnostic {
             help: None,
             source_line: None,
             width: 1,
+            quote_start: 0,
         }
     }
 
@@ -67,6 +78,29 @@ impl Diagnostic {
         let column = text[line_start..offset].chars().count() + 1;
         let end = floor_char_boundary(text, (offset + len.max(1)).min(line_end));
         let width = text[offset..end].chars().count().max(1);
+        let line_text = text[line_start..line_end].trim_end_matches('\r');
+        let (quote, quote_start) = if line_text.len() <= LONG_LINE {
+            (line_text.to_string(), 0)
+        } else {
+            let at = offset - line_start;
+            let from = line_text[..at]
+                .char_indices()
+                .rev()
+                .nth(QUOTE_AROUND - 1)
+                .map_or(0, |(i, _)| i);
+            let after = (end - line_start).min(line_text.len());
+            let to = line_text[after..]
+                .char_indices()
+                .nth(QUOTE_AROUND)
+                .map_or(line_text.len(), |(i, _)| after + i);
+            let cut = line_text[..from].chars().count();
+            let lead = if from > 0 { "…" } else { "" };
+            let tail = if to < line_text.len() { "…" } else { "" };
+            (
+                format!("{lead}{}{tail}", &line_text[from..to]),
+                cut.saturating_sub(1),
+            )
+        };
         Diagnostic {
             severity: Severity::Error,
             file: file.to_string(),
@@ -74,12 +108,9 @@ impl Diagnostic {
             column,
             message: message.into(),
             help: None,
-            source_line: Some(
-                text[line_start..line_end]
-                    .trim_end_matches('\r')
-                    .to_string(),
-            ),
+            source_line: Some(quote),
             width,
+            quote_start,
         }
     }
 
@@ -184,7 +215,10 @@ impl fmt::Display for Diagnostic {
                 .collect();
             let shown: String = printable(&chars.iter().collect::<String>()).into_owned();
             let width = |cs: &[char]| printable(&cs.iter().collect::<String>()).chars().count();
-            let start = self.column.saturating_sub(1);
+            let start = self
+                .column
+                .saturating_sub(1)
+                .saturating_sub(self.quote_start);
             let (s, e) = (
                 start.min(chars.len()),
                 (start + self.width).min(chars.len()),
@@ -393,6 +427,18 @@ mod tests {
             d.to_string(),
             "error: a\\x07.md:2:17: bad \\x1b\n  |\n2 | title = \"\\x1b[1mX\" = y\n  |                    ^\n"
         );
+    }
+
+    #[test]
+    fn a_very_long_line_is_quoted_around_the_problem() {
+        let text = format!("{}[bad]{}\n", "a".repeat(5000), "b".repeat(5000));
+        let d = Diagnostic::at("a.md", &text, 5000, 5, "here");
+        assert_eq!(d.column, 5001);
+        let shown = d.to_string();
+        let quote = format!("1 | …{}[bad]{}…\n", "a".repeat(120), "b".repeat(120));
+        assert!(shown.contains(&quote), "{shown}");
+        let caret = format!("  | {}^^^^^\n", " ".repeat(121));
+        assert!(shown.ends_with(&caret), "{shown}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! blocks are highlighted. Broken links and unsafe raw HTML are located diagnostics; anchors are
 //! handed back to be checked once every page's headings are known.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
@@ -103,6 +103,9 @@ pub(crate) fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) 
     let mut out: Vec<Event> = Vec::new();
     let mut headings = Vec::new();
     let mut used: BTreeSet<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
+    // The next number to try for each repeated heading id: counting again from 1 for every
+    // repeat made a page of many same-named headings quadratic (found by fuzzing).
+    let mut next_number: BTreeMap<String, usize> = BTreeMap::new();
     let mut text = String::new();
     let mut anchors = Vec::new();
 
@@ -167,10 +170,10 @@ pub(crate) fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) 
                     format!("{}-{base_id}", ctx.id_prefix)
                 };
                 let mut id = base_id.clone();
-                let mut n = 1;
+                let n = next_number.entry(base_id.clone()).or_insert(1);
                 while !used.insert(id.clone()) {
                     id = format!("{base_id}-{n}");
-                    n += 1;
+                    *n += 1;
                 }
                 let lvl = level as u8;
                 let class = if classes.is_empty() {
