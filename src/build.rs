@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::content::discover::discover;
+use crate::content::discover::{discover, SourceFile};
+use crate::content::history::History;
 use crate::content::model::Site;
 use crate::content::settings::Settings;
 use crate::content::translations;
@@ -26,8 +27,6 @@ pub(crate) struct BuildOptions {
     pub(crate) root: PathBuf,
     /// Overrides `base_url` from the settings.
     pub(crate) base_url: Option<String>,
-    /// Work out which translations are missing or stale (for `check`).
-    pub(crate) translation_report: bool,
 }
 
 /// A successful run: the files, pages per language and the warnings.
@@ -64,9 +63,25 @@ pub(crate) struct Loaded {
 
 /// Reads and validates the whole site, rendering nothing.
 pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
-    let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
-    let theme = Theme::load(&opts.root, &settings);
-    let (files, mut problems) = discover(&opts.root, &settings)?;
+    // Git answers while the files are read.
+    std::thread::scope(|s| {
+        let history = s.spawn(|| History::read(&opts.root));
+        let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
+        let theme = Theme::load(&opts.root, &settings);
+        let (files, problems) = discover(&opts.root, &settings)?;
+        let history = history.join().unwrap_or_default();
+        validate(settings, theme, files, problems, &history)
+    })
+}
+
+/// Assembles the site and its decision tree from what `load` read.
+fn validate(
+    settings: Settings,
+    theme: Result<Theme, Failure>,
+    files: Vec<SourceFile>,
+    mut problems: Diagnostics,
+    history: &History,
+) -> Result<Loaded, Failure> {
     let theme = match theme {
         Ok(theme) => theme,
         Err(Failure::Content(ds)) => {
@@ -75,7 +90,8 @@ pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
         }
         Err(fatal) => return Err(fatal),
     };
-    let (site, assembly) = crate::content::assemble::assemble(settings, &theme.strings, files);
+    let (site, assembly) =
+        crate::content::assemble::assemble(settings, &theme.strings, files, history);
     problems.extend(assembly);
     if problems.has_errors() {
         return Err(Failure::Content(problems));
@@ -120,11 +136,7 @@ pub(crate) fn build_parts(
 pub(crate) fn build(opts: &BuildOptions) -> Result<Built, Failure> {
     let started = Instant::now();
     let (loaded, rendered) = build_parts(opts, &Highlighter::default())?;
-    let translations = if opts.translation_report {
-        translations::report(&loaded.site)
-    } else {
-        Vec::new()
-    };
+    let translations = translations::report(&loaded.site);
     Ok(Built {
         output: rendered.output,
         pages: rendered.pages,

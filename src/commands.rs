@@ -2,6 +2,7 @@
 //! stages it needs and turns the outcome into terminal output and an exit code — 0 ok,
 //! 1 content errors, 2 usage or environment errors. Parsing the command line is `main.rs`'s.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,11 +28,10 @@ pub struct Options {
 }
 
 impl Options {
-    fn build(&self, translation_report: bool) -> BuildOptions {
+    fn build(&self) -> BuildOptions {
         BuildOptions {
             root: self.root.clone(),
             base_url: self.base_url.clone(),
-            translation_report,
         }
     }
 
@@ -52,28 +52,28 @@ impl Options {
 
 /// `playbook build`: the site into the output folder, atomically.
 pub fn build(o: &Options) -> ExitCode {
-    exit(build_once(&o.build(false), &o.out_dir(), o.quiet))
+    exit(build_once(&o.build(), &o.out_dir(), o.quiet))
 }
 
 /// `playbook build --watch`.
 pub fn watch(o: &Options, poll: bool) -> ExitCode {
-    exit(watch::run(&o.build(false), &o.watch(poll), &mut |_| {}).map_err(Failure::Fatal))
+    exit(watch::run(&o.build(), &o.watch(poll), &mut |_| {}).map_err(Failure::Fatal))
 }
 
 /// `playbook serve`.
 pub fn serve(o: &Options, bind: IpAddr, port: u16, poll: bool) -> ExitCode {
     let s = serve::ServeOptions { bind, port };
-    exit(serve::serve(&o.build(false), &o.watch(poll), &s).map_err(Failure::Fatal))
+    exit(serve::serve(&o.build(), &o.watch(poll), &s).map_err(Failure::Fatal))
 }
 
 /// `playbook new <kind> <id>`.
 pub fn new(o: &Options, kind: NewKind, id: &str) -> ExitCode {
-    exit(new_page(&o.build(false), kind, id))
+    exit(new_page(&o.build(), kind, id))
 }
 
 /// `playbook translated <files>`.
 pub fn translated(o: &Options, files: &[String]) -> ExitCode {
-    exit(mark_translated(&o.build(false), files))
+    exit(mark_translated(&o.build(), files))
 }
 
 fn exit(result: Result<(), Failure>) -> ExitCode {
@@ -91,14 +91,18 @@ fn build_once(opts: &BuildOptions, out_dir: &Path, quiet: bool) -> Result<(), Fa
     output::write_atomic(out_dir, &built.output)?;
     if !quiet {
         say!("built {} into {}", built.summary(), out_dir.display());
+        if let Some(line) = translations::summary(&built.translations) {
+            say!("{line}");
+        }
     }
     Ok(())
 }
 
 /// `playbook check`: everything `build` validates plus the translation status, writing
-/// nothing; `json` prints one JSON document whatever happens.
-pub fn check(o: &Options, strict: bool, json: bool) -> ExitCode {
-    let opts = o.build(true);
+/// nothing; `json` prints one JSON document whatever happens; `diff` adds, for each stale
+/// translation, what changed in its source since the version translated.
+pub fn check(o: &Options, strict: bool, json: bool, diff: bool) -> ExitCode {
+    let opts = o.build();
     let quiet = o.quiet;
     let built = match build::build(&opts) {
         Ok(built) => built,
@@ -126,7 +130,36 @@ pub fn check(o: &Options, strict: bool, json: bool) -> ExitCode {
     }
     let warnings = all.count(Severity::Warning);
     let failed = strict && warnings > 0;
+    // What changed in the source of each stale translation (git history, read on demand).
+    let diffs: BTreeMap<String, String> = match diff {
+        true => match build::load(&opts) {
+            Ok(loaded) => built
+                .translations
+                .iter()
+                .filter(|s| s.state == State::Stale)
+                .map(|s| {
+                    (
+                        s.file.clone(),
+                        translations::source_diff(&o.root, &loaded.site, s),
+                    )
+                })
+                .collect(),
+            Err(failure) => return report(failure),
+        },
+        false => BTreeMap::new(),
+    };
     if json {
+        let statuses: Vec<serde_json::Value> = built
+            .translations
+            .iter()
+            .map(|s| {
+                let mut v = serde_json::to_value(s).expect("a status serialises");
+                if let Some(d) = diffs.get(&s.file) {
+                    v["diff"] = d.clone().into();
+                }
+                v
+            })
+            .collect();
         say!(
             "{}",
             serde_json::json!({
@@ -135,12 +168,12 @@ pub fn check(o: &Options, strict: bool, json: bool) -> ExitCode {
                 "warnings": warnings,
                 "pages": built.pages,
                 "diagnostics": all.sorted(),
-                "translations": built.translations,
+                "translations": statuses,
             })
         );
     } else {
         eprint!("{}", built.warnings.clone().render());
-        print_translation_status(&built.translations, quiet);
+        print_translation_status(&built.translations, &diffs, quiet);
         if !quiet {
             say!(
                 "check: no errors, {warnings} warning(s){}",
@@ -155,7 +188,11 @@ pub fn check(o: &Options, strict: bool, json: bool) -> ExitCode {
     }
 }
 
-fn print_translation_status(statuses: &[translations::Status], quiet: bool) {
+fn print_translation_status(
+    statuses: &[translations::Status],
+    diffs: &BTreeMap<String, String>,
+    quiet: bool,
+) {
     if statuses.is_empty() {
         if !quiet {
             say!("translations: all up to date");
@@ -179,6 +216,9 @@ fn print_translation_status(statuses: &[translations::Status], quiet: bool) {
                         "has no translation record"
                     }
                 ),
+            }
+            if let Some(d) = diffs.get(&s.file) {
+                say!("{}", d.trim_end());
             }
         }
     }

@@ -60,6 +60,10 @@ enum Command {
         strict: bool,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// For each stale translation, show what changed in the original since the version
+        /// translated (from git history).
+        #[arg(long)]
+        diff: bool,
     },
     /// Create a new page in every language.
     New {
@@ -94,9 +98,11 @@ fn main() -> ExitCode {
         Command::Build { watch: false, .. } => commands::build(&o),
         Command::Build { watch: true, poll } => commands::watch(&o, poll),
         Command::Serve { port, bind, poll } => commands::serve(&o, bind, port, poll),
-        Command::Check { strict, format } => {
-            commands::check(&o, strict, matches!(format, Format::Json))
-        }
+        Command::Check {
+            strict,
+            format,
+            diff,
+        } => commands::check(&o, strict, matches!(format, Format::Json), diff),
         Command::New { kind, id } => commands::new(&o, kind, &id),
         Command::Translated { files } => commands::translated(&o, &files),
     }

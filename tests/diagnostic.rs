@@ -1140,105 +1140,139 @@ fn overview_svg_is_accessible_xml() {
     for lang in LANGS {
         let overview = overview_page(&public, lang);
         let html = page(&public, &overview);
-        let srcs = attrs(&html, "main img", "src");
-        assert_eq!(srcs.len(), 1, "{overview}: one <img>");
-        let (svg_rel, _) = resolve(&overview, &srcs[0], "/").unwrap();
+        let srcs = attrs(&html, "main picture > img", "src");
+        assert_eq!(srcs.len(), 1, "{overview}: one <img> in a <picture>");
+        // The dark variant: a second file, picked by the browser for a dark colour scheme.
+        let dark = attrs(
+            &html,
+            r#"main picture > source[media="(prefers-color-scheme: dark)"]"#,
+            "srcset",
+        );
+        assert_eq!(dark.len(), 1, "{overview}: one dark <source>");
+        assert_ne!(
+            srcs[0], dark[0],
+            "{overview}: the dark variant is another file"
+        );
+        for src in [&srcs[0], &dark[0]] {
+            svg_is_accessible_xml(&public, lang, &overview, src);
+        }
+    }
+}
+
+/// One SVG of the overview: XML, accessible, nothing inline a CSP would block, every label real text.
+fn svg_is_accessible_xml(public: &Path, lang: &str, overview: &str, src: &str) {
+    let (svg_rel, _) = resolve(overview, src, "/").unwrap();
+    assert!(
+        svg_rel.ends_with(".svg"),
+        "{overview}: the image is an SVG: {svg_rel}"
+    );
+    let text = std::fs::read_to_string(public.join(&svg_rel)).unwrap();
+    let doc = roxmltree::Document::parse(&text)
+        .unwrap_or_else(|e| panic!("{svg_rel} is not well-formed XML: {e}"));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.w3.org/2000/svg")
+    );
+    assert_eq!(root.attribute("role"), Some("img"), "{svg_rel}: role=img");
+    let child = |name: &str| {
+        root.children()
+            .find(|n| n.is_element() && n.tag_name().name() == name)
+            .and_then(|n| n.text())
+            .map(normalize)
+            .unwrap_or_default()
+    };
+    assert!(
+        !child("title").is_empty(),
+        "{svg_rel}: a <title> first-level child"
+    );
+    assert!(!child("desc").is_empty(), "{svg_rel}: a <desc>");
+
+    let mut ids = BTreeSet::new();
+    for n in doc.descendants().filter(|n| n.is_element()) {
+        assert_ne!(
+            n.tag_name().name(),
+            "foreignObject",
+            "{svg_rel}: no foreignObject"
+        );
+        if let Some(id) = n.attribute("id") {
+            assert!(ids.insert(id), "{svg_rel}: duplicate id `{id}`");
+        }
+        // Nothing the site's `Content-Security-Policy: default-src 'self'` would block:
+        // colours are presentation attributes.
         assert!(
-            svg_rel.ends_with(".svg"),
-            "{overview}: the image is an SVG: {svg_rel}"
+            !["style", "script"].contains(&n.tag_name().name()),
+            "{svg_rel}: an inline <{}>",
+            n.tag_name().name()
         );
-        let text = std::fs::read_to_string(public.join(&svg_rel)).unwrap();
-        let doc = roxmltree::Document::parse(&text)
-            .unwrap_or_else(|e| panic!("{svg_rel} is not well-formed XML: {e}"));
-        let root = doc.root_element();
-        assert_eq!(root.tag_name().name(), "svg");
-        assert_eq!(
-            root.tag_name().namespace(),
-            Some("http://www.w3.org/2000/svg")
-        );
-        assert_eq!(root.attribute("role"), Some("img"), "{svg_rel}: role=img");
-        let child = |name: &str| {
-            root.children()
-                .find(|n| n.is_element() && n.tag_name().name() == name)
-                .and_then(|n| n.text())
-                .map(normalize)
-                .unwrap_or_default()
-        };
         assert!(
-            !child("title").is_empty(),
-            "{svg_rel}: a <title> first-level child"
+            n.attribute("style").is_none() && !n.attributes().any(|a| a.name().starts_with("on")),
+            "{svg_rel}: a style=\"\" or on…=\"\" attribute on <{}>",
+            n.tag_name().name()
         );
-        assert!(!child("desc").is_empty(), "{svg_rel}: a <desc>");
-
-        let mut ids = BTreeSet::new();
-        for n in doc.descendants().filter(|n| n.is_element()) {
-            assert_ne!(
-                n.tag_name().name(),
-                "foreignObject",
-                "{svg_rel}: no foreignObject"
-            );
-            if let Some(id) = n.attribute("id") {
-                assert!(ids.insert(id), "{svg_rel}: duplicate id `{id}`");
-            }
-        }
-        for id in root
-            .attribute("aria-labelledby")
-            .unwrap_or("")
-            .split_whitespace()
-        {
+        if n.tag_name().name() == "text" {
             assert!(
-                ids.contains(id),
-                "{svg_rel}: aria-labelledby `{id}` names no element"
+                n.attribute("fill").is_some(),
+                "{svg_rel}: <text> without a fill"
             );
         }
+    }
+    for id in root
+        .attribute("aria-labelledby")
+        .unwrap_or("")
+        .split_whitespace()
+    {
+        assert!(
+            ids.contains(id),
+            "{svg_rel}: aria-labelledby `{id}` names no element"
+        );
+    }
 
-        // No line of text runs off the drawing or into another (widths estimated).
-        let lines = text_lines(&doc);
-        let width: f64 = root.attribute("width").unwrap().parse().unwrap();
-        for (i, a) in lines.iter().enumerate() {
+    // No line of text runs off the drawing or into another (widths estimated).
+    let lines = text_lines(&doc);
+    let width: f64 = root.attribute("width").unwrap().parse().unwrap();
+    for (i, a) in lines.iter().enumerate() {
+        assert!(
+            a.left >= 0.0 && a.right <= width,
+            "{svg_rel}: `{}` runs off the drawing ({:.0}–{:.0} of {width})",
+            a.text,
+            a.left,
+            a.right
+        );
+        for b in &lines[i + 1..] {
+            let apart =
+                a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top;
+            assert!(apart, "{svg_rel}: `{}` overlaps `{}`", a.text, b.text);
+        }
+    }
+
+    // Every node's label, and every answer's, is real text (lines of one label may be
+    // split over several <text> or <tspan>).
+    let texts: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "text")
+        .map(|t| {
+            normalize(
+                &t.descendants()
+                    .filter(|d| d.is_text())
+                    .filter_map(|d| d.text())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        })
+        .collect();
+    let all = texts.join(" ");
+    let flow = flow(public, lang);
+    for node in flow.nodes.values() {
+        let label = normalize(&heading(node));
+        assert!(all.contains(&label), "{svg_rel}: no <text> for `{label}`");
+        for o in node["options"].as_array().unwrap() {
+            let label = normalize(o["label"].as_str().unwrap());
             assert!(
-                a.left >= 0.0 && a.right <= width,
-                "{svg_rel}: `{}` runs off the drawing ({:.0}–{:.0} of {width})",
-                a.text,
-                a.left,
-                a.right
+                texts.iter().any(|t| t.contains(&label)),
+                "{svg_rel}: no <text> for the answer `{label}`"
             );
-            for b in &lines[i + 1..] {
-                let apart = a.right <= b.left
-                    || b.right <= a.left
-                    || a.bottom <= b.top
-                    || b.bottom <= a.top;
-                assert!(apart, "{svg_rel}: `{}` overlaps `{}`", a.text, b.text);
-            }
-        }
-
-        // Every node's label, and every answer's, is real text (lines of one label may be
-        // split over several <text> or <tspan>).
-        let texts: Vec<String> = doc
-            .descendants()
-            .filter(|n| n.is_element() && n.tag_name().name() == "text")
-            .map(|t| {
-                normalize(
-                    &t.descendants()
-                        .filter(|d| d.is_text())
-                        .filter_map(|d| d.text())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                )
-            })
-            .collect();
-        let all = texts.join(" ");
-        let flow = flow(&public, lang);
-        for node in flow.nodes.values() {
-            let label = normalize(&heading(node));
-            assert!(all.contains(&label), "{svg_rel}: no <text> for `{label}`");
-            for o in node["options"].as_array().unwrap() {
-                let label = normalize(o["label"].as_str().unwrap());
-                assert!(
-                    texts.iter().any(|t| t.contains(&label)),
-                    "{svg_rel}: no <text> for the answer `{label}`"
-                );
-            }
         }
     }
 }

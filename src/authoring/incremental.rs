@@ -6,7 +6,7 @@
 //! search indexes and print views, and reports which files changed. Anything else falls back to
 //! the full pipeline. The result is byte-identical to a full build (tested).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -16,6 +16,7 @@ use crate::content::discover::DIAGNOSTIC_SECTION;
 use crate::content::frontmatter;
 use crate::content::kinds::Kind;
 use crate::content::model::Key;
+use crate::content::translations::{self, Status};
 use crate::errors::{Diagnostics, Failure, Fatal};
 use crate::output::{write_atomic, Output};
 use crate::render::bodies::{check_anchors, render_bodies, Bodies};
@@ -29,16 +30,45 @@ struct State {
     loaded: Loaded,
     bodies: Bodies,
     output: Output,
+    /// Missing and stale translations by (language, page): an edit redoes its page's only.
+    translations: BTreeMap<(String, Key), Status>,
+}
+
+impl State {
+    fn new(loaded: Loaded, bodies: Bodies, output: Output) -> State {
+        let mut translations = BTreeMap::new();
+        let site = &loaded.site;
+        for lang in &site.languages[1..] {
+            for (key, entry) in &site.entries {
+                if let Some(s) = translations::status(site, entry, lang) {
+                    translations.insert((lang.clone(), key.clone()), s);
+                }
+            }
+        }
+        State {
+            loaded,
+            bodies,
+            output,
+            translations,
+        }
+    }
+
+    /// The status line of the translations, if any needs work.
+    fn translation_summary(&self) -> Option<String> {
+        translations::summary(self.translations.values())
+    }
 }
 
 /// What a rebuild did.
 pub(crate) struct Update<'a> {
     pub(crate) output: &'a Output,
-    pub(crate) pages: std::collections::BTreeMap<String, usize>,
+    pub(crate) pages: BTreeMap<String, usize>,
     pub(crate) warnings: Diagnostics,
     /// `None` after a full build (publish everything); otherwise the files that changed.
     pub(crate) changed: Option<Vec<String>>,
     pub(crate) millis: u128,
+    /// `2 translations stale, 1 missing — …` when translations need work.
+    pub(crate) translations: Option<String>,
 }
 
 pub(crate) struct Session {
@@ -83,16 +113,13 @@ impl Session {
                     warnings: state.loaded.warnings.clone(),
                     changed: Some(files),
                     millis: started.elapsed().as_millis(),
+                    translations: state.translation_summary(),
                 });
             }
         }
         let (loaded, rendered) = build_parts(&self.opts, &self.highlighter)?;
         self.pending.clear();
-        self.state = Some(State {
-            loaded,
-            bodies: rendered.bodies,
-            output: rendered.output,
-        });
+        self.state = Some(State::new(loaded, rendered.bodies, rendered.output));
         let state = self.state.as_ref().expect("just set");
         Ok(Update {
             output: &state.output,
@@ -100,6 +127,7 @@ impl Session {
             warnings: state.loaded.warnings.clone(),
             changed: None,
             millis: started.elapsed().as_millis(),
+            translations: state.translation_summary(),
         })
     }
 
@@ -197,6 +225,15 @@ impl Session {
             drop(previous);
             self.state = None;
             return None;
+        }
+        for key in &affected {
+            for lang in &site.languages[1..] {
+                let k = (lang.clone(), key.clone());
+                match translations::status(site, &site.entries[key], lang) {
+                    Some(s) => state.translations.insert(k, s),
+                    None => state.translations.remove(&k),
+                };
+            }
         }
         let mut written = Vec::new();
         for (path, bytes) in files {

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use crate::content::discover::{is_temporary, is_valid_id};
+use crate::content::kinds::{placeholder, Placeholder};
 use crate::content::settings::Settings;
 use crate::errors::Fatal;
 
@@ -87,16 +88,11 @@ fn largest(dir: &Path, key: &str) -> usize {
 
 fn template(kind: NewKind, id: &str, lang: &str, source: bool, n: usize) -> String {
     let fr = lang == "fr";
-    let title = if fr {
-        "Titre à écrire"
-    } else {
-        "Title to write"
-    };
-    let summary = if fr {
-        "Une ou deux phrases qui résument la page."
-    } else {
-        "One or two sentences that sum up the page."
-    };
+    let Placeholder {
+        title,
+        summary,
+        body,
+    } = placeholder(lang);
     let mut s = String::from("+++\n");
     s.push_str(&format!(
         "# {} `{id}`. {}\n",
@@ -174,11 +170,11 @@ fn template(kind: NewKind, id: &str, lang: &str, source: bool, n: usize) -> Stri
     }
     s.push_str("+++\n");
     s.push_str(&format!(
-        "{}\n",
+        "{body} {}\n",
         if fr {
-            "Écrivez ici le texte en Markdown. Liens vers une autre page : [texte](@/steps/champion.md)."
+            "Liens vers une autre page : [texte](@/steps/champion.md)."
         } else {
-            "Write the text here in Markdown. Link to another page: [text](@/steps/champion.md)."
+            "Link to another page: [text](@/steps/champion.md)."
         }
     ));
     s

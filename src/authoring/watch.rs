@@ -307,6 +307,9 @@ fn rebuild(
                             Some(files) => format!("updated {} file(s) of", files.len()),
                         };
                         say!("{how} {total} pages in {} ms", update.millis);
+                        if let Some(line) = &update.translations {
+                            say!("{line}");
+                        }
                     }
                     on_outcome(Outcome::Built {
                         output: update.output,

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::content::discover::{SourceFile, DIAGNOSTIC_SECTION};
 use crate::content::frontmatter;
-use crate::content::kinds::{Kind, KindFront};
+use crate::content::history::History;
+use crate::content::kinds::{placeholder, Kind, KindFront};
 use crate::content::model::{Entry, Key, Site, Strings, Translation};
 use crate::content::settings::Settings;
 use crate::content::urls::assign_urls;
@@ -19,6 +20,7 @@ pub(crate) fn assemble(
     settings: Settings,
     strings: &Strings,
     files: Vec<SourceFile>,
+    history: &History,
 ) -> (Site, Diagnostics) {
     let mut problems = Diagnostics::default();
     let default = settings.default_language().to_string();
@@ -40,18 +42,31 @@ pub(crate) fn assemble(
         };
         let key = Key::new(&file.section, &file.id);
         let kind = Kind::of(&file.section, &file.id);
-        match parse_translation(&file, kind) {
+        match parse_translation(&file, kind, history) {
             Ok(t) => {
+                check_placeholders(&t, &lang, &mut problems);
                 grouped.entry(key).or_default().insert(lang, t);
             }
             Err(d) => problems.push(d),
         }
     }
 
+    let obstacle_ids: BTreeSet<String> = grouped
+        .keys()
+        .filter(|k| k.section == "obstacles" && !k.is_index())
+        .map(|k| k.id.clone())
+        .collect();
     let mut entries = BTreeMap::new();
     for (key, translations) in grouped {
         let kind = Kind::of(&key.section, &key.id);
-        let entry = merge(key.clone(), kind, translations, &settings, &mut problems);
+        let entry = merge(
+            key.clone(),
+            kind,
+            translations,
+            &settings,
+            &obstacle_ids,
+            &mut problems,
+        );
         entries.insert(key, entry);
     }
 
@@ -112,7 +127,11 @@ pub(crate) fn assemble(
     (site, problems)
 }
 
-fn parse_translation(file: &SourceFile, kind: Kind) -> Result<Translation, Diagnostic> {
+pub(crate) fn parse_translation(
+    file: &SourceFile,
+    kind: Kind,
+    history: &History,
+) -> Result<Translation, Diagnostic> {
     let text = frontmatter::decode(&file.rel, &file.bytes)?;
     let (front, split) = {
         let split = frontmatter::split(&file.rel, &text)?;
@@ -139,7 +158,37 @@ fn parse_translation(file: &SourceFile, kind: Kind) -> Result<Translation, Diagn
         front_offset: split.1,
         front_len: split.2,
         body_offset: split.3,
+        updated: history.last_change(&file.rel).map(str::to_string),
     })
+}
+
+/// Warns about the text `playbook new` wrote that is still there.
+fn check_placeholders(t: &Translation, lang: &str, problems: &mut Diagnostics) {
+    let p = placeholder(lang);
+    let warn = |d: Diagnostic, what: &str| {
+        d.help(format!(
+            "replace the placeholder `playbook new` wrote with the page's {what}"
+        ))
+        .warning()
+    };
+    if t.front.title.starts_with(p.title) {
+        let d = t.error_at("title", Some(p.title), "placeholder title");
+        problems.push(warn(d, "title"));
+    }
+    if t.front.summary.as_deref() == Some(p.summary) {
+        let d = t.error_at("summary", Some(p.summary), "placeholder summary");
+        problems.push(warn(d, "summary"));
+    }
+    if let Some(at) = t.body().find(p.body) {
+        let d = Diagnostic::at(
+            &t.file,
+            &t.text,
+            t.body_offset + at,
+            p.body.len(),
+            "placeholder text",
+        );
+        problems.push(warn(d, "text"));
+    }
 }
 
 /// Merges the language-neutral fields of a page's translations; they must agree.
@@ -148,23 +197,46 @@ fn merge(
     kind: Kind,
     translations: BTreeMap<String, Translation>,
     settings: &Settings,
+    obstacles: &BTreeSet<String>,
     problems: &mut Diagnostics,
 ) -> Entry {
+    /// The value the translations agree on. When two disagree, the problem is reported where
+    /// the wrong value is: at the file whose value is not `valid` when the other's is, at
+    /// both files when nothing says which one is wrong.
     fn agree<T: PartialEq + std::fmt::Debug + Clone>(
         field: &str,
         values: Vec<(&Translation, Option<T>)>,
+        valid: impl Fn(&T) -> bool,
         problems: &mut Diagnostics,
     ) -> Option<T> {
         let mut first: Option<(&Translation, T)> = None;
         for (t, v) in values {
             let Some(v) = v else { continue };
-            match &first {
-                None => first = Some((t, v)),
-                Some((ft, fv)) if *fv != v => problems.push(
-                    t.error_at(field, None, format!("`{field}` is {v:?} here but {fv:?} in `{}`", ft.file))
-                        .help(format!("`{field}` is the same in every language: write it once, or make both files agree")),
-                ),
-                Some(_) => {}
+            let Some((ft, fv)) = &first else {
+                first = Some((t, v));
+                continue;
+            };
+            if *fv == v {
+                continue;
+            }
+            let disagree = |here: &Translation, value: &T, there: &Translation, other: &T| {
+                here.error_at(
+                    field,
+                    None,
+                    format!("`{field}` is {value:?} here but {other:?} in `{}`", there.file),
+                )
+                .help(format!("`{field}` is the same in every language: write it once, or make both files agree"))
+            };
+            match (valid(fv), valid(&v)) {
+                (true, false) => problems.push(disagree(t, &v, ft, fv)),
+                (false, true) => {
+                    problems.push(disagree(ft, fv, t, &v));
+                    first = Some((t, v));
+                }
+                _ => {
+                    problems.push(disagree(t, &v, ft, fv));
+                    problems.push(disagree(ft, fv, t, &v));
+                }
             }
         }
         first.map(|(_, v)| v)
@@ -178,11 +250,13 @@ fn merge(
     let weight = agree(
         "weight",
         ts.iter().map(|t| (*t, t.front.weight)).collect(),
+        |_| true,
         problems,
     );
     let sources = agree(
         "sources",
         ts.iter().map(|t| (*t, t.front.sources.clone())).collect(),
+        |ids: &Vec<String>| ids.iter().all(|id| settings.sources.contains_key(id)),
         problems,
     );
     let (order, addresses) = if kind == Kind::Step {
@@ -200,6 +274,7 @@ fn merge(
                     )
                 })
                 .collect(),
+            |order: &i64| *order >= 1,
             problems,
         );
         let addresses = agree(
@@ -216,6 +291,7 @@ fn merge(
                     )
                 })
                 .collect(),
+            |ids: &Vec<String>| ids.iter().all(|id| obstacles.contains(id)),
             problems,
         );
         if order.is_none() {
@@ -270,6 +346,8 @@ fn order_translation(entry: &Entry) -> Option<&Translation> {
 
 /// Step numbers start at 1 and are unique.
 fn check_steps(entries: &BTreeMap<Key, Entry>, steps: &[Key], problems: &mut Diagnostics) {
+    let used: BTreeSet<i64> = steps.iter().filter_map(|k| entries[k].order).collect();
+    let free = (1..).find(|n| !used.contains(n)).unwrap_or(1);
     let mut seen: BTreeMap<i64, &Entry> = BTreeMap::new();
     for key in steps {
         let entry = &entries[key];
@@ -286,14 +364,24 @@ fn check_steps(entries: &BTreeMap<Key, Entry>, steps: &[Key], problems: &mut Dia
                 .help("steps are numbered from 1"),
             );
         } else if let Some(other) = seen.get(&order) {
-            let other_file = &order_translation(other).expect("a step has a file").file;
+            let first = order_translation(other).expect("a step has a file");
+            let help = format!("give every step its own number: {free} is free");
             problems.push(
                 t.error_at(
                     "order",
                     Some(&needle),
-                    format!("step order {order} is already used by `{other_file}`"),
+                    format!("step order {order} is already used by `{}`", first.file),
                 )
-                .help("give every step its own number"),
+                .help(help.clone()),
+            );
+            problems.push(
+                first
+                    .error_at(
+                        "order",
+                        Some(&needle),
+                        format!("step order {order} is also used by `{}`", t.file),
+                    )
+                    .help(help),
             );
         } else {
             seen.insert(order, entry);
@@ -364,7 +452,7 @@ fn check_sources(entries: &BTreeMap<Key, Entry>, settings: &Settings, problems: 
             let t = entry
                 .translations
                 .values()
-                .find(|t| t.front.sources.is_some())
+                .find(|t| t.front.sources.as_ref().is_some_and(|s| s.contains(id)))
                 .expect("sources come from a file");
             let mut d = t.error_at("sources", Some(id), format!("unknown source `{id}`"));
             d = match did_you_mean(id, known.iter().copied()) {

@@ -355,6 +355,13 @@ fn expected_type(message: &str) -> Option<(&'static str, &'static str, &'static 
         ("a list", "[\"…\", \"…\"]", "[…, …]")
     } else if wanted.starts_with("bool") {
         ("true or false", "true", "true")
+    } else if wanted.starts_with("map") {
+        // Only the diagnostic's per-language fields (`label`, `slug`, `text`) take tables.
+        (
+            "one value per language",
+            "{ fr = \"…\", en = \"…\" }",
+            "{ fr: \"…\", en: \"…\" }",
+        )
     } else {
         return None;
     })

@@ -192,3 +192,30 @@ pub(crate) fn parse_start(rel: &str, text: &str, split: &Split) -> Result<Front,
         kind: KindFront::DiagnosticStart { start: f.start },
     })
 }
+
+/// The text `playbook new` writes for an editor to replace. Left as it is, it is a warning in
+/// `build` (an error with `check --strict`): a page saying "Title to write" is never published
+/// unnoticed.
+pub(crate) struct Placeholder {
+    /// The placeholder title starts with this (the page id follows).
+    pub(crate) title: &'static str,
+    pub(crate) summary: &'static str,
+    pub(crate) body: &'static str,
+}
+
+/// The placeholder text in `lang` (French, or English for any other language).
+pub(crate) fn placeholder(lang: &str) -> Placeholder {
+    if lang == "fr" {
+        Placeholder {
+            title: "Titre à écrire",
+            summary: "Une ou deux phrases qui résument la page.",
+            body: "Écrivez ici le texte en Markdown.",
+        }
+    } else {
+        Placeholder {
+            title: "Title to write",
+            summary: "One or two sentences that sum up the page.",
+            body: "Write the text here in Markdown.",
+        }
+    }
+}

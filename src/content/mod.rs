@@ -8,6 +8,7 @@
 pub(crate) mod assemble;
 pub(crate) mod discover;
 pub(crate) mod frontmatter;
+pub(crate) mod history;
 pub(crate) mod kinds;
 pub(crate) mod model;
 pub(crate) mod settings;

@@ -64,6 +64,8 @@ pub(crate) struct Translation {
     pub(crate) front_len: usize,
     pub(crate) body_offset: usize,
     pub(crate) format: frontmatter::Format,
+    /// When the file last changed in git (`2026-11-03`), if it is committed as it is.
+    pub(crate) updated: Option<String>,
 }
 
 impl Translation {

@@ -32,6 +32,10 @@ pub(crate) struct Settings {
     pub(crate) diagnostic: DiagnosticLimits,
     /// Works the content draws on, cited by id from pages' `sources`.
     pub(crate) sources: BTreeMap<String, Source>,
+    /// Address of a content file in the repository's web editor, `{path}` standing for the
+    /// file's path from the site folder (`content/steps/champion.fr.md`): every page built
+    /// from a file links to it ("edit this page").
+    pub(crate) edit_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -80,6 +84,7 @@ impl Default for Settings {
             noindex: true,
             diagnostic: DiagnosticLimits::default(),
             sources: BTreeMap::new(),
+            edit_url: None,
         }
     }
 }
@@ -156,6 +161,18 @@ impl Settings {
                         ),
                     ));
                 }
+            }
+        }
+        if let Some(url) = &self.edit_url {
+            let web = url.starts_with("https://") || url.starts_with("http://");
+            if !web || !url.contains("{path}") {
+                problems.push(
+                    at(
+                        "edit_url",
+                        format!("`edit_url` must be a web address with `{{path}}` where the file's path goes, not `{url}`"),
+                    )
+                    .help("e.g. edit_url = \"https://gitlab.example/communication/playbook/-/edit/main/{path}\""),
+                );
             }
         }
         if problems.is_empty() {

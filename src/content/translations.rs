@@ -1,21 +1,46 @@
 //! Translation status. A translation records what it was translated from: `translated_from`
 //! in its front matter holds a hash of the source-language page's translatable text (title,
-//! summary, lists, body). When the source changes, the hash no longer matches and the
-//! translation is *stale*: `check` reports it and readers see a notice. `playbook translated
-//! <file>` refreshes the record once the translation is brought up to date.
+//! summary, lists, body), whitespace folded so that re-wrapping a paragraph changes nothing.
+//! When the source's words change, the hash no longer matches and the translation is *stale*:
+//! `check` reports it (`check --diff` shows what changed, from the git history of the source)
+//! and readers see a notice. `playbook translated <file>` refreshes the record once the
+//! translation is brought up to date.
 
 use std::path::Path;
 
 use serde::Serialize;
 
+use crate::content::assemble::parse_translation;
+use crate::content::discover::SourceFile;
 use crate::content::fnv1a;
 use crate::content::frontmatter::Format;
+use crate::content::history::{self, History};
+use crate::content::kinds::Kind;
 use crate::content::kinds::KindFront;
 use crate::content::model::{Entry, Site, Translation};
 use crate::errors::{Diagnostic, Fatal};
 
-/// The record of a source page's translatable text: 16 hex digits.
+/// The record of a source page's translatable text: 16 hex digits. Runs of whitespace count as
+/// one space: a whitespace-only change to the source does not make its translations stale.
 pub(crate) fn source_hash(t: &Translation) -> String {
+    let text = translatable(t);
+    let folded: Vec<&str> = text.split_whitespace().collect();
+    format!("{:016x}", fnv1a(folded.join(" ").as_bytes()))
+}
+
+/// The record as versions before whitespace folding wrote it; still accepted, so that pages
+/// translated then are not reported stale until their source really changes.
+fn legacy_hash(t: &Translation) -> String {
+    format!("{:016x}", fnv1a(translatable(t).as_bytes()))
+}
+
+/// Whether `recorded` is the record of `src` as it is now.
+fn records(recorded: Option<&str>, src: &Translation) -> bool {
+    recorded.is_some_and(|r| r == source_hash(src) || r == legacy_hash(src))
+}
+
+/// Everything of a page that a translation translates, as one text.
+fn translatable(t: &Translation) -> String {
     let f = &t.front;
     let mut text = String::new();
     text.push_str(&f.title);
@@ -34,7 +59,7 @@ pub(crate) fn source_hash(t: &Translation) -> String {
     }
     text.push('\u{1e}');
     text.push_str(t.body().trim());
-    format!("{:016x}", fnv1a(text.as_bytes()))
+    text
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -69,46 +94,142 @@ pub(crate) fn is_stale(site: &Site, entry: &Entry, lang: &str) -> bool {
         return false;
     }
     match (source(site, entry), entry.translations.get(lang)) {
-        (Some(src), Some(t)) => {
-            t.front.translated_from.as_deref() != Some(source_hash(src).as_str())
-        }
+        (Some(src), Some(t)) => !records(t.front.translated_from.as_deref(), src),
         _ => false,
     }
 }
 
 /// Every missing or stale translation, by language then file.
 pub(crate) fn report(site: &Site) -> Vec<Status> {
-    let mut out = Vec::new();
-    for lang in &site.languages[1..] {
-        for entry in site.entries.values() {
-            let Some(src) = source(site, entry) else {
-                continue;
-            };
-            let current = source_hash(src);
-            match entry.translations.get(lang) {
-                None => out.push(Status {
-                    lang: lang.clone(),
-                    state: State::Missing,
-                    file: src.file.replace(
-                        &format!(".{}.md", site.languages[0]),
-                        &format!(".{lang}.md"),
-                    ),
-                    source: src.file.clone(),
-                    recorded: None,
-                    current,
-                }),
-                Some(t) if t.front.translated_from.as_deref() != Some(current.as_str()) => out
-                    .push(Status {
-                        lang: lang.clone(),
-                        state: State::Stale,
-                        file: t.file.clone(),
-                        source: src.file.clone(),
-                        recorded: t.front.translated_from.clone(),
-                        current,
-                    }),
-                Some(_) => {}
+    site.languages[1..]
+        .iter()
+        .flat_map(|lang| {
+            site.entries
+                .values()
+                .filter_map(move |entry| status(site, entry, lang))
+        })
+        .collect()
+}
+
+/// Whether `lang`'s translation of `entry` is missing or stale, and what it was made from.
+pub(crate) fn status(site: &Site, entry: &Entry, lang: &str) -> Option<Status> {
+    let src = source(site, entry)?;
+    if lang == site.languages[0] {
+        return None;
+    }
+    let current = source_hash(src);
+    let (state, file, recorded) = match entry.translations.get(lang) {
+        None => (
+            State::Missing,
+            src.file.replace(
+                &format!(".{}.md", site.languages[0]),
+                &format!(".{lang}.md"),
+            ),
+            None,
+        ),
+        Some(t) => {
+            let recorded = t.front.translated_from.as_deref();
+            if recorded == Some(current.as_str()) || recorded == Some(legacy_hash(src).as_str()) {
+                return None;
             }
+            (
+                State::Stale,
+                t.file.clone(),
+                t.front.translated_from.clone(),
+            )
         }
+    };
+    Some(Status {
+        lang: lang.to_string(),
+        state,
+        file,
+        source: src.file.clone(),
+        recorded,
+        current,
+    })
+}
+
+/// One line for `build`, `build --watch` and `serve` when translations need work:
+/// `2 translations stale, 1 missing — playbook check for details`.
+pub(crate) fn summary<'a>(statuses: impl IntoIterator<Item = &'a Status>) -> Option<String> {
+    let (mut stale, mut missing) = (0, 0);
+    for s in statuses {
+        match s.state {
+            State::Stale => stale += 1,
+            State::Missing => missing += 1,
+        }
+    }
+    let noun = |n: usize| {
+        if n == 1 {
+            "translation"
+        } else {
+            "translations"
+        }
+    };
+    let counts = match (stale, missing) {
+        (0, 0) => return None,
+        (s, 0) => format!("{s} {} stale", noun(s)),
+        (0, m) => format!("{m} {} missing", noun(m)),
+        (s, m) => format!("{s} {} stale, {m} missing", noun(s)),
+    };
+    Some(format!("{counts} — playbook check for details"))
+}
+
+/// What changed in the source of a stale translation since the version that was translated:
+/// a unified diff of the source file, from the git history (the newest committed version whose
+/// record is the translation's), or why it cannot be shown.
+pub(crate) fn source_diff(root: &Path, site: &Site, status: &Status) -> String {
+    let Some(recorded) = status.recorded.as_deref() else {
+        return format!(
+            "  no record of the version translated: compare the whole of `{}`\n",
+            status.source
+        );
+    };
+    let Some((key, entry)) = site
+        .entries
+        .iter()
+        .find(|(_, e)| e.translations.values().any(|t| t.file == status.source))
+    else {
+        return String::new();
+    };
+    let src = &entry.translations[&site.languages[0]];
+    let as_translated = |bytes: &[u8]| -> Option<Translation> {
+        let file = SourceFile {
+            rel: status.source.clone(),
+            section: key.section.clone(),
+            id: key.id.clone(),
+            lang: Some(site.languages[0].clone()),
+            bytes: bytes.to_vec(),
+        };
+        parse_translation(&file, Kind::of(&key.section, &key.id), &History::default()).ok()
+    };
+    let found = history::find_version(root, &status.source, 500, |v| {
+        as_translated(&v.bytes).is_some_and(|t| records(Some(recorded), &t))
+    });
+    let Some(version) = found else {
+        return format!(
+            "  the version translated is not in the git history of `{}` (translated from uncommitted text?): compare by hand\n",
+            status.source
+        );
+    };
+    let old = String::from_utf8_lossy(&version.bytes).replace("\r\n", "\n");
+    let diff = similar::TextDiff::from_lines(old.as_str(), src.text.as_str());
+    let mut out = format!(
+        "  changes in `{}` since the version translated (commit {}, {}):\n",
+        status.source, version.commit, version.date
+    );
+    let unified = diff
+        .unified_diff()
+        .context_radius(2)
+        .header(
+            &format!("{} (translated, {})", status.source, version.commit),
+            &format!("{} (now)", status.source),
+        )
+        .to_string();
+    for line in unified.lines() {
+        out.push_str("    ");
+        out.push_str(line);
+        out.push('\n');
     }
     out
 }
@@ -153,7 +274,12 @@ pub(crate) fn mark(root: &Path, site: &Site, files: &[String]) -> Result<Vec<Str
                 .map(|(l, t)| (e, l, t))
         });
         let Some((entry, lang, t)) = found else {
-            return Err(Fatal(format!("`{wanted}` is not a page of this site (give a path such as content/steps/champion.en.md)")));
+            return Err(Fatal(match untranslated(site, wanted) {
+                Some((lang, original)) => format!(
+                    "`{wanted}` does not exist yet: this page has no {lang} translation. Create it: copy `{original}` to `{wanted}`, translate its title, summary and text (keep the other fields), then run `playbook translated {wanted}`"
+                ),
+                None => format!("`{wanted}` is not a page of this site (give a path such as content/steps/champion.en.md)"),
+            }));
         };
         if *lang == site.languages[0] {
             return Err(Fatal(format!(
@@ -174,6 +300,20 @@ pub(crate) fn mark(root: &Path, site: &Site, files: &[String]) -> Result<Vec<Str
         done.push(format!("{} ← {} ({hash})", t.file, src.file));
     }
     Ok(done)
+}
+
+/// For a translation file that does not exist (`content/steps/x.en.md`) of a page that does:
+/// its language and the page's file in the source language, to copy.
+fn untranslated<'a>(site: &'a Site, wanted: &str) -> Option<(&'a str, &'a str)> {
+    let stem = wanted.strip_suffix(".md")?;
+    let (base, lang) = stem.rsplit_once('.')?;
+    let lang = site.languages.iter().find(|l| *l == lang)?;
+    let original = format!("{base}.{}.md", site.languages[0]);
+    let src = site
+        .entries
+        .values()
+        .find_map(|e| source(site, e).filter(|t| t.file == original))?;
+    Some((lang.as_str(), src.file.as_str()))
 }
 
 /// The translation's text with its `translated_from` line set to `hash`.

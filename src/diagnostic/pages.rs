@@ -55,6 +55,8 @@ struct DiagnosticView {
     steps: Vec<Link>,
     overview: Vec<OverviewNode>,
     svg_url: String,
+    /// The same diagram in dark colours, for `prefers-color-scheme: dark`.
+    svg_dark_url: String,
     svg_alt: String,
     breadcrumbs: Vec<Link>,
     summary: Option<String>,
@@ -126,6 +128,7 @@ pub(crate) fn render(
             steps: Vec::new(),
             overview: Vec::new(),
             svg_url: String::new(),
+            svg_dark_url: String::new(),
             svg_alt: String::new(),
             breadcrumbs: vec![Link {
                 title: site.title(&Key::home(), lang),
@@ -288,15 +291,24 @@ pub(crate) fn render(
             })
             .collect();
         view.svg_url = "tree.svg".into();
+        view.svg_dark_url = "tree-dark.svg".into();
         view.svg_alt = theme.string(lang, "diagnostic_svg_alt").to_string();
-        let svg = crate::diagnostic::svg::draw(
-            tree,
-            lang,
-            &order(tree),
-            theme.string(lang, "diagnostic_overview"),
-            &view.svg_alt,
-        );
-        out.insert(format!("{overview}tree.svg"), svg.into_bytes());
+        // Two files rather than one with a stylesheet: no inline <style>, so the diagram lives
+        // under the site's one Content-Security-Policy (see netlify.toml).
+        for (file, palette) in [
+            (&view.svg_url, &crate::diagnostic::svg::LIGHT),
+            (&view.svg_dark_url, &crate::diagnostic::svg::DARK),
+        ] {
+            let svg = crate::diagnostic::svg::draw(
+                tree,
+                lang,
+                &order(tree),
+                theme.string(lang, "diagnostic_overview"),
+                &view.svg_alt,
+                palette,
+            );
+            out.insert(format!("{overview}{file}"), svg.into_bytes());
+        }
         push(
             &mut out,
             &mut problems,

@@ -1,8 +1,13 @@
 //! The diagnostic's overview diagram, drawn at build time in pure Rust: a layered layout (each
 //! node one row below its deepest parent), real `<text>` with labels wrapped to the box and
 //! answer labels wrapped and stacked above the node they lead to (rows spaced to fit them),
-//! `role="img"` with `<title>` and `<desc>`, ids prefixed per language so they cannot clash,
-//! and colours set by classes in the SVG's own stylesheet, with a dark variant.
+//! `role="img"` with `<title>` and `<desc>`, ids prefixed per language so they cannot clash.
+//!
+//! Colours and fonts are presentation attributes only (`fill`, `stroke`, `font-*`): no `<style>`
+//! element and no `style=""`, so the file needs nothing beyond the site's own
+//! `Content-Security-Policy: default-src 'self'` and the host needs no rule of its own for it.
+//! Dark mode is a second file drawn with [`DARK`], which the overview page picks with
+//! `<picture><source media="(prefers-color-scheme: dark)">`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -48,6 +53,54 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// The colours of one variant of the diagram.
+pub(crate) struct Palette {
+    /// Suffix of the ids (and of nothing else), so that the variants' ids differ too.
+    pub(crate) id_suffix: &'static str,
+    pub(crate) canvas: &'static str,
+    /// Text in the boxes.
+    pub(crate) text: &'static str,
+    pub(crate) node_fill: &'static str,
+    pub(crate) node_stroke: &'static str,
+    pub(crate) result_fill: &'static str,
+    pub(crate) result_stroke: &'static str,
+    /// Arrows and their heads.
+    pub(crate) edge: &'static str,
+    /// Answer labels, and the halo that keeps them readable where they cross an arrow.
+    pub(crate) label: &'static str,
+    pub(crate) label_halo: &'static str,
+}
+
+/// On a light page: the diagram as it always looked.
+pub(crate) const LIGHT: Palette = Palette {
+    id_suffix: "",
+    canvas: "#ffffff",
+    text: "#1f2328",
+    node_fill: "#ffffff",
+    node_stroke: "#57606a",
+    result_fill: "#ddf4ff",
+    result_stroke: "#0a5bc4",
+    edge: "#57606a",
+    label: "#0a5bc4",
+    label_halo: "#ffffff",
+};
+
+/// On a dark page (the former `prefers-color-scheme: dark` rules of the SVG's stylesheet).
+pub(crate) const DARK: Palette = Palette {
+    id_suffix: "-dark",
+    canvas: "#0d1117",
+    text: "#e6edf3",
+    node_fill: "#161b22",
+    node_stroke: "#9aa5b1",
+    result_fill: "#0c2d6b",
+    result_stroke: "#6cb6ff",
+    edge: "#9aa5b1",
+    label: "#6cb6ff",
+    label_halo: "#0d1117",
+};
+
+const FONT_FAMILY: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
+
 struct Placed {
     x: f64,
     y: f64,
@@ -55,14 +108,17 @@ struct Placed {
     lines: Vec<String>,
 }
 
-/// The SVG document for `lang`; `order` lists node ids breadth-first from the start.
+/// The SVG document for `lang` in the colours of `palette`; `order` lists node ids
+/// breadth-first from the start.
 pub(crate) fn draw(
     tree: &DecisionTree,
     lang: &str,
     order: &[String],
     title: &str,
     desc: &str,
+    palette: &Palette,
 ) -> String {
+    let c = palette;
     // Layer = longest distance from the start.
     let mut layer: BTreeMap<&str, usize> = BTreeMap::new();
     layer.insert(tree.start.as_str(), 0);
@@ -156,41 +212,24 @@ pub(crate) fn draw(
     }
     let height = y + 20.0;
 
-    let p = format!("pbd-{lang}");
+    let p = format!("pbd-{lang}{}", c.id_suffix);
     let mut svg = String::new();
+    // Font attributes on the root are inherited by every <text>.
     let _ = write!(
         svg,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" height=\"{height:.0}\" role=\"img\" aria-labelledby=\"{p}-title {p}-desc\" lang=\"{lang}\">\n<title id=\"{p}-title\">{}</title>\n<desc id=\"{p}-desc\">{}</desc>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" height=\"{height:.0}\" role=\"img\" aria-labelledby=\"{p}-title {p}-desc\" lang=\"{lang}\" font-family=\"{FONT_FAMILY}\" font-size=\"13\">\n<title id=\"{p}-title\">{}</title>\n<desc id=\"{p}-desc\">{}</desc>\n",
         escape(title),
         escape(desc)
     );
-    svg.push_str(concat!(
-        "<style>\n",
-        "text { font-family: system-ui, -apple-system, \"Segoe UI\", Roboto, Arial, sans-serif; font-size: 13px; fill: #1f2328; }\n",
-        ".node rect { fill: #ffffff; stroke: #57606a; stroke-width: 1.5; }\n",
-        ".result rect { fill: #ddf4ff; stroke: #0a5bc4; }\n",
-        ".edge { fill: none; stroke: #57606a; stroke-width: 1.5; }\n",
-        ".arrow { fill: #57606a; }\n",
-        ".label { font-size: 12px; font-weight: 700; fill: #0a5bc4; paint-order: stroke; stroke: #ffffff; stroke-width: 4px; }\n",
-        ".canvas { fill: #ffffff; }\n",
-        "@media (prefers-color-scheme: dark) {\n",
-        "  text { fill: #e6edf3; }\n",
-        "  .canvas { fill: #0d1117; }\n",
-        "  .node rect { fill: #161b22; stroke: #9aa5b1; }\n",
-        "  .result rect { fill: #0c2d6b; stroke: #6cb6ff; }\n",
-        "  .edge { stroke: #9aa5b1; }\n",
-        "  .arrow { fill: #9aa5b1; }\n",
-        "  .label { fill: #6cb6ff; stroke: #0d1117; }\n",
-        "}\n",
-        "</style>\n"
-    ));
     let _ = writeln!(
         svg,
-        "<defs><marker id=\"{p}-arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path class=\"arrow\" d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>"
+        "<defs><marker id=\"{p}-arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path class=\"arrow\" d=\"M0,0 L10,5 L0,10 z\" fill=\"{}\"/></marker></defs>",
+        c.edge
     );
     let _ = writeln!(
         svg,
-        "<rect class=\"canvas\" x=\"0\" y=\"0\" width=\"{width:.0}\" height=\"{height:.0}\"/>"
+        "<rect class=\"canvas\" x=\"0\" y=\"0\" width=\"{width:.0}\" height=\"{height:.0}\" fill=\"{}\"/>",
+        c.canvas
     );
 
     // Edges first, so boxes sit on top; labels last, so they sit on everything. An arrow bends
@@ -203,7 +242,8 @@ pub(crate) fn draw(
         let my = (y1 + yt) / 2.0;
         let _ = writeln!(
             svg,
-            "<path class=\"edge\" d=\"M{x1:.1},{y1:.1} C{x1:.1},{my:.1} {x2:.1},{my:.1} {x2:.1},{yt:.1} L{x2:.1},{y2:.1}\" marker-end=\"url(#{p}-arrow)\"/>"
+            "<path class=\"edge\" d=\"M{x1:.1},{y1:.1} C{x1:.1},{my:.1} {x2:.1},{my:.1} {x2:.1},{yt:.1} L{x2:.1},{y2:.1}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" marker-end=\"url(#{p}-arrow)\"/>",
+            c.edge
         );
     }
     let mut labels = String::new();
@@ -215,7 +255,8 @@ pub(crate) fn draw(
             let first = bottom - (lines.len() as f64 - 1.0) * LABEL_LINE_H;
             let _ = write!(
                 labels,
-                "<text class=\"label\" x=\"{x:.1}\" y=\"{first:.1}\" text-anchor=\"middle\">"
+                "<text class=\"label\" x=\"{x:.1}\" y=\"{first:.1}\" text-anchor=\"middle\" font-size=\"12\" font-weight=\"700\" fill=\"{}\" stroke=\"{}\" stroke-width=\"4\" paint-order=\"stroke\">",
+                c.label, c.label_halo
             );
             for (i, line) in lines.iter().enumerate() {
                 let dy = if i == 0 { 0.0 } else { LABEL_LINE_H };
@@ -231,23 +272,24 @@ pub(crate) fn draw(
     }
     for id in order {
         let n = &placed[id.as_str()];
-        let class = if tree.nodes[id].kind == NodeKind::Result {
-            "node result"
+        let (class, fill, stroke) = if tree.nodes[id].kind == NodeKind::Result {
+            ("node result", c.result_fill, c.result_stroke)
         } else {
-            "node"
+            ("node", c.node_fill, c.node_stroke)
         };
         let _ = writeln!(svg, "<g class=\"{class}\" id=\"{p}-node-{}\">", escape(id));
         let _ = writeln!(
             svg,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{BOX_W:.0}\" height=\"{:.1}\" rx=\"6\"/>",
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{BOX_W:.0}\" height=\"{:.1}\" rx=\"6\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"1.5\"/>",
             n.x, n.y, n.h
         );
         for (i, line) in n.lines.iter().enumerate() {
             let _ = writeln!(
                 svg,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"{}\">{}</text>",
                 n.x + BOX_W / 2.0,
                 n.y + PAD + LINE_H * (i as f64 + 1.0) - 4.0,
+                c.text,
                 escape(line)
             );
         }
@@ -260,7 +302,50 @@ pub(crate) fn draw(
 
 #[cfg(test)]
 mod tests {
-    use super::wrap;
+    use super::{wrap, Palette, DARK, LIGHT};
+
+    /// WCAG 2 contrast ratio of two `#rrggbb` colours.
+    fn contrast(a: &str, b: &str) -> f64 {
+        let luminance = |hex: &str| {
+            let channel = |i: usize| {
+                let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+                if c <= 0.03928 {
+                    c / 12.92
+                } else {
+                    ((c + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+        };
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    #[test]
+    fn both_palettes_keep_text_and_lines_readable() {
+        for (name, c) in [("light", &LIGHT), ("dark", &DARK)] {
+            let c: &Palette = c;
+            // Text: 4.5:1 (WCAG 1.4.3) on everything it is drawn on.
+            for (what, fg, bg) in [
+                ("box text on a question", c.text, c.node_fill),
+                ("box text on a result", c.text, c.result_fill),
+                ("answer label on its halo", c.label, c.label_halo),
+                ("answer label on the canvas", c.label, c.canvas),
+            ] {
+                let r = contrast(fg, bg);
+                assert!(r >= 4.5, "{name}: {what}: {fg} on {bg} is {r:.2}:1");
+            }
+            // Lines that carry meaning: 3:1 (WCAG 1.4.11) against the canvas.
+            for (what, fg) in [
+                ("arrows", c.edge),
+                ("question boxes", c.node_stroke),
+                ("result boxes", c.result_stroke),
+            ] {
+                let r = contrast(fg, c.canvas);
+                assert!(r >= 3.0, "{name}: {what}: {fg} on {} is {r:.2}:1", c.canvas);
+            }
+        }
+    }
 
     #[test]
     fn wraps_at_spaces() {

@@ -88,6 +88,41 @@ struct PageView<'a> {
     breadcrumbs: Vec<Link>,
     prev: Option<Link>,
     next: Option<Link>,
+    /// When the file last changed and where to edit it.
+    meta: PageMeta,
+}
+
+/// What a page says about its source file: when it last changed (from git) and where to edit
+/// it (when the settings name the repository's editor). Empty for pages built from no file.
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct PageMeta {
+    updated: Option<DateView>,
+    edit_url: Option<String>,
+}
+
+/// A date for `<time datetime>` and as the reader's language writes it.
+#[derive(Debug, Serialize)]
+struct DateView {
+    datetime: String,
+    text: String,
+}
+
+/// The meta of the page `key` in `lang`: about the file whose text the page shows.
+pub(crate) fn page_meta(site: &Site, theme: &Theme, key: &Key, lang: &str) -> PageMeta {
+    let Some((_, t)) = site.entry(key).shown(lang, &site.languages) else {
+        return PageMeta::default();
+    };
+    PageMeta {
+        updated: t.updated.as_ref().map(|date| DateView {
+            datetime: date.clone(),
+            text: long_date(date, theme.string(lang, "months")),
+        }),
+        edit_url: site
+            .settings
+            .edit_url
+            .as_ref()
+            .map(|pattern| pattern.replace("{path}", &t.file)),
+    }
 }
 
 #[derive(Serialize)]
@@ -354,6 +389,7 @@ fn page_context<'a>(
         breadcrumbs,
         prev,
         next,
+        meta: page_meta(site, theme, key, lang),
     };
     (template, PageContext { common, page })
 }

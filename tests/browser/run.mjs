@@ -7,7 +7,8 @@
 //   - no inline <script>/<style>, style="" or on*="" attributes anywhere (static scan);
 //   - axe-core (WCAG 2.0/2.1/2.2 A and AA tags) on every page of the sitemap plus diagnostic
 //     question/result pages and the 404, in light mode (1280 px) and dark mode (320 px);
-//   - no console errors, page errors, CSP violations or failed requests on any of those pages;
+//   - no console errors, page errors, CSP violations or failed requests on any of those pages,
+//     nor on every SVG opened on its own; the diagnostic's diagram is the dark file in dark mode;
 //   - no horizontal scrolling at 320 px;
 //   - the language switch points at the same page (sitemap alternates) and a click round-trips;
 //   - previous/next walk the steps 1→n in index order, both ways;
@@ -450,7 +451,25 @@ async function pagePass(browser, label, options, list, expect404, sitemapEntries
       const title = await page.title();
       check(title.trim().length > 0, where, "empty <title>");
       check((await page.$$("main h1")).length === 1 || p === "/", where, "expected exactly one <h1> in <main>");
+      // The diagnostic's diagram: <picture> picks the variant drawn for the colour scheme.
+      for (const img of await page.$$("main picture img")) {
+        const shown = await img.evaluate((i) => ({ src: i.currentSrc, loaded: i.complete && i.naturalWidth > 0 }));
+        check(shown.loaded, where, `the diagram ${rel(shown.src)} did not load`);
+        const dark = options.colorScheme === "dark";
+        check(/-dark\.svg$/.test(shown.src) === dark, where, `in ${dark ? "dark" : "light"} mode the diagram shown is ${rel(shown.src)}`);
+      }
     }
+  }
+  // Every SVG opened on its own, as a document under the same CSP: an inline <style> in one
+  // would be blocked (and reported as a CSP violation by the listener of newContext). A bare SVG
+  // has no <link rel=icon>, so the browser asks for /favicon.ico, which the site does not have.
+  const svgPage = await context.newPage();
+  track(svgPage, context, new Set(["/favicon.ico"]));
+  for (const f of allFiles.filter((f) => f.endsWith(".svg"))) {
+    const p = "/" + path.relative(publicDir, f).split(path.sep).join("/");
+    const res = await svgPage.goto(new URL(p, base).href, { waitUntil: "load" });
+    await settle(svgPage);
+    check(res && res.status() === 200, `${p} [${label}]`, `HTTP status ${res ? res.status() : 0}`);
   }
   await context.close();
 }
