@@ -71,47 +71,7 @@ impl Diagnostic {
         len: usize,
         message: impl Into<String>,
     ) -> Self {
-        let offset = floor_char_boundary(text, offset.min(text.len()));
-        let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-        let line = text[..offset].matches('\n').count() + 1;
-        let column = text[line_start..offset].chars().count() + 1;
-        let end = floor_char_boundary(text, (offset + len.max(1)).min(line_end));
-        let width = text[offset..end].chars().count().max(1);
-        let line_text = text[line_start..line_end].trim_end_matches('\r');
-        let (quote, quote_start) = if line_text.len() <= LONG_LINE {
-            (line_text.to_string(), 0)
-        } else {
-            let at = offset - line_start;
-            let from = line_text[..at]
-                .char_indices()
-                .rev()
-                .nth(QUOTE_AROUND - 1)
-                .map_or(0, |(i, _)| i);
-            let after = (end - line_start).min(line_text.len());
-            let to = line_text[after..]
-                .char_indices()
-                .nth(QUOTE_AROUND)
-                .map_or(line_text.len(), |(i, _)| after + i);
-            let cut = line_text[..from].chars().count();
-            let lead = if from > 0 { "…" } else { "" };
-            let tail = if to < line_text.len() { "…" } else { "" };
-            (
-                format!("{lead}{}{tail}", &line_text[from..to]),
-                cut.saturating_sub(1),
-            )
-        };
-        Diagnostic {
-            severity: Severity::Error,
-            file: file.to_string(),
-            line,
-            column,
-            message: message.into(),
-            help: None,
-            source_line: Some(quote),
-            width,
-            quote_start,
-        }
+        Locator::new(file, text).at(offset, len, message)
     }
 
     pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
@@ -132,6 +92,97 @@ impl Diagnostic {
             self.severity,
             &self.message,
         )
+    }
+}
+
+/// Locates problems in one file's text: the line, column and quoted line of a byte offset.
+/// Offsets asked in increasing order (as a renderer meets them) are found by scanning on from
+/// the previous one, so that thousands of links on one long line cost no more than the line.
+pub(crate) struct Locator<'a> {
+    file: &'a str,
+    text: &'a str,
+    /// The last offset located, its line and column (1-based, the column in characters), and
+    /// where its line starts and ends.
+    offset: usize,
+    line: usize,
+    column: usize,
+    line_start: usize,
+    line_end: usize,
+}
+
+impl<'a> Locator<'a> {
+    pub(crate) fn new(file: &'a str, text: &'a str) -> Self {
+        Locator {
+            file,
+            text,
+            offset: 0,
+            line: 1,
+            column: 1,
+            line_start: 0,
+            line_end: text.find('\n').unwrap_or(text.len()),
+        }
+    }
+
+    /// A problem at byte `offset`, underlining `len` bytes.
+    pub(crate) fn at(
+        &mut self,
+        offset: usize,
+        len: usize,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let text = self.text;
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        if offset < self.offset {
+            *self = Locator::new(self.file, text);
+        }
+        if offset > self.line_end {
+            // A later line: what lies between starts with the end of the current one.
+            let between = &text[self.line_end..offset];
+            self.line += between.bytes().filter(|&b| b == b'\n').count();
+            self.line_start = self.line_end + between.rfind('\n').map_or(0, |i| i + 1);
+            self.line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+            self.column = text[self.line_start..offset].chars().count() + 1;
+        } else {
+            self.column += text[self.offset..offset].chars().count();
+        }
+        self.offset = offset;
+        let end = floor_char_boundary(text, (offset + len.max(1)).min(self.line_end));
+        let width = text[offset..end].chars().count().max(1);
+        let line_text = text[self.line_start..self.line_end].trim_end_matches('\r');
+        let (quote, quote_start) = if line_text.len() <= LONG_LINE {
+            (line_text.to_string(), 0)
+        } else {
+            let at = offset - self.line_start;
+            let from = line_text[..at]
+                .char_indices()
+                .rev()
+                .nth(QUOTE_AROUND - 1)
+                .map_or(0, |(i, _)| i);
+            let after = (end - self.line_start).min(line_text.len());
+            let to = line_text[after..]
+                .char_indices()
+                .nth(QUOTE_AROUND)
+                .map_or(line_text.len(), |(i, _)| after + i);
+            // Counted back from the column, not from the start of the line.
+            let cut = self.column - 1 - line_text[from..at].chars().count();
+            let lead = if from > 0 { "…" } else { "" };
+            let tail = if to < line_text.len() { "…" } else { "" };
+            (
+                format!("{lead}{}{tail}", &line_text[from..to]),
+                cut.saturating_sub(1),
+            )
+        };
+        Diagnostic {
+            severity: Severity::Error,
+            file: self.file.to_string(),
+            line: self.line,
+            column: self.column,
+            message: message.into(),
+            help: None,
+            source_line: Some(quote),
+            width,
+            quote_start,
+        }
     }
 }
 
@@ -439,6 +490,26 @@ mod tests {
         assert!(shown.contains(&quote), "{shown}");
         let caret = format!("  | {}^^^^^\n", " ".repeat(121));
         assert!(shown.ends_with(&caret), "{shown}");
+    }
+
+    #[test]
+    fn a_locator_finds_what_a_fresh_diagnostic_finds() {
+        let text = format!("é\r\nab\n\n{}x\ty\nlast", "long ".repeat(400));
+        let offsets: Vec<usize> = (0..=text.len()).step_by(7).collect();
+        let mut locate = Locator::new("a.md", &text);
+        // In order, out of order and twice the same: always as if located alone.
+        for &offset in offsets
+            .iter()
+            .chain(offsets.iter().rev())
+            .chain([3, 3].iter())
+        {
+            let fresh = Locator::new("a.md", &text).at(offset, 3, "m");
+            assert_eq!(locate.at(offset, 3, "m"), fresh, "offset {offset}");
+            let by_scan = &text[..floor_char_boundary(&text, offset)];
+            assert_eq!(fresh.line, by_scan.matches('\n').count() + 1);
+            let line_start = by_scan.rfind('\n').map_or(0, |i| i + 1);
+            assert_eq!(fresh.column, by_scan[line_start..].chars().count() + 1);
+        }
     }
 
     #[test]

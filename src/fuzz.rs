@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 use crate::content::assemble::assemble;
 use crate::content::discover::{SourceFile, DIAGNOSTIC_SECTION};
 use crate::content::frontmatter;
+use crate::content::history::History;
 use crate::content::kinds::Kind;
 use crate::content::model::{Site, Strings};
 use crate::content::settings::Settings;
@@ -142,7 +143,7 @@ fn small_site(extra: Vec<SourceFile>) -> Option<Site> {
             .collect();
         strings.insert(lang.to_string(), slugs);
     }
-    let (site, problems) = assemble(Settings::default(), &strings, files);
+    let (site, problems) = assemble(Settings::default(), &strings, files, &History::default());
     (!problems.has_errors()).then_some(site)
 }
 

@@ -10,7 +10,7 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser
 
 use crate::content::model::{Key, Site, Translation};
 use crate::content::urls::slugify;
-use crate::errors::{did_you_mean, Diagnostic};
+use crate::errors::{did_you_mean, Diagnostic, Locator};
 use crate::render::highlight::Highlighter;
 
 /// Ids the templates use; headings never take them.
@@ -106,6 +106,8 @@ pub(crate) fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) 
     // The next number to try for each repeated heading id: counting again from 1 for every
     // repeat made a page of many same-named headings quadratic (found by fuzzing).
     let mut next_number: BTreeMap<String, usize> = BTreeMap::new();
+    // Problems are met in the order of the text: each is located from the one before.
+    let mut locate = Locator::new(&t.file, &t.text);
     let mut text = String::new();
     let mut anchors = Vec::new();
 
@@ -208,9 +210,7 @@ pub(crate) fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) 
                             anchors.push(AnchorRef {
                                 target,
                                 anchor: anchor.clone(),
-                                diagnostic: Diagnostic::at(
-                                    &t.file,
-                                    &t.text,
+                                diagnostic: locate.at(
                                     offset,
                                     dest_url.len(),
                                     format!(
@@ -228,10 +228,7 @@ pub(crate) fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) 
                         })
                     }
                     Err((message, help)) => {
-                        problems.push(
-                            Diagnostic::at(&t.file, &t.text, offset, dest_url.len(), message)
-                                .help(help),
-                        );
+                        problems.push(locate.at(offset, dest_url.len(), message).help(help));
                         Event::Start(Tag::Link {
                             link_type,
                             dest_url: CowStr::from("#"),
@@ -245,7 +242,7 @@ pub(crate) fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) 
                 if let Some(what) = unsafe_html(html) {
                     let offset = base + range.start;
                     problems.push(
-                        Diagnostic::at(&t.file, &t.text, offset, range.len().min(40), format!("raw HTML with {what} is not allowed"))
+                        locate.at(offset, range.len().min(40), format!("raw HTML with {what} is not allowed"))
                             .help("the site runs under a strict Content-Security-Policy: use Markdown, or ask a maintainer to add it to the theme"),
                     );
                     continue;
