@@ -28,7 +28,7 @@ pub fn front_matter(bytes: &[u8]) {
     let Ok(split) = frontmatter::split("content/steps/x.fr.md", &text) else {
         return;
     };
-    for kind in [Kind::Obstacle, Kind::Step, Kind::Page] {
+    for kind in [Kind::Obstacle, Kind::Step, Kind::Page, Kind::Glossary] {
         let _ = kind.parse("content/steps/x.fr.md", &text, &split);
     }
 }

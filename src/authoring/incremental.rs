@@ -3,8 +3,9 @@
 //! text of existing pages — front matter identical, so no title, summary, URL or relation
 //! moved — it re-renders just those pages in every language (a translation's stale notice
 //! depends on its source), re-checks the anchors that point into or out of them, rebuilds the
-//! search indexes and print views, and reports which files changed. Anything else falls back to
-//! the full pipeline. The result is byte-identical to a full build (tested).
+//! search indexes, print views and checklists, and reports which files changed. Anything else
+//! (the glossary page included: every page links to its terms) falls back to the full
+//! pipeline. The result is byte-identical to a full build (tested).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -20,10 +21,19 @@ use crate::content::translations::{self, Status};
 use crate::errors::{Diagnostics, Failure, Fatal};
 use crate::output::{write_atomic, Output};
 use crate::render::bodies::{check_anchors, render_bodies, Bodies};
+use crate::render::checklist::{checklist_page, in_checklist};
 use crate::render::highlight::Highlighter;
 use crate::render::pages::render_pages;
 use crate::render::print::{in_print_view, print_page};
 use crate::render::search::search_index;
+
+/// A page made of several pages' bodies (the print view, the checklist).
+type PageFn = fn(
+    &crate::content::model::Site,
+    &crate::render::theme::Theme,
+    &str,
+    &Highlighter,
+) -> Result<(String, Vec<u8>), Diagnostics>;
 
 /// The last good build.
 struct State {
@@ -145,7 +155,8 @@ impl Session {
                     .find(|(_, t)| t.file == rel)
                     .map(|(l, _)| (k.clone(), l.clone()))
             })?;
-            if key.section == DIAGNOSTIC_SECTION {
+            // The glossary's terms are read from its text: every page may link to them.
+            if key.section == DIAGNOSTIC_SECTION || key == crate::content::glossary::key() {
                 return None;
             }
             let old = &site.entries[&key].translations[&lang];
@@ -211,12 +222,15 @@ impl Session {
         let (mut files, template_problems) = render_pages(site, theme, bodies, &jobs);
         problems.extend(template_problems);
         let in_print = affected.iter().any(in_print_view);
+        let in_list = affected.iter().any(in_checklist);
         for lang in &site.languages {
             files.push(search_index(site, lang, bodies));
-            if in_print {
-                match print_page(site, theme, lang, highlighter) {
-                    Ok(file) => files.push(file),
-                    Err(ds) => problems.extend(ds),
+            for (wanted, page) in [(in_print, print_page as PageFn), (in_list, checklist_page)] {
+                if wanted {
+                    match page(site, theme, lang, highlighter) {
+                        Ok(file) => files.push(file),
+                        Err(ds) => problems.extend(ds),
+                    }
                 }
             }
         }

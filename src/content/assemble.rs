@@ -94,6 +94,7 @@ pub(crate) fn assemble(
                 kind: Kind::Page,
                 translations: BTreeMap::new(),
                 weight: None,
+                priority: None,
                 order: None,
                 addresses: Vec::new(),
                 sources: Vec::new(),
@@ -109,6 +110,8 @@ pub(crate) fn assemble(
         (e.order.unwrap_or(i64::MAX), e.key.id.clone())
     });
     check_steps(&entries, &steps, &mut problems);
+    check_priorities(&entries, &obstacles, &mut problems);
+    let glossary = crate::content::glossary::read(&entries, &mut problems);
     let addressed_by = relations(&entries, &steps, &mut problems);
     check_sources(&entries, &settings, &mut problems);
 
@@ -122,6 +125,7 @@ pub(crate) fn assemble(
         addressed_by,
         generated: BTreeMap::new(),
         diagnostic_files,
+        glossary,
     };
     assign_urls(&mut site, strings, &mut problems);
     (site, problems)
@@ -253,6 +257,12 @@ fn merge(
         |_| true,
         problems,
     );
+    let priority = agree(
+        "priority",
+        ts.iter().map(|t| (*t, t.front.priority)).collect(),
+        |p: &i64| *p >= 1,
+        problems,
+    );
     let sources = agree(
         "sources",
         ts.iter().map(|t| (*t, t.front.sources.clone())).collect(),
@@ -311,6 +321,7 @@ fn merge(
         kind,
         translations,
         weight,
+        priority,
         order,
         addresses,
         sources: sources.unwrap_or_default(),
@@ -385,6 +396,44 @@ fn check_steps(entries: &BTreeMap<Key, Entry>, steps: &[Key], problems: &mut Dia
             );
         } else {
             seen.insert(order, entry);
+        }
+    }
+}
+
+/// Obstacle priorities (the diagnostic's ranking) start at 1 and are unique.
+fn check_priorities(entries: &BTreeMap<Key, Entry>, obstacles: &[Key], problems: &mut Diagnostics) {
+    let mut seen: BTreeMap<i64, &Translation> = BTreeMap::new();
+    for key in obstacles {
+        let entry = &entries[key];
+        let Some(priority) = entry.priority else {
+            continue;
+        };
+        let t = entry
+            .translations
+            .values()
+            .find(|t| t.front.priority.is_some())
+            .expect("a priority comes from a file");
+        let needle = priority.to_string();
+        if priority < 1 {
+            problems.push(
+                t.error_at(
+                    "priority",
+                    Some(&needle),
+                    format!("priority {priority} is not a rank"),
+                )
+                .help("rank obstacles from 1, the one that blocks the most"),
+            );
+        } else if let Some(other) = seen.get(&priority) {
+            problems.push(
+                t.error_at(
+                    "priority",
+                    Some(&needle),
+                    format!("priority {priority} is already used by `{}`", other.file),
+                )
+                .help("give every obstacle its own rank: 1 for the one that blocks the most"),
+            );
+        } else {
+            seen.insert(priority, t);
         }
     }
 }

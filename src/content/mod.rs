@@ -1,13 +1,15 @@
 //! The content stage: from the files under `content/` to a validated `Site`. Settings are read
 //! first (`settings`), Markdown files are listed (`discover`), their front matter parsed into
 //! the typed structure of their kind (`frontmatter`, `kinds`), and the pages assembled into a
-//! `Site` where every URL and relation is known (`assemble`, `urls`, `model`); `translations`
-//! says which translations are missing or stale. Nothing here renders HTML or reads the theme:
-//! the few theme strings assembly needs (generated pages' slugs) are handed in as data.
+//! `Site` where every URL and relation is known (`assemble`, `urls`, `model`), with the
+//! glossary's terms read from its page (`glossary`); `translations` says which translations are
+//! missing or stale. Nothing here renders HTML or reads the theme: the few theme strings
+//! assembly needs (generated pages' slugs) are handed in as data.
 
 pub(crate) mod assemble;
 pub(crate) mod discover;
 pub(crate) mod frontmatter;
+pub(crate) mod glossary;
 pub(crate) mod history;
 pub(crate) mod kinds;
 pub(crate) mod model;

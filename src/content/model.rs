@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::content::discover::SourceFile;
 use crate::content::frontmatter;
+use crate::content::glossary::Glossary;
 use crate::content::kinds::{Front, Kind};
 use crate::content::settings::Settings;
 use crate::errors::Diagnostic;
@@ -98,6 +99,8 @@ pub(crate) struct Entry {
     pub(crate) kind: Kind,
     pub(crate) translations: BTreeMap<String, Translation>,
     pub(crate) weight: Option<i64>,
+    /// An obstacle's rank in the diagnostic: 1 blocks the most.
+    pub(crate) priority: Option<i64>,
     pub(crate) order: Option<i64>,
     pub(crate) addresses: Vec<String>,
     pub(crate) sources: Vec<String>,
@@ -140,6 +143,8 @@ pub(crate) struct Site {
     pub(crate) generated: BTreeMap<String, BTreeMap<String, String>>,
     /// Files of the diagnostic's nodes, handed to the diagnostic stage.
     pub(crate) diagnostic_files: Vec<SourceFile>,
+    /// The glossary page's terms per language (empty without a glossary page).
+    pub(crate) glossary: Glossary,
 }
 
 /// The theme's interface strings: language → key → text. Loaded with the theme; assembly
@@ -156,11 +161,12 @@ pub(crate) fn ui_string<'a>(strings: &'a Strings, lang: &str, key: &str) -> &'a 
 }
 
 /// The generated pages and the theme string that gives each its slug.
-pub(crate) const GENERATED: [(&str, &str); 4] = [
+pub(crate) const GENERATED: [(&str, &str); 5] = [
     ("search", "slug_search"),
     ("matrix", "slug_matrix"),
     ("print", "slug_print"),
     ("pages", "slug_pages"),
+    ("checklist", "slug_checklist"),
 ];
 
 impl Site {

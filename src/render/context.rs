@@ -60,6 +60,8 @@ pub(crate) struct Common<'a> {
     pub(crate) noindex: bool,
     /// Generated pages and the home page, relative to this page.
     pub(crate) links: BTreeMap<&'static str, String>,
+    /// Who owns the playbook, whom to contact, when it was reviewed (the footer).
+    pub(crate) owner: Option<OwnerView>,
 }
 
 /// Where a page is: a content page, a generated page, or the language chooser.
@@ -158,6 +160,7 @@ impl<'a> Common<'a> {
                 "matrix" => "matrix",
                 "print" => "print",
                 "pages" => "pages",
+                "checklist" => "checklist",
                 _ => continue,
             };
             links.insert(name, format!("{root}{url}"));
@@ -190,8 +193,97 @@ impl<'a> Common<'a> {
             alternates,
             noindex: site.settings.noindex,
             links,
+            owner: OwnerView::new(site, theme, lang),
             root,
         }
+    }
+}
+
+/// Formats `2011-08-19` with the language's month names (`19 août 2011`).
+pub(crate) fn long_date(date: &str, months: &str) -> String {
+    let months: Vec<&str> = months.split(',').map(str::trim).collect();
+    let parts: Vec<&str> = date.split('-').collect();
+    let month = |m: &str| {
+        m.parse::<usize>()
+            .ok()
+            .and_then(|m| months.get(m.wrapping_sub(1)).copied())
+    };
+    match parts.as_slice() {
+        [y, m, d] => match month(m) {
+            Some(name) => format!("{} {name} {y}", d.trim_start_matches('0')),
+            None => date.to_string(),
+        },
+        [y, m] => month(m).map_or_else(|| date.to_string(), |name| format!("{name} {y}")),
+        _ => date.to_string(),
+    }
+}
+/// The footer's line about the playbook's owner and review (`[owner]` in `content/site.toml`),
+/// in one language; each part only when it is set.
+#[derive(Debug, Serialize)]
+pub(crate) struct OwnerView {
+    name: Option<String>,
+    contact_url: Option<String>,
+    contact_text: Option<String>,
+    last_reviewed: Option<String>,
+    last_reviewed_iso: Option<String>,
+    /// "reviewed every 6 months; next review: May 2027".
+    cycle: Option<String>,
+    /// The same, as a sentence of its own (when no date is given).
+    cycle_alone: Option<String>,
+}
+
+impl OwnerView {
+    fn new(site: &Site, theme: &Theme, lang: &str) -> Option<OwnerView> {
+        let owner = &site.settings.owner;
+        let string = |key: &str| theme.string(lang, key);
+        let months = string("months");
+        let name = owner
+            .name
+            .get(lang)
+            .or_else(|| owner.name.get(site.settings.default_language()))
+            .cloned();
+        let contact_text = owner
+            .contact
+            .as_ref()
+            .map(|c| match c.strip_prefix("mailto:") {
+                Some(address) => address.split('?').next().unwrap_or(address).to_string(),
+                None => string("footer_contact_page").to_string(),
+            });
+        let cycle = owner.review_every_months.map(|n| {
+            let every = if n == 1 {
+                string("footer_review_monthly").to_string()
+            } else {
+                string("footer_review_cycle").replace("{n}", &n.to_string())
+            };
+            match owner.next_review() {
+                Some(next) => format!(
+                    "{every}{}{}",
+                    string("footer_review_separator"),
+                    string("footer_next_review").replace("{date}", &long_date(&next, months))
+                ),
+                None => every,
+            }
+        });
+        let view = OwnerView {
+            name,
+            contact_url: owner.contact.clone(),
+            contact_text,
+            last_reviewed: owner.last_reviewed.as_deref().map(|d| long_date(d, months)),
+            last_reviewed_iso: owner.last_reviewed.clone(),
+            cycle_alone: cycle.as_deref().map(|c| {
+                let mut chars = c.chars();
+                chars
+                    .next()
+                    .map(|f| f.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default()
+            }),
+            cycle,
+        };
+        (view.name.is_some()
+            || view.contact_url.is_some()
+            || view.last_reviewed.is_some()
+            || view.cycle.is_some())
+        .then_some(view)
     }
 }
 
@@ -236,6 +328,14 @@ pub(crate) fn link(site: &Site, key: &Key, lang: &str, root: &str) -> Link {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_dates_in_the_language() {
+        let fr = "janvier, février, mars, avril, mai, juin, juillet, août, septembre, octobre, novembre, décembre";
+        assert_eq!(long_date("2011-08-19", fr), "19 août 2011");
+        assert_eq!(long_date("2014-09", fr), "septembre 2014");
+        assert_eq!(long_date("2014", fr), "2014");
+    }
 
     #[test]
     fn roots_climb_to_the_site() {

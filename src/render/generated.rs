@@ -1,6 +1,7 @@
 //! Generated pages: the pages of the site that no content file describes — the root language
 //! chooser, the 404 pages, the obstacles × steps matrix, the index of all pages, the search
-//! page — plus the files that go with them (the print view from `print.rs`, the search index
+//! page — plus the files that go with them (the print view from `print.rs`, the checklist from
+//! `checklist.rs`, the search index
 //! from `search.rs`, sitemap, robots.txt and redirects from `sitemap.rs`). Each takes the
 //! assembled site and the already-rendered bodies; none re-reads a file.
 
@@ -9,6 +10,7 @@ use serde::Serialize;
 use crate::content::model::{Key, Site};
 use crate::errors::{Diagnostic, Diagnostics};
 use crate::render::bodies::Bodies;
+use crate::render::checklist::checklist_page;
 use crate::render::context::{link, render_template, Common, Ctx, Empty, Link, Place};
 use crate::render::highlight::Highlighter;
 use crate::render::print::print_page;
@@ -143,10 +145,12 @@ pub(crate) fn render_all(
             ),
         );
 
-        // Print view: the playbook in reading order on one page.
-        match print_page(site, theme, lang, highlighter) {
-            Ok(file) => files.push(file),
-            Err(ds) => problems.extend(ds),
+        // Print view: the playbook in reading order on one page; the checklist of its actions.
+        for page in [print_page, checklist_page] {
+            match page(site, theme, lang, highlighter) {
+                Ok(file) => files.push(file),
+                Err(ds) => problems.extend(ds),
+            }
         }
 
         // Every page, grouped by section: the search page's no-JavaScript fallback.

@@ -115,7 +115,8 @@ pub(crate) fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) 
     let mut heading: Option<OpenHeading> = None;
     let mut code: Option<(String, String)> = None;
 
-    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+    let events = Parser::new_ext(body, options()).into_offset_iter();
+    for (event, range) in crate::render::glossary::link(events, ctx, &t.file) {
         if let Some((lang, buf)) = &mut code {
             match event {
                 Event::Text(s) => buf.push_str(&s),

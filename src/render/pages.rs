@@ -14,7 +14,7 @@ use crate::content::kinds::{Kind, KindFront};
 use crate::content::model::{Key, Site};
 use crate::errors::{Diagnostic, Diagnostics};
 use crate::render::bodies::{render_body, Bodies, BodyJob};
-use crate::render::context::{link, render_template, Common, LangLink, Link, Place};
+use crate::render::context::{link, long_date, render_template, Common, LangLink, Link, Place};
 use crate::render::highlight::Highlighter;
 use crate::render::markdown::{Body, Heading};
 use crate::render::theme::Theme;
@@ -132,24 +132,6 @@ struct PageContext<'a> {
     page: PageView<'a>,
 }
 
-/// Formats `2011-08-19` with the language's month names (`19 août 2011`).
-fn long_date(date: &str, months: &str) -> String {
-    let months: Vec<&str> = months.split(',').map(str::trim).collect();
-    let parts: Vec<&str> = date.split('-').collect();
-    let month = |m: &str| {
-        m.parse::<usize>()
-            .ok()
-            .and_then(|m| months.get(m.wrapping_sub(1)).copied())
-    };
-    match parts.as_slice() {
-        [y, m, d] => match month(m) {
-            Some(name) => format!("{} {name} {y}", d.trim_start_matches('0')),
-            None => date.to_string(),
-        },
-        [y, m] => month(m).map_or_else(|| date.to_string(), |name| format!("{name} {y}")),
-        _ => date.to_string(),
-    }
-}
 /// The key of the diagnostic's start page, which the diagnostic renders itself.
 fn diagnostic_index() -> Key {
     Key::new(DIAGNOSTIC_SECTION, "_index")
@@ -356,7 +338,7 @@ fn page_context<'a>(
         match entry.kind {
             Kind::Obstacle => ("obstacle", "obstacle.html"),
             Kind::Step => ("step", "step.html"),
-            Kind::Page => ("page", "page.html"),
+            Kind::Page | Kind::Glossary => ("page", "page.html"),
         }
     };
     let toc = body
@@ -392,18 +374,4 @@ fn page_context<'a>(
         meta: page_meta(site, theme, key, lang),
     };
     (template, PageContext { common, page })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_read_naturally() {
-        let fr =
-            "janvier,février,mars,avril,mai,juin,juillet,août,septembre,octobre,novembre,décembre";
-        assert_eq!(long_date("2011-08-19", fr), "19 août 2011");
-        assert_eq!(long_date("2014-09", fr), "septembre 2014");
-        assert_eq!(long_date("2014", fr), "2014");
-    }
 }

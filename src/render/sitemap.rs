@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::content::model::Site;
+use crate::content::model::{Site, GENERATED};
 use crate::errors::Diagnostics;
 use crate::render::context::root_for;
 use crate::render::highlight::escape;
@@ -101,7 +101,7 @@ pub(crate) fn sitemap(site: &Site) -> String {
                 .collect()
         })
         .collect();
-    for name in ["matrix", "print", "pages", "search"] {
+    for (name, _) in GENERATED {
         groups.push(
             site.languages
                 .iter()
