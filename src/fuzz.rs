@@ -163,7 +163,7 @@ mod tests {
 
     #[test]
     fn a_small_tree_loads_without_problems() {
-        let tree = "q-one\n+++\nkind = \"question\"\n[text.fr]\nquestion = \"Q ?\"\n[text.en]\nquestion = \"Q?\"\n[[options]]\nid = \"yes\"\nnext = \"r-one\"\nlabel = { fr = \"Oui\", en = \"Yes\" }\nslug = { fr = \"oui\", en = \"yes\" }\n[[options]]\nid = \"no\"\nnext = \"r-one\"\nobstacles = [\"budget\"]\nlabel = { fr = \"Non\", en = \"No\" }\nslug = { fr = \"non\", en = \"no\" }\n+++\n\0r-one\n+++\nkind = \"result\"\n[text.fr]\ntitle = \"Fini\"\n[text.en]\ntitle = \"Done\"\n+++\n";
+        let tree = "q-one\n+++\nkind = \"question\"\n[text.fr]\nquestion = \"Q ?\"\n[text.en]\nquestion = \"Q?\"\n[[options]]\nid = \"yes\"\nnext = \"r-clear\"\nlabel = { fr = \"Oui\", en = \"Yes\" }\nslug = { fr = \"oui\", en = \"yes\" }\n[[options]]\nid = \"no\"\nnext = \"r-one\"\nobstacles = [\"budget\"]\nlabel = { fr = \"Non\", en = \"No\" }\nslug = { fr = \"non\", en = \"no\" }\n+++\n\0r-one\n+++\nkind = \"result\"\ntone = \"obstacles\"\n[text.fr]\ntitle = \"Fini\"\n[text.en]\ntitle = \"Done\"\n+++\n\0r-clear\n+++\nkind = \"result\"\ntone = \"clear\"\n[text.fr]\ntitle = \"Bien\"\n[text.en]\ntitle = \"Good\"\n+++\n";
         let problems = diagnostic(tree.as_bytes());
         assert_eq!(problems, 0);
         assert!(diagnostic(b"q-one\n+++\nkind = 1\n+++\n") > 0);
