@@ -8,6 +8,7 @@
 //! pipeline. The result is byte-identical to a full build (tested).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -19,7 +20,7 @@ use crate::content::ledger::update::Update as LedgerUpdate;
 use crate::content::model::Key;
 use crate::content::translations::{self, Status};
 use crate::errors::{Diagnostics, Failure, Fatal};
-use crate::output::Output;
+use crate::output::{write_atomic, Output};
 use crate::render::bodies::{check_anchors, render_bodies, Bodies};
 use crate::render::checklist::{checklist_page, in_checklist};
 use crate::render::highlight::Highlighter;
@@ -176,6 +177,10 @@ impl Session {
                 return None;
             }
             let old = &site.entries[&key].translations[&lang];
+            // A full build reads no file through a link: a page that became one is gone.
+            if !is_plain_file(&self.root, path) {
+                return None;
+            }
             let bytes = std::fs::read(path).ok()?;
             let text = frontmatter::decode(&rel, &bytes).ok()?;
             let split = frontmatter::split(&rel, &text).ok()?;
@@ -282,13 +287,53 @@ fn relative(root: &Path, path: &Path) -> Option<String> {
         .then(|| parts.join("/"))
 }
 
+/// Whether `path` under `root` is a regular file reached through real folders only: what
+/// discovery reads (it follows no link).
+fn is_plain_file(root: &Path, path: &Path) -> bool {
+    let Ok(rel) = path.strip_prefix(root) else {
+        return false;
+    };
+    let mut at = root.to_path_buf();
+    let mut parts = rel.iter().peekable();
+    while let Some(part) = parts.next() {
+        at.push(part);
+        let Ok(meta) = std::fs::symlink_metadata(&at) else {
+            return false;
+        };
+        let wanted = if parts.peek().is_some() {
+            meta.is_dir()
+        } else {
+            meta.is_file()
+        };
+        if !wanted {
+            return false;
+        }
+    }
+    true
+}
+
 /// Writes the changed files into an existing output folder, each atomically (temporary file,
-/// then rename), so a reader never sees a half-written page.
+/// then rename), so a reader never sees a half-written page. Nothing is written through a
+/// link: when a folder on the way is one (or not a folder), the whole site is published
+/// instead, which replaces it; a link at a file's place is replaced by the rename.
 pub(crate) fn write_changed(
     out_dir: &Path,
     output: &Output,
     changed: &[String],
 ) -> Result<(), Fatal> {
+    let folders_are_real = changed.iter().all(|rel| {
+        Path::new(rel)
+            .ancestors()
+            .skip(1)
+            .filter(|p| !p.as_os_str().is_empty())
+            .all(|p| match std::fs::symlink_metadata(out_dir.join(p)) {
+                Ok(meta) => meta.is_dir(),
+                Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+            })
+    });
+    if !folders_are_real {
+        return write_atomic(out_dir, output);
+    }
     for rel in changed {
         let path = out_dir.join(rel);
         let fail = |e: std::io::Error| Fatal(format!("cannot write `{}`: {e}", path.display()));
@@ -301,7 +346,18 @@ pub(crate) fn write_changed(
                 .map(|n| n.to_string_lossy())
                 .unwrap_or_default()
         ));
-        std::fs::write(&tmp, &output[rel]).map_err(fail)?;
+        // Whatever has that name goes (a link is removed, not followed); the new file is
+        // created, never opened through an existing one.
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(fail(e)),
+            _ => {}
+        }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .and_then(|mut file| file.write_all(&output[rel]))
+            .map_err(fail)?;
         std::fs::rename(&tmp, &path).map_err(fail)?;
     }
     Ok(())

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use crate::authoring::incremental::{write_changed, Session};
 use crate::authoring::ledger;
 use crate::build::BuildOptions;
-use crate::errors::{Failure, Fatal};
+use crate::errors::{printable, Failure, Fatal};
 use crate::output::Output;
 use crate::output::{write_atomic, MARKER};
 
@@ -203,7 +203,7 @@ pub(crate) fn run(
         let mut changed = match rx.recv() {
             Ok(Message::Stop) | Err(_) => break,
             Ok(Message::WatchError(e)) => {
-                eprintln!("warning: watching: {e}");
+                eprintln!("warning: watching: {}", printable(&e));
                 continue;
             }
             Ok(Message::Changed(paths)) => paths,
@@ -214,7 +214,9 @@ pub(crate) fn run(
             match rx.recv_timeout(SETTLE) {
                 Ok(Message::Changed(more)) => changed.extend(more),
                 Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => break 'watch,
-                Ok(Message::WatchError(e)) => eprintln!("warning: watching: {e}"),
+                Ok(Message::WatchError(e)) => {
+                    eprintln!("warning: watching: {}", printable(&e))
+                }
                 Err(RecvTimeoutError::Timeout) => break,
             }
             if Instant::now() > deadline {
@@ -247,7 +249,7 @@ pub(crate) fn run(
             } else {
                 String::new()
             };
-            say!("change: {first}{more}");
+            say!("change: {}{more}", printable(&first));
         }
         let relevant: Vec<PathBuf> = relevant.into_iter().cloned().collect();
         rebuild(&mut session, &root, &relevant, w, &out_dir, on_outcome);

@@ -4,13 +4,13 @@
 //! blocks are highlighted. Broken links and unsafe raw HTML are located diagnostics; anchors are
 //! handed back to be checked once every page's headings are known.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::content::model::{Key, Site, Translation};
 use crate::content::urls::slugify;
-use crate::errors::{did_you_mean, Diagnostic};
+use crate::errors::{did_you_mean, Diagnostic, Locator};
 use crate::render::highlight::Highlighter;
 
 /// Ids the templates use; headings never take them.
@@ -103,6 +103,11 @@ pub(crate) fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) 
     let mut out: Vec<Event> = Vec::new();
     let mut headings = Vec::new();
     let mut used: BTreeSet<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
+    // The next number to try for each repeated heading id: counting again from 1 for every
+    // repeat made a page of many same-named headings quadratic (found by fuzzing).
+    let mut next_number: BTreeMap<String, usize> = BTreeMap::new();
+    // Problems are met in the order of the text: each is located from the one before.
+    let mut locate = Locator::new(&t.file, &t.text);
     let mut text = String::new();
     let mut anchors = Vec::new();
 
@@ -168,10 +173,10 @@ pub(crate) fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) 
                     format!("{}-{base_id}", ctx.id_prefix)
                 };
                 let mut id = base_id.clone();
-                let mut n = 1;
+                let n = next_number.entry(base_id.clone()).or_insert(1);
                 while !used.insert(id.clone()) {
                     id = format!("{base_id}-{n}");
-                    n += 1;
+                    *n += 1;
                 }
                 let lvl = level as u8;
                 let class = if classes.is_empty() {
@@ -206,9 +211,7 @@ pub(crate) fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) 
                             anchors.push(AnchorRef {
                                 target,
                                 anchor: anchor.clone(),
-                                diagnostic: Diagnostic::at(
-                                    &t.file,
-                                    &t.text,
+                                diagnostic: locate.at(
                                     offset,
                                     dest_url.len(),
                                     format!(
@@ -226,10 +229,7 @@ pub(crate) fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) 
                         })
                     }
                     Err((message, help)) => {
-                        problems.push(
-                            Diagnostic::at(&t.file, &t.text, offset, dest_url.len(), message)
-                                .help(help),
-                        );
+                        problems.push(locate.at(offset, dest_url.len(), message).help(help));
                         Event::Start(Tag::Link {
                             link_type,
                             dest_url: CowStr::from("#"),
@@ -243,7 +243,7 @@ pub(crate) fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) 
                 if let Some(what) = unsafe_html(html) {
                     let offset = base + range.start;
                     problems.push(
-                        Diagnostic::at(&t.file, &t.text, offset, range.len().min(40), format!("raw HTML with {what} is not allowed"))
+                        locate.at(offset, range.len().min(40), format!("raw HTML with {what} is not allowed"))
                             .help("the site runs under a strict Content-Security-Policy: use Markdown, or ask a maintainer to add it to the theme"),
                     );
                     continue;

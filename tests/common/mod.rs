@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use scraper::{Html, Selector};
 
+pub mod preview;
 pub mod running;
 
 /// The repository root.
