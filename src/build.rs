@@ -10,16 +10,18 @@ use std::time::{Duration, Instant};
 
 use crate::content::discover::{discover, Discovered};
 use crate::content::history::History;
+use crate::content::ledger::{self, update::Update, LedgerFile};
 use crate::content::model::Site;
 use crate::content::settings::Settings;
 use crate::content::translations;
 use crate::diagnostic::DecisionTree;
-use crate::errors::{Diagnostics, Failure};
+use crate::errors::{Diagnostics, Failure, Severity};
 use crate::output::Output;
 use crate::render::bodies::{all_jobs, check_anchors, check_site_paths, Bodies};
 use crate::render::highlight::Highlighter;
 use crate::render::markdown::Tools;
 use crate::render::media::{self, resize::Cache, Catalog};
+use crate::render::sitemap::Published;
 use crate::render::theme::Theme;
 
 /// What a run of the pipeline needs to know.
@@ -29,6 +31,21 @@ pub(crate) struct BuildOptions {
     pub(crate) root: PathBuf,
     /// Overrides `base_url` from the settings.
     pub(crate) base_url: Option<String>,
+    /// What to do with the URL ledger, `content/urls.lock`.
+    pub(crate) ledger: LedgerMode,
+}
+
+/// How a run treats the URL ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LedgerMode {
+    /// `build`, `watch`, `serve`: bring it up to date (create it when missing); the caller
+    /// writes it when it publishes the site.
+    Update,
+    /// `check`: what it does not record yet is a warning; a site without one is not checked.
+    Report,
+    /// CI: what it does not record yet is an error; with `required` (`--locked`), so is a
+    /// site without one.
+    Locked { required: bool },
 }
 
 /// A successful run: the files, pages per language and the warnings.
@@ -39,6 +56,8 @@ pub(crate) struct Built {
     pub(crate) warnings: Diagnostics,
     /// Missing and stale translations.
     pub(crate) translations: Vec<translations::Status>,
+    /// The URL ledger after this build, when the site keeps one.
+    pub(crate) ledger: Option<Update>,
     /// Pictures and attachments no page uses, as warnings: `check` reports them.
     pub(crate) unused_media: Diagnostics,
     pub(crate) elapsed: Duration,
@@ -62,6 +81,8 @@ pub(crate) struct Loaded {
     pub(crate) site: Site,
     pub(crate) theme: Theme,
     pub(crate) tree: Option<DecisionTree>,
+    /// The URL ledger as found on disk.
+    pub(crate) ledger: Option<LedgerFile>,
     pub(crate) warnings: Diagnostics,
 }
 
@@ -72,9 +93,18 @@ pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
         let history = s.spawn(|| History::read(&opts.root));
         let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
         let theme = Theme::load(&opts.root, &settings);
-        let (discovered, problems) = discover(&opts.root, &settings)?;
+        let (discovered, mut problems) = discover(&opts.root, &settings)?;
+        let ledger = match ledger::read(&opts.root) {
+            Ok(ledger) => ledger,
+            Err(Failure::Content(ds)) => {
+                problems.extend(ds);
+                None
+            }
+            Err(fatal) => return Err(fatal),
+        };
         let history = history.join().unwrap_or_default();
         validate(settings, theme, discovered, problems, &history)
+            .map(|loaded| Loaded { ledger, ..loaded })
     })
 }
 
@@ -109,6 +139,7 @@ fn validate(
         site,
         theme,
         tree,
+        ledger: None,
         warnings: problems,
     })
 }
@@ -119,7 +150,7 @@ pub(crate) fn build_parts(
     opts: &BuildOptions,
     highlighter: &Highlighter,
 ) -> Result<(Loaded, Rendered), Failure> {
-    let loaded = std::thread::scope(|s| {
+    let mut loaded = std::thread::scope(|s| {
         s.spawn(|| highlighter.preload());
         load(opts)
     })?;
@@ -129,11 +160,13 @@ pub(crate) fn build_parts(
         loaded.tree.as_ref(),
         highlighter,
         &Cache::new(&opts.root),
+        (loaded.ledger.as_ref(), opts.ledger),
     )
     .map_err(|mut ds| {
         ds.extend(loaded.warnings.clone());
         Failure::Content(ds)
     })?;
+    loaded.warnings.extend(rendered.warnings.clone());
     Ok((loaded, rendered))
 }
 
@@ -150,6 +183,7 @@ pub(crate) fn build(opts: &BuildOptions) -> Result<Built, Failure> {
         pages: rendered.pages,
         warnings,
         translations,
+        ledger: rendered.ledger,
         elapsed: started.elapsed(),
     })
 }
@@ -160,23 +194,30 @@ pub(crate) struct Rendered {
     pub(crate) output: Output,
     pub(crate) pages: BTreeMap<String, usize>,
     pub(crate) bodies: Bodies,
+    /// The URL ledger after this build, when the site keeps one.
+    pub(crate) ledger: Option<Update>,
+    /// What the ledger warns about (pages that disappeared, changes `check` sees).
+    pub(crate) warnings: Diagnostics,
     /// The published pictures and attachments, which re-rendered bodies show.
     pub(crate) media: Catalog,
 }
 
-/// Renders the whole site. Errors come back with the bodies' warnings.
+/// Renders the whole site; the redirects come last, once every other file is known, from the
+/// pages' aliases and the URL ledger (the ledger on disk and what to do with it). Errors come
+/// back with the bodies' warnings.
 pub(crate) fn render(
     site: &Site,
     theme: &Theme,
     tree: Option<&DecisionTree>,
     highlighter: &Highlighter,
     cache: &Cache,
+    ledger: (Option<&LedgerFile>, LedgerMode),
 ) -> Result<Rendered, Diagnostics> {
-    let published = media::publish(site, cache);
-    let mut problems = published.problems;
+    let media = media::publish(site, cache);
+    let mut problems = media.problems;
     let tools = Tools {
         highlighter,
-        media: &published.catalog,
+        media: &media.catalog,
         strings: &theme.strings,
     };
     let jobs = all_jobs(site);
@@ -192,7 +233,7 @@ pub(crate) fn render(
         return failed(problems, &bodies);
     }
     let mut output: Output = files.into_iter().collect();
-    output.extend(published.files);
+    output.extend(media.files);
     match crate::render::generated::render_all(site, theme, &bodies, &tools) {
         Ok(files) => output.extend(files),
         Err(ds) => problems.extend(ds),
@@ -210,12 +251,26 @@ pub(crate) fn render(
     if problems.has_errors() {
         return failed(problems, &bodies);
     }
+    let published = Published::new(site, &output);
+    let (ledger, warnings) = keep_addresses(site, &published, ledger, &mut problems);
+    let old_addresses = ledger.as_ref().map_or(&[][..], |u| &u.redirects[..]);
+    let (redirects, alias_problems) =
+        crate::render::sitemap::redirects(site, theme, &published, old_addresses);
+    problems.extend(alias_problems);
+    if problems.has_errors() {
+        problems.extend(warnings);
+        return failed(problems, &bodies);
+    }
+    // Pages, not the redirects among them.
     let pages = count_pages(site, &output);
+    output.extend(redirects);
     Ok(Rendered {
         output,
         pages,
         bodies,
-        media: published.catalog,
+        ledger,
+        warnings,
+        media: media.catalog,
     })
 }
 
@@ -242,8 +297,57 @@ fn unused_media(site: &Site, bodies: &Bodies) -> Diagnostics {
     problems
 }
 
+/// The URL ledger after this build, and its warnings; what CI refuses goes into `problems`.
+fn keep_addresses(
+    site: &Site,
+    published: &Published,
+    (file, mode): (Option<&LedgerFile>, LedgerMode),
+    problems: &mut Diagnostics,
+) -> (Option<Update>, Diagnostics) {
+    let mut warnings = Diagnostics::default();
+    if file.is_none() && mode != LedgerMode::Update {
+        if mode == (LedgerMode::Locked { required: true }) {
+            problems.push(ledger::report::missing());
+        }
+        return (None, warnings);
+    }
+    let update = ledger::update::update(file, site, &|path| {
+        published
+            .at(path)
+            .map(|taken| format!("the address of {taken}"))
+    });
+    if let Some(file) = file {
+        match mode {
+            LedgerMode::Update => {}
+            LedgerMode::Report => {
+                warnings.extend(ledger::report::unrecorded(
+                    &update,
+                    file,
+                    site,
+                    Severity::Warning,
+                ));
+            }
+            LedgerMode::Locked { .. } => {
+                problems.extend(ledger::report::unrecorded(
+                    &update,
+                    file,
+                    site,
+                    Severity::Error,
+                ));
+            }
+        }
+    }
+    // Located where the reader will look: the file as this run leaves it.
+    let text = match (mode, file) {
+        (LedgerMode::Update, _) | (_, None) => &update.text,
+        (_, Some(file)) => &file.text,
+    };
+    warnings.extend(ledger::report::gone(&update, text, site));
+    (Some(update), warnings)
+}
+
 /// HTML pages per language.
-pub(crate) fn count_pages(site: &Site, output: &Output) -> BTreeMap<String, usize> {
+fn count_pages(site: &Site, output: &Output) -> BTreeMap<String, usize> {
     let mut counts: BTreeMap<String, usize> =
         site.languages.iter().map(|l| (l.clone(), 0)).collect();
     for path in output.keys().filter(|p| p.ends_with(".html")) {

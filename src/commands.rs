@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub use crate::authoring::scaffold::NewKind;
-use crate::authoring::{scaffold, serve, watch};
-use crate::build::{self, BuildOptions};
+use crate::authoring::{ledger, scaffold, serve, watch};
+use crate::build::{self, BuildOptions, LedgerMode};
 use crate::content::settings::Settings;
 use crate::content::translations::{self, State};
 use crate::errors::{Failure, Severity};
@@ -25,6 +25,8 @@ pub struct Options {
     pub base_url: Option<String>,
     /// Print only errors.
     pub quiet: bool,
+    /// `--locked`: the URL ledger must exist and record every address (as in CI).
+    pub locked: bool,
 }
 
 impl Options {
@@ -32,6 +34,19 @@ impl Options {
         BuildOptions {
             root: self.root.clone(),
             base_url: self.base_url.clone(),
+            ledger: LedgerMode::Update,
+        }
+    }
+
+    /// `build` and `check` in CI (or with `--locked`) refuse a URL ledger that is not up to
+    /// date; elsewhere `build` updates it and `check` reports it.
+    fn ledger_mode(&self, otherwise: LedgerMode) -> LedgerMode {
+        if self.locked {
+            LedgerMode::Locked { required: true }
+        } else if in_ci() {
+            LedgerMode::Locked { required: false }
+        } else {
+            otherwise
         }
     }
 
@@ -52,7 +67,19 @@ impl Options {
 
 /// `playbook build`: the site into the output folder, atomically.
 pub fn build(o: &Options) -> ExitCode {
-    exit(build_once(&o.build(), &o.out_dir(), o.quiet))
+    let opts = BuildOptions {
+        ledger: o.ledger_mode(LedgerMode::Update),
+        ..o.build()
+    };
+    exit(build_once(&opts, &o.out_dir(), o.quiet))
+}
+
+/// The `CI` environment variable, set to anything but empty, `false` or `0`, as CI services do.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| {
+        let v = v.trim();
+        !v.is_empty() && !v.eq_ignore_ascii_case("false") && v != "0"
+    })
 }
 
 /// `playbook build --watch`.
@@ -88,10 +115,18 @@ fn build_once(opts: &BuildOptions, out_dir: &Path, quiet: bool) -> Result<(), Fa
     if !built.warnings.is_empty() {
         eprint!("{}", built.warnings.clone().render());
     }
+    // The ledger first: whoever sees the new site also finds the ledger that describes it.
+    let moved = match &built.ledger {
+        Some(update) => ledger::record(&opts.root, update)?,
+        None => Vec::new(),
+    };
     output::write_atomic(out_dir, &built.output)?;
     if !quiet {
         say!("built {} into {}", built.summary(), out_dir.display());
         if let Some(line) = translations::summary(&built.translations) {
+            say!("{line}");
+        }
+        for line in moved {
             say!("{line}");
         }
     }
@@ -102,7 +137,10 @@ fn build_once(opts: &BuildOptions, out_dir: &Path, quiet: bool) -> Result<(), Fa
 /// nothing; `json` prints one JSON document whatever happens; `diff` adds, for each stale
 /// translation, what changed in its source since the version translated.
 pub fn check(o: &Options, strict: bool, json: bool, diff: bool) -> ExitCode {
-    let opts = o.build();
+    let opts = BuildOptions {
+        ledger: o.ledger_mode(LedgerMode::Report),
+        ..o.build()
+    };
     let quiet = o.quiet;
     let built = match build::build(&opts) {
         Ok(built) => built,

@@ -5,6 +5,7 @@
 //! user's files (unreadable folder, output not writable, port taken) are `Fatal` and end the run
 //! with exit code 2.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
 /// How bad a diagnostic is: errors stop the build, warnings are reported (and fail `check --strict`).
@@ -34,7 +35,17 @@ pub(crate) struct Diagnostic {
     /// How many characters the caret underlines.
     #[serde(skip)]
     pub(crate) width: usize,
+    /// The character of the line that the quote starts at (0 unless a very long line is
+    /// quoted only around the problem, after a `…`).
+    #[serde(skip)]
+    pub(crate) quote_start: usize,
 }
+
+/// Lines longer than this (in bytes) are quoted only around the problem, `QUOTE_AROUND`
+/// characters either side: a whole paragraph on one line is shown, a megabyte is not (and
+/// copying it into every diagnostic of the line would make a build quadratic).
+const LONG_LINE: usize = 1000;
+const QUOTE_AROUND: usize = 120;
 
 impl Diagnostic {
     /// A problem about a whole file (no position).
@@ -48,6 +59,7 @@ impl Diagnostic {
             help: None,
             source_line: None,
             width: 1,
+            quote_start: 0,
         }
     }
 
@@ -59,27 +71,7 @@ impl Diagnostic {
         len: usize,
         message: impl Into<String>,
     ) -> Self {
-        let offset = floor_char_boundary(text, offset.min(text.len()));
-        let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-        let line = text[..offset].matches('\n').count() + 1;
-        let column = text[line_start..offset].chars().count() + 1;
-        let end = floor_char_boundary(text, (offset + len.max(1)).min(line_end));
-        let width = text[offset..end].chars().count().max(1);
-        Diagnostic {
-            severity: Severity::Error,
-            file: file.to_string(),
-            line,
-            column,
-            message: message.into(),
-            help: None,
-            source_line: Some(
-                text[line_start..line_end]
-                    .trim_end_matches('\r')
-                    .to_string(),
-            ),
-            width,
-        }
+        Locator::new(file, text).at(offset, len, message)
     }
 
     pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
@@ -100,6 +92,97 @@ impl Diagnostic {
             self.severity,
             &self.message,
         )
+    }
+}
+
+/// Locates problems in one file's text: the line, column and quoted line of a byte offset.
+/// Offsets asked in increasing order (as a renderer meets them) are found by scanning on from
+/// the previous one, so that thousands of links on one long line cost no more than the line.
+pub(crate) struct Locator<'a> {
+    file: &'a str,
+    text: &'a str,
+    /// The last offset located, its line and column (1-based, the column in characters), and
+    /// where its line starts and ends.
+    offset: usize,
+    line: usize,
+    column: usize,
+    line_start: usize,
+    line_end: usize,
+}
+
+impl<'a> Locator<'a> {
+    pub(crate) fn new(file: &'a str, text: &'a str) -> Self {
+        Locator {
+            file,
+            text,
+            offset: 0,
+            line: 1,
+            column: 1,
+            line_start: 0,
+            line_end: text.find('\n').unwrap_or(text.len()),
+        }
+    }
+
+    /// A problem at byte `offset`, underlining `len` bytes.
+    pub(crate) fn at(
+        &mut self,
+        offset: usize,
+        len: usize,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let text = self.text;
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        if offset < self.offset {
+            *self = Locator::new(self.file, text);
+        }
+        if offset > self.line_end {
+            // A later line: what lies between starts with the end of the current one.
+            let between = &text[self.line_end..offset];
+            self.line += between.bytes().filter(|&b| b == b'\n').count();
+            self.line_start = self.line_end + between.rfind('\n').map_or(0, |i| i + 1);
+            self.line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+            self.column = text[self.line_start..offset].chars().count() + 1;
+        } else {
+            self.column += text[self.offset..offset].chars().count();
+        }
+        self.offset = offset;
+        let end = floor_char_boundary(text, (offset + len.max(1)).min(self.line_end));
+        let width = text[offset..end].chars().count().max(1);
+        let line_text = text[self.line_start..self.line_end].trim_end_matches('\r');
+        let (quote, quote_start) = if line_text.len() <= LONG_LINE {
+            (line_text.to_string(), 0)
+        } else {
+            let at = offset - self.line_start;
+            let from = line_text[..at]
+                .char_indices()
+                .rev()
+                .nth(QUOTE_AROUND - 1)
+                .map_or(0, |(i, _)| i);
+            let after = (end - self.line_start).min(line_text.len());
+            let to = line_text[after..]
+                .char_indices()
+                .nth(QUOTE_AROUND)
+                .map_or(line_text.len(), |(i, _)| after + i);
+            // Counted back from the column, not from the start of the line.
+            let cut = self.column - 1 - line_text[from..at].chars().count();
+            let lead = if from > 0 { "…" } else { "" };
+            let tail = if to < line_text.len() { "…" } else { "" };
+            (
+                format!("{lead}{}{tail}", &line_text[from..to]),
+                cut.saturating_sub(1),
+            )
+        };
+        Diagnostic {
+            severity: Severity::Error,
+            file: self.file.to_string(),
+            line: self.line,
+            column: self.column,
+            message: message.into(),
+            help: None,
+            source_line: Some(quote),
+            width,
+            quote_start,
+        }
     }
 }
 
@@ -127,32 +210,83 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// Text from the user's files as a terminal may show it: control characters (an escape
+/// sequence can recolour, retitle or rewrite the terminal; a carriage return hides what came
+/// before it) and the invisible marks that reorder text are written out as `\x1b` or
+/// `\u{9b}`. Line breaks and tabs stay.
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        push_printable(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn push_printable(out: &mut String, c: char) {
+    if !needs_escape(c) {
+        out.push(c);
+    } else if (c as u32) < 0x80 {
+        let _ = write!(out, "\\x{:02x}", c as u32);
+    } else {
+        let _ = write!(out, "\\u{{{:x}}}", c as u32);
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let label = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
+        let (file, message) = (printable(&self.file), printable(&self.message));
         if self.line == 0 {
-            writeln!(f, "{label}: {}: {}", self.file, self.message)?;
+            writeln!(f, "{label}: {file}: {message}")?;
         } else {
             writeln!(
                 f,
-                "{label}: {}:{}:{}: {}",
-                self.file, self.line, self.column, self.message
+                "{label}: {file}:{}:{}: {message}",
+                self.line, self.column
             )?;
         }
         if let Some(source) = &self.source_line {
             let number = self.line.to_string();
             let pad = " ".repeat(number.len());
-            let shown: String = source.replace('\t', " ");
-            let before: String = " ".repeat(self.column.saturating_sub(1));
+            // The caret is placed in what is shown, where one character may take several.
+            let chars: Vec<char> = source
+                .chars()
+                .map(|c| if c == '\t' { ' ' } else { c })
+                .collect();
+            let shown: String = printable(&chars.iter().collect::<String>()).into_owned();
+            let width = |cs: &[char]| printable(&cs.iter().collect::<String>()).chars().count();
+            let start = self
+                .column
+                .saturating_sub(1)
+                .saturating_sub(self.quote_start);
+            let (s, e) = (
+                start.min(chars.len()),
+                (start + self.width).min(chars.len()),
+            );
+            let before = width(&chars[..s]) + (start - s);
+            let under = width(&chars[s..e]) + (start + self.width).saturating_sub(e.max(start));
             writeln!(f, "{pad} |")?;
             writeln!(f, "{number} | {shown}")?;
-            writeln!(f, "{pad} | {before}{}", "^".repeat(self.width))?;
+            writeln!(
+                f,
+                "{pad} | {}{}",
+                " ".repeat(before),
+                "^".repeat(under.max(1))
+            )?;
         }
         if let Some(help) = &self.help {
-            writeln!(f, "  = help: {help}")?;
+            writeln!(f, "  = help: {}", printable(help))?;
         }
         Ok(())
     }
@@ -234,7 +368,7 @@ pub(crate) struct Fatal(pub String);
 
 impl fmt::Display for Fatal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: {}", self.0)
+        write!(f, "error: {}", printable(&self.0))
     }
 }
 
@@ -323,6 +457,59 @@ mod tests {
             d.to_string(),
             "error: a.md:3:1: unknown field\n  |\n3 | adresses = []\n  | ^^^^^^^^\n"
         );
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped_and_the_caret_follows() {
+        assert_eq!(
+            printable("a\u{1b}[31mb\tc\nd\r\u{9b}\u{202e}"),
+            "a\\x1b[31mb\tc\nd\\x0d\\u{9b}\\u{202e}"
+        );
+        assert!(matches!(printable("plain été"), Cow::Borrowed(_)));
+        let text = "+++\ntitle = \"\u{1b}[1mX\" = y\n+++\n";
+        let d = Diagnostic::at(
+            "a\u{7}.md",
+            text,
+            text.find("= y").unwrap(),
+            1,
+            "bad \u{1b}",
+        );
+        assert_eq!(
+            d.to_string(),
+            "error: a\\x07.md:2:17: bad \\x1b\n  |\n2 | title = \"\\x1b[1mX\" = y\n  |                    ^\n"
+        );
+    }
+
+    #[test]
+    fn a_very_long_line_is_quoted_around_the_problem() {
+        let text = format!("{}[bad]{}\n", "a".repeat(5000), "b".repeat(5000));
+        let d = Diagnostic::at("a.md", &text, 5000, 5, "here");
+        assert_eq!(d.column, 5001);
+        let shown = d.to_string();
+        let quote = format!("1 | …{}[bad]{}…\n", "a".repeat(120), "b".repeat(120));
+        assert!(shown.contains(&quote), "{shown}");
+        let caret = format!("  | {}^^^^^\n", " ".repeat(121));
+        assert!(shown.ends_with(&caret), "{shown}");
+    }
+
+    #[test]
+    fn a_locator_finds_what_a_fresh_diagnostic_finds() {
+        let text = format!("é\r\nab\n\n{}x\ty\nlast", "long ".repeat(400));
+        let offsets: Vec<usize> = (0..=text.len()).step_by(7).collect();
+        let mut locate = Locator::new("a.md", &text);
+        // In order, out of order and twice the same: always as if located alone.
+        for &offset in offsets
+            .iter()
+            .chain(offsets.iter().rev())
+            .chain([3, 3].iter())
+        {
+            let fresh = Locator::new("a.md", &text).at(offset, 3, "m");
+            assert_eq!(locate.at(offset, 3, "m"), fresh, "offset {offset}");
+            let by_scan = &text[..floor_char_boundary(&text, offset)];
+            assert_eq!(fresh.line, by_scan.matches('\n').count() + 1);
+            let line_start = by_scan.rfind('\n').map_or(0, |i| i + 1);
+            assert_eq!(fresh.column, by_scan[line_start..].chars().count() + 1);
+        }
     }
 
     #[test]

@@ -42,6 +42,9 @@ enum Command {
         /// With --watch: look for changes by polling (network or container file systems).
         #[arg(long)]
         poll: bool,
+        /// Fail if content/urls.lock is missing or does not record every address (as in CI).
+        #[arg(long, conflicts_with = "watch")]
+        locked: bool,
     },
     /// Build, watch and serve the site locally with live reload.
     Serve {
@@ -64,6 +67,9 @@ enum Command {
         /// translated (from git history).
         #[arg(long)]
         diff: bool,
+        /// Fail if content/urls.lock is missing or does not record every address (as in CI).
+        #[arg(long)]
+        locked: bool,
     },
     /// Create a new page in every language.
     New {
@@ -88,20 +94,28 @@ enum Format {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let locked = matches!(
+        cli.command,
+        Command::Build { locked: true, .. } | Command::Check { locked: true, .. }
+    );
     let o = Options {
         root: cli.root,
         output: cli.output,
         base_url: cli.base_url,
         quiet: cli.quiet,
+        locked,
     };
     match cli.command {
         Command::Build { watch: false, .. } => commands::build(&o),
-        Command::Build { watch: true, poll } => commands::watch(&o, poll),
+        Command::Build {
+            watch: true, poll, ..
+        } => commands::watch(&o, poll),
         Command::Serve { port, bind, poll } => commands::serve(&o, bind, port, poll),
         Command::Check {
             strict,
             format,
             diff,
+            ..
         } => commands::check(&o, strict, matches!(format, Format::Json), diff),
         Command::New { kind, id } => commands::new(&o, kind, &id),
         Command::Translated { files } => commands::translated(&o, &files),

@@ -46,23 +46,93 @@ pub(crate) fn write_atomic(out: &Path, output: &Output) -> Result<(), Fatal> {
         )));
     }
 
+    clean_leftovers(parent, &name);
     let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
     let spare = parent.join(format!(".{name}.spare"));
-    let _ = std::fs::remove_dir_all(&staging);
-    // Claimed by a rename, so two builds at once never share it.
-    if std::fs::rename(&spare, &staging).is_ok() && !staging.join(MARKER).is_file() {
-        let _ = std::fs::remove_dir_all(&staging);
+    // Ours from a process that had this id before, or the author's: only ours is replaced.
+    if std::fs::symlink_metadata(&staging).is_ok() {
+        if !is_ours(&staging) {
+            return Err(Fatal(format!(
+                "`{}` exists and was not made by playbook; remove or rename it",
+                staging.display()
+            )));
+        }
+        remove(&staging)?;
+    }
+    let spare_is_ours = match std::fs::symlink_metadata(&spare) {
+        Err(_) => true,
+        Ok(_) if is_ours(&spare) => true,
+        Ok(_) => {
+            eprintln!(
+                "warning: `{}` was not made by playbook; it is left alone and the site is written from scratch",
+                spare.display()
+            );
+            false
+        }
+    };
+    // The spare is claimed by a rename, so two builds at once never share it; a new staging
+    // folder is marked before anything else is written in it.
+    if !(spare_is_ours && std::fs::rename(&spare, &staging).is_ok()) {
+        std::fs::create_dir(&staging)
+            .and_then(|()| std::fs::write(staging.join(MARKER), b""))
+            .map_err(|e| Fatal(format!("cannot write `{}`: {e}", staging.display())))?;
     }
     let previous = out.join(MARKER).is_file().then_some(out.as_path());
     let result = write_tree(&staging, output, previous).and_then(|()| swap(&staging, &out));
-    // The replaced site is the next build's starting point.
-    if result.is_err()
-        || !staging.join(MARKER).is_file()
-        || std::fs::rename(&staging, &spare).is_err()
-    {
+    // The replaced site is the next build's starting point, unless a folder of the author's
+    // has the spare's name.
+    let kept = result.is_ok()
+        && spare_is_ours
+        && std::fs::symlink_metadata(&spare).is_err()
+        && is_ours(&staging)
+        && std::fs::rename(&staging, &spare).is_ok();
+    if !kept && is_ours(&staging) {
         let _ = std::fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// A real folder (not a link to one) holding playbook's marker: only such folders are ever
+/// removed or written into.
+fn is_ours(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+        && std::fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file())
+}
+
+fn remove(dir: &Path) -> Result<(), Fatal> {
+    std::fs::remove_dir_all(dir)
+        .map_err(|e| Fatal(format!("cannot remove `{}`: {e}", dir.display())))
+}
+
+/// Removes the staging folders of builds that were killed (`.<name>.staging-<pid>`, and its
+/// `.old` from the two-rename swap): those that carry the marker and whose process is no
+/// longer a running playbook. Anything else with such a name is left alone.
+fn clean_leftovers(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let prefix = format!(".{name}.staging-");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let Ok(pid) = rest.strip_suffix(".old").unwrap_or(rest).parse::<u32>() else {
+            continue;
+        };
+        if pid != std::process::id() && !is_running_playbook(pid) && is_ours(&entry.path()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` is a playbook that may still be writing its staging folder. Without
+/// `/proc` there is no telling, so the answer is yes.
+fn is_running_playbook(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/comm")) {
+        Ok(comm) => comm.trim_end() == "playbook",
+        Err(_) => !Path::new("/proc/self").exists(),
+    }
 }
 
 fn absolute(path: &Path) -> Result<PathBuf, Fatal> {
@@ -181,8 +251,12 @@ fn swap(staging: &Path, out: &Path) -> Result<(), Fatal> {
         }
     }
     // No atomic exchange here: two renames, the window between them kept as short as possible.
-    let old = staging.with_extension("old");
-    let _ = std::fs::remove_dir_all(&old);
+    let mut old_name = staging.file_name().unwrap_or_default().to_owned();
+    old_name.push(".old");
+    let old = staging.with_file_name(old_name);
+    if is_ours(&old) {
+        remove(&old)?;
+    }
     std::fs::rename(out, &old)
         .map_err(|e| Fatal(format!("cannot replace `{}`: {e}", out.display())))?;
     std::fs::rename(staging, out)
@@ -271,13 +345,17 @@ mod tests {
             }
             assert_eq!(&on_disk, build, "build {i}");
         }
-        // A spare that is not ours is not used.
+        // A spare that is not ours is neither used nor removed.
         std::fs::remove_dir_all(dir.path().join(".public.spare")).unwrap();
         std::fs::create_dir(dir.path().join(".public.spare")).unwrap();
         std::fs::write(dir.path().join(".public.spare/a"), b"x").unwrap();
         write_atomic(&out, &builds[0]).unwrap();
         assert_eq!(std::fs::read(out.join("c")).unwrap(), b"file");
         assert!(!out.join("a").is_file());
+        assert_eq!(
+            std::fs::read(dir.path().join(".public.spare/a")).unwrap(),
+            b"x"
+        );
     }
 
     #[cfg(unix)]

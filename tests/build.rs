@@ -397,7 +397,10 @@ fn code_is_highlighted_with_classes_and_unknown_languages_stay_plain() {
         css.contains(".hl-"),
         "the stylesheet styles the hl- classes"
     );
-    assert!(css.contains("prefers-color-scheme: dark"), "a dark variant");
+    assert!(
+        css.contains("color: light-dark(#"),
+        "a dark variant of each colour, following the reader's theme"
+    );
 }
 
 #[test]

@@ -31,11 +31,13 @@ fn other(lang: &str) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // The playbook pages, read from the content (the single source of truth for results)
 
-/// One obstacle or step: its title per language, `weight` / `order` and `addresses`.
+/// One obstacle or step: its title per language, `weight` / `order`, an obstacle's
+/// `priority` and a step's `addresses`.
 #[derive(Debug, Default)]
 struct Entry {
     titles: BTreeMap<String, String>,
     order: i64,
+    priority: Option<i64>,
     addresses: Vec<String>,
 }
 
@@ -78,6 +80,9 @@ fn read_section(content: &Path, section: &str, number: &str) -> BTreeMap<String,
         if let Some(n) = front.get(number).and_then(|v| v.as_integer()) {
             entry.order = n;
         }
+        if let Some(n) = front.get("priority").and_then(|v| v.as_integer()) {
+            entry.priority = Some(n);
+        }
         if let Some(list) = front.get("addresses").and_then(|v| v.as_array()) {
             entry.addresses = list
                 .iter()
@@ -118,6 +123,51 @@ fn one_link(html: &Html, from: &str, css: &str) -> (String, Option<String>) {
         "{from}: expected one `{css}`, got {hrefs:?}"
     );
     resolve(from, &hrefs[0], "/").unwrap_or_else(|| panic!("{from}: `{css}` leaves the site"))
+}
+
+/// The `<main>` attributes of a diagnostic page.
+const HOOKS: [&str; 3] = [
+    "data-diagnostic-kind",
+    "data-diagnostic-node",
+    "data-diagnostic-path",
+];
+
+/// What the crawl needs to know of a page it links to: its `<h1>`, its `<main>` hooks and its
+/// answers (`id` → `data-option`). Read once per page and thread: the real diagnostic has
+/// hundreds of pages, each linking to a dozen others.
+struct Facts {
+    h1: String,
+    hooks: [Option<String>; 3],
+    answers: BTreeMap<String, String>,
+}
+
+thread_local! {
+    static FACTS: std::cell::RefCell<BTreeMap<std::path::PathBuf, std::rc::Rc<Facts>>> =
+        const { std::cell::RefCell::new(BTreeMap::new()) };
+}
+
+fn facts(public: &Path, rel: &str) -> std::rc::Rc<Facts> {
+    let key = public.join(rel);
+    if let Some(f) = FACTS.with(|c| c.borrow().get(&key).cloned()) {
+        return f;
+    }
+    let html = page(public, rel);
+    let hook = |h: &str| attrs(&html, "main#main", h).into_iter().next();
+    let f = std::rc::Rc::new(Facts {
+        h1: h1(&html),
+        hooks: [hook(HOOKS[0]), hook(HOOKS[1]), hook(HOOKS[2])],
+        answers: html
+            .select(&sel("a.answer[id]"))
+            .filter_map(|a| {
+                Some((
+                    a.value().attr("id")?.to_string(),
+                    a.value().attr("data-option")?.to_string(),
+                ))
+            })
+            .collect(),
+    });
+    FACTS.with(|c| c.borrow_mut().insert(key, f.clone()));
+    f
 }
 
 /// Text with runs of white space (including the no-break spaces of French typography) as one
@@ -164,15 +214,20 @@ struct Visited {
     path: String,
     /// The file the language switch leads to.
     switch: String,
-    obstacles: Vec<String>,
-    steps: Vec<String>,
+    /// A result page's content.
+    shown: Option<Shown>,
 }
 
-/// The parsed `flow.json` of a language, nodes by id.
+/// The parsed `flow.json` of a language, nodes by id, and the rule results in the order they
+/// are tried.
 struct Flow {
     start: String,
     nodes: BTreeMap<String, Value>,
+    rules: Vec<String>,
 }
+
+/// The `next` of an answer that lets the rules choose the result.
+const BY_RULES: &str = "result";
 
 fn flow(public: &Path, lang: &str) -> Flow {
     let rel = format!("{lang}/diagnostic/flow.json");
@@ -193,10 +248,77 @@ fn flow(public: &Path, lang: &str) -> Flow {
     for n in nodes.values() {
         for o in n["options"].as_array().expect("options") {
             let next = o["next"].as_str().expect("next");
-            assert!(nodes.contains_key(next), "{rel}: next `{next}` is a node");
+            assert!(
+                next == BY_RULES || nodes.contains_key(next),
+                "{rel}: next `{next}` is a node"
+            );
         }
     }
-    Flow { start, nodes }
+    let rules = strings(&json["rules"]);
+    for id in &rules {
+        assert_eq!(
+            nodes[id]["kind"], "result",
+            "{rel}: rule `{id}` is a result"
+        );
+    }
+    Flow {
+        start,
+        nodes,
+        rules,
+    }
+}
+
+/// What the answers of a trail say: obstacles flagged, and those left to check (flagged wins).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Situation {
+    flagged: BTreeSet<String>,
+    to_check: BTreeSet<String>,
+}
+
+fn situation(flow: &Flow, trail: &[Step]) -> Situation {
+    let mut s = Situation::default();
+    for step in trail {
+        let o = flow.nodes[&step.node]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == step.option.as_str())
+            .expect("the option chosen");
+        s.flagged.extend(strings(&o["obstacles"]));
+        s.to_check.extend(strings(&o["to_check"]));
+    }
+    s.to_check = &s.to_check - &s.flagged;
+    s
+}
+
+/// The result the rules of flow.json choose after `trail`: the first whose `when` holds.
+fn chosen_by_rules(flow: &Flow, trail: &[Step]) -> String {
+    let s = situation(flow, trail);
+    let n = s.flagged.len();
+    let count = |w: &Value, key: &str| w[key].as_u64().map(|v| v as usize);
+    for id in &flow.rules {
+        let w = &flow.nodes[id]["when"];
+        let holds = strings(&w["flagged"]).iter().all(|o| s.flagged.contains(o))
+            && {
+                let any = strings(&w["flagged_any"]);
+                any.is_empty() || any.iter().any(|o| s.flagged.contains(o))
+            }
+            && !strings(&w["not_flagged"])
+                .iter()
+                .any(|o| s.flagged.contains(o))
+            && count(w, "flagged_at_least").is_none_or(|k| n >= k)
+            && count(w, "flagged_at_most").is_none_or(|k| n <= k)
+            && count(w, "to_check_at_least").is_none_or(|k| s.to_check.len() >= k)
+            && strings(&w["answered"]).iter().all(|a| {
+                trail
+                    .iter()
+                    .any(|t| format!("{}={}", t.node, t.option) == *a)
+            });
+        if holds {
+            return id.clone();
+        }
+    }
+    panic!("no rule of flow.json matches {trail:?}");
 }
 
 fn heading(node: &Value) -> String {
@@ -325,11 +447,10 @@ fn crawl(public: &Path, lang: &str, book: &Playbook) -> BTreeMap<String, Visited
                 format!("answer-{}", step.slug),
                 "{rel}: Change anchor"
             );
-            let asked = page(public, &target);
-            let options = attrs(&asked, &format!("a.answer#{anchor}"), "data-option");
+            let options = facts(public, &target).answers.get(&anchor).cloned();
             assert_eq!(
                 options,
-                vec![step.option.clone()],
+                Some(step.option.clone()),
                 "{rel}: Change → {target}#{anchor} is the earlier answer"
             );
         }
@@ -345,23 +466,18 @@ fn crawl(public: &Path, lang: &str, book: &Playbook) -> BTreeMap<String, Visited
             public.join(&switch).is_file(),
             "{rel}: language switch → missing {switch}"
         );
-        let there = page(public, &switch);
-        for hook in [
-            "data-diagnostic-kind",
-            "data-diagnostic-node",
-            "data-diagnostic-path",
-        ] {
+        let there = facts(public, &switch);
+        for (i, hook) in HOOKS.iter().enumerate() {
             assert_eq!(
-                main_attr(&there, hook),
-                main_attr(&html, hook),
+                there.hooks[i].as_deref(),
+                Some(main_attr(&html, hook).as_str()),
                 "{rel} → {switch}: {hook}"
             );
         }
 
         let answers: Vec<ElementRef> = html.select(&sel("main a.answer")).collect();
         let options = f["options"].as_array().unwrap();
-        let mut obstacles = Vec::new();
-        let mut steps = Vec::new();
+        let mut shown = None;
         if kind == "question" {
             assert!(
                 answers.len() >= 2,
@@ -406,7 +522,11 @@ fn crawl(public: &Path, lang: &str, book: &Playbook) -> BTreeMap<String, Visited
                     option: o["id"].as_str().unwrap().to_string(),
                     slug: slug.to_string(),
                 });
-                queue.push_back((target, next, Some(o["next"].as_str().unwrap().to_string())));
+                let expected = match o["next"].as_str().unwrap() {
+                    BY_RULES => chosen_by_rules(&flow, &next),
+                    id => id.to_string(),
+                };
+                queue.push_back((target, next, Some(expected)));
             }
         } else {
             assert!(answers.is_empty(), "{rel}: a result has no answers");
@@ -414,7 +534,9 @@ fn crawl(public: &Path, lang: &str, book: &Playbook) -> BTreeMap<String, Visited
                 options.is_empty(),
                 "{rel}: a result has no options in flow.json"
             );
-            (obstacles, steps) = check_result(public, lang, &rel, &html, &trail, &flow, f, book);
+            shown = Some(check_result(
+                public, lang, &rel, &html, &trail, &flow, f, book,
+            ));
         }
         visited.insert(
             rel,
@@ -423,8 +545,7 @@ fn crawl(public: &Path, lang: &str, book: &Playbook) -> BTreeMap<String, Visited
                 node,
                 path,
                 switch,
-                obstacles,
-                steps,
+                shown,
             },
         );
     }
@@ -448,8 +569,42 @@ fn crawl(public: &Path, lang: &str, book: &Playbook) -> BTreeMap<String, Visited
     visited
 }
 
-/// A result page: obstacles flagged on the way, steps addressing them in playbook order, each
-/// linking to its own page. Returns the ids shown.
+/// What a result page showed, by id.
+#[derive(Debug, Clone, PartialEq)]
+struct Shown {
+    tone: String,
+    situation: Situation,
+    /// Flagged, then to check, each most blocking first.
+    obstacles: Vec<String>,
+    to_check: Vec<String>,
+    /// Inside `[data-priority-steps]`, then after it.
+    start: Vec<String>,
+    then: Vec<String>,
+}
+
+/// Obstacle ids from the one that blocks the most: by `priority`, then the others by weight.
+fn ranking(book: &Playbook) -> Vec<String> {
+    let mut ids: Vec<(&String, &Entry)> = book.obstacles.iter().collect();
+    ids.sort_by_key(|(id, e)| (e.priority.unwrap_or(i64::MAX), e.order, (*id).clone()));
+    ids.into_iter().map(|(id, _)| id.clone()).collect()
+}
+
+/// Step ids in playbook order.
+fn in_playbook_order(book: &Playbook, ids: &[String]) -> Vec<String> {
+    let mut list: Vec<(&String, &Entry)> = book
+        .steps
+        .iter()
+        .filter(|(id, _)| ids.contains(id))
+        .collect();
+    list.sort_by_key(|(_, e)| e.order);
+    list.into_iter().map(|(id, _)| id.clone()).collect()
+}
+
+/// A result page: the obstacles flagged on the way and those left to check, most blocking
+/// first, each linking to its page; at most three steps to start with inside the one
+/// `[data-priority-steps]` element and the other relevant steps after it, each group in
+/// playbook order (the list README describes: obstacle by obstacle, most blocking first, then
+/// the result's `always_steps`); a `data-result-tone` that fits the answers.
 #[allow(clippy::too_many_arguments)]
 fn check_result(
     public: &Path,
@@ -460,33 +615,60 @@ fn check_result(
     flow: &Flow,
     result: &Value,
     book: &Playbook,
-) -> (Vec<String>, Vec<String>) {
-    let mut flagged: BTreeSet<String> = strings(&result["obstacles"]).into_iter().collect();
-    for s in trail {
-        let q = &flow.nodes[&s.node];
-        let o = q["options"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["id"] == s.option.as_str())
-            .expect("the option chosen");
-        flagged.extend(strings(&o["obstacles"]));
-    }
-    let always = strings(&result["always_steps"]);
-    let mut expected_steps: Vec<(&String, &Entry)> = book
-        .steps
+) -> Shown {
+    let mut sit = situation(flow, trail);
+    sit.flagged.extend(strings(&result["obstacles"]));
+    sit.to_check = &sit.to_check - &sit.flagged;
+    let ranked = ranking(book);
+    let flagged: Vec<String> = ranked
         .iter()
-        .filter(|(id, e)| always.contains(id) || e.addresses.iter().any(|a| flagged.contains(a)))
+        .filter(|o| sit.flagged.contains(*o))
+        .cloned()
         .collect();
-    expected_steps.sort_by_key(|(_, e)| e.order);
-    let expected_steps: Vec<String> = expected_steps
-        .into_iter()
-        .map(|(id, _)| id.clone())
+    let to_check: Vec<String> = ranked
+        .iter()
+        .filter(|o| sit.to_check.contains(*o))
+        .cloned()
         .collect();
+    let mut list: Vec<String> = Vec::new();
+    for o in flagged.iter().chain(&to_check) {
+        let addressing: Vec<String> = book
+            .steps
+            .iter()
+            .filter(|(_, e)| e.addresses.contains(o))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in in_playbook_order(book, &addressing) {
+            if !list.contains(&id) {
+                list.push(id);
+            }
+        }
+    }
+    for id in in_playbook_order(book, &strings(&result["always_steps"])) {
+        if !list.contains(&id) {
+            list.push(id);
+        }
+    }
+    let cut = list.len().min(3);
+    let expected_start = in_playbook_order(book, &list[..cut]);
+    let expected_then = in_playbook_order(book, &list[cut..]);
+    let expected_tone = if !sit.flagged.is_empty() {
+        "obstacles"
+    } else if !sit.to_check.is_empty() {
+        "check"
+    } else {
+        "clear"
+    };
+    let tone = main_attr(html, "data-result-tone");
+    assert_eq!(tone, expected_tone, "{rel}: data-result-tone for {sit:?}");
+    assert_eq!(
+        result["tone"].as_str(),
+        Some(expected_tone),
+        "{rel}: the result's tone in flow.json"
+    );
 
-    let links = |css: &str, section: &str, entries: &BTreeMap<String, Entry>| {
-        let mut ids = Vec::new();
-        for el in html.select(&sel(&format!("main [{css}]"))) {
+    let check_link =
+        |el: ElementRef, css: &str, section: &str, entries: &BTreeMap<String, Entry>| {
             let id = el.value().attr(css).unwrap().to_string();
             let entry = entries
                 .get(&id)
@@ -499,7 +681,7 @@ fn check_result(
             );
             let title = normalize(&entry.titles[lang]);
             assert_eq!(
-                h1(&page(public, &target)),
+                facts(public, &target).h1,
                 title,
                 "{rel}: {id} links to its own page"
             );
@@ -511,19 +693,61 @@ fn check_result(
                     "{rel}: number of step {id}"
                 );
             }
-            ids.push(id);
-        }
-        ids
+            id
+        };
+    let ids = |css: &str, attr: &str, section: &str, entries: &BTreeMap<String, Entry>| {
+        html.select(&sel(css))
+            .map(|el| check_link(el, attr, section, entries))
+            .collect::<Vec<String>>()
     };
-    let obstacles = links("data-obstacle", "obstacles", &book.obstacles);
-    let steps = links("data-step", "steps", &book.steps);
-    assert_eq!(
-        obstacles.iter().cloned().collect::<BTreeSet<_>>(),
-        flagged,
-        "{rel}: the obstacles flagged along the path"
+    let obstacles = ids(
+        "main [data-obstacle]:not([data-to-check])",
+        "data-obstacle",
+        "obstacles",
+        &book.obstacles,
     );
-    assert_eq!(steps, expected_steps, "{rel}: the steps, in playbook order");
-    (obstacles, steps)
+    let checks = ids(
+        "main [data-obstacle][data-to-check]",
+        "data-obstacle",
+        "obstacles",
+        &book.obstacles,
+    );
+    let boxes: Vec<ElementRef> = html.select(&sel("main [data-priority-steps]")).collect();
+    assert_eq!(boxes.len(), 1, "{rel}: one [data-priority-steps]");
+    let start: Vec<String> = boxes[0]
+        .select(&sel("[data-step]"))
+        .map(|el| check_link(el, "data-step", "steps", &book.steps))
+        .collect();
+    let all = ids("main [data-step]", "data-step", "steps", &book.steps);
+    assert!(
+        start.len() <= 3,
+        "{rel}: {} steps to start with",
+        start.len()
+    );
+    assert_eq!(
+        all[..start.len()],
+        start[..],
+        "{rel}: the steps to start with come first"
+    );
+    let then = all[start.len()..].to_vec();
+    assert_eq!(
+        obstacles, flagged,
+        "{rel}: the obstacles flagged, most blocking first"
+    );
+    assert_eq!(
+        checks, to_check,
+        "{rel}: the obstacles to check, most blocking first"
+    );
+    assert_eq!(start, expected_start, "{rel}: the steps to start with");
+    assert_eq!(then, expected_then, "{rel}: the steps after them");
+    Shown {
+        tone,
+        situation: sit,
+        obstacles,
+        to_check: checks,
+        start,
+        then,
+    }
 }
 
 fn real_built() -> Site {
@@ -562,11 +786,7 @@ fn real_diagnostic_read_without_javascript() {
                 "{rel}"
             );
             assert_eq!(&w.switch, rel, "{rel}: switching back returns here");
-            assert_eq!(
-                (&w.obstacles, &w.steps),
-                (&v.obstacles, &v.steps),
-                "{rel}: same result"
-            );
+            assert_eq!(&w.shown, &v.shown, "{rel}: same result");
         }
         let results: BTreeSet<&str> = here
             .values()
@@ -625,8 +845,15 @@ fn real_content_is_a_short_branching_tree_covering_the_playbook() {
         );
 
         let visited = crawl(&public, lang, &book);
-        let obstacles: BTreeSet<&String> = visited.values().flat_map(|v| &v.obstacles).collect();
-        let steps: BTreeSet<&String> = visited.values().flat_map(|v| &v.steps).collect();
+        let results: Vec<&Shown> = visited.values().filter_map(|v| v.shown.as_ref()).collect();
+        let obstacles: BTreeSet<&String> = results
+            .iter()
+            .flat_map(|r| r.obstacles.iter().chain(&r.to_check))
+            .collect();
+        let steps: BTreeSet<&String> = results
+            .iter()
+            .flat_map(|r| r.start.iter().chain(&r.then))
+            .collect();
         assert_eq!(
             obstacles,
             book.obstacles.keys().collect(),
@@ -646,6 +873,153 @@ fn real_content_is_a_short_branching_tree_covering_the_playbook() {
         "{}",
         run.stderr
     );
+}
+
+/// The rules README states for results, checked on every path of the real content: at most
+/// three steps to start with; a result never says things work while obstacles are flagged or
+/// left to check, and says nothing is certain when only checks remain; every step to start
+/// with deals with what the answers say (or is one of the result's `always_steps`); none is
+/// preceded in the playbook by a step left out that deals with the same or a more blocking
+/// obstacle; and when obstacles are flagged, the first step to start with deals with the most
+/// blocking of them.
+#[test]
+fn real_results_start_with_at_most_three_steps_in_dependency_order() {
+    let site = real_built();
+    let public = site.public();
+    let book = playbook(&site.path("content"));
+    let ranked = ranking(&book);
+    let rank = |o: &str| ranked.iter().position(|r| r == o).expect("an obstacle");
+    for lang in LANGS {
+        let flow = flow(&public, lang);
+        let visited = crawl(&public, lang, &book);
+        let mut tones: BTreeMap<String, usize> = BTreeMap::new();
+        for (rel, v) in &visited {
+            let Some(r) = &v.shown else { continue };
+            *tones.entry(r.tone.clone()).or_default() += 1;
+            let sit = &r.situation;
+            assert!(
+                r.start.len() <= 3,
+                "{rel}: more than three steps to start with"
+            );
+            let tone = flow.nodes[&v.node]["tone"].as_str().unwrap();
+            match tone {
+                "clear" => assert!(
+                    sit.flagged.is_empty() && sit.to_check.is_empty(),
+                    "{rel}: `{}` says things work, but the answers say {sit:?}",
+                    v.node
+                ),
+                "check" => assert!(
+                    sit.flagged.is_empty() && !sit.to_check.is_empty(),
+                    "{rel}: `{}` says only checks remain, but the answers say {sit:?}",
+                    v.node
+                ),
+                _ => assert!(
+                    !sit.flagged.is_empty(),
+                    "{rel}: `{}` speaks of obstacles, but the answers flag none",
+                    v.node
+                ),
+            }
+            if !sit.flagged.is_empty() {
+                assert!(
+                    !r.start.is_empty(),
+                    "{rel}: obstacles flagged, nothing to start with"
+                );
+                let worst = sit.flagged.iter().min_by_key(|o| rank(o)).unwrap();
+                assert!(
+                    book.steps[&r.start[0]].addresses.contains(worst)
+                        || r.start
+                            .iter()
+                            .any(|s| book.steps[s].addresses.contains(worst)),
+                    "{rel}: no step to start with deals with `{worst}`, the most blocking obstacle"
+                );
+            }
+            // The rank of the reason a step is there: its most blocking flagged obstacle, then
+            // its most blocking one to check (after every flagged one), then being one of the
+            // result's `always_steps` (after everything); none for a step that has no reason.
+            let always = strings(&flow.nodes[&v.node]["always_steps"]);
+            let n = ranked.len();
+            let reason = |step: &str| -> Option<usize> {
+                let addresses = &book.steps[step].addresses;
+                let flagged = addresses
+                    .iter()
+                    .filter(|o| sit.flagged.contains(*o))
+                    .map(|o| rank(o))
+                    .min();
+                let check = addresses
+                    .iter()
+                    .filter(|o| sit.to_check.contains(*o))
+                    .map(|o| n + rank(o))
+                    .min();
+                flagged
+                    .or(check)
+                    .or(always.iter().any(|a| a == step).then_some(2 * n))
+            };
+            for s in &r.start {
+                let Some(mine) = reason(s) else {
+                    panic!("{rel}: `{s}` deals with nothing the answers say");
+                };
+                let order = book.steps[s].order;
+                for (t, e) in &book.steps {
+                    if e.order < order && reason(t).is_some_and(|theirs| theirs <= mine) {
+                        assert!(
+                            r.start.contains(t),
+                            "{rel}: `{s}` is a step to start with, but `{t}` comes before it in the playbook and deals with an obstacle as blocking: {:?}",
+                            r.start
+                        );
+                    }
+                }
+            }
+        }
+        println!("{lang}: result pages by tone {tones:?}");
+        for tone in ["clear", "check", "obstacles"] {
+            assert!(
+                tones.contains_key(tone),
+                "{lang}: no path leads to a `{tone}` result"
+            );
+        }
+    }
+}
+
+/// The questions allow "partly / I don't know" answers that leave an obstacle to check, and one
+/// asks whether the accounts were handed to an apprentice (the trap of the source), flagging
+/// the lack of experienced staff.
+#[test]
+fn real_questions_allow_dont_know_and_ask_about_apprentices() {
+    let site = real_built();
+    let public = site.public();
+    for lang in LANGS {
+        let flow = flow(&public, lang);
+        let options: Vec<&Value> = flow
+            .nodes
+            .values()
+            .flat_map(|n| n["options"].as_array().unwrap())
+            .collect();
+        let open = options
+            .iter()
+            .filter(|o| !strings(&o["to_check"]).is_empty())
+            .count();
+        assert!(
+            open >= 3,
+            "{lang}: {open} answers leave an obstacle to check"
+        );
+        let word = if lang == "fr" {
+            "apprenti"
+        } else {
+            "apprentice"
+        };
+        let apprentice =
+            flow.nodes.values().any(|n| {
+                n["kind"] == "question"
+                    && heading(n).contains(word)
+                    && n["options"].as_array().unwrap().iter().any(|o| {
+                        strings(&o["obstacles"]).contains(&"experienced-staff".to_string())
+                    })
+            });
+        assert!(
+            apprentice,
+            "{lang}: no question about handing the accounts to an {word}"
+        );
+    }
 }
 
 #[test]
@@ -821,11 +1195,11 @@ fn expectation(case: &str) -> Option<Expect> {
             message: "question `q-support` has `always_steps`, which only a result takes",
         },
         "unknown-obstacle" => Error {
-            at: "content/diagnostic/q-budget.md:15:17",
+            at: "content/diagnostic/q-budget.md:20:17",
             message: "unknown obstacle `budgte`",
         },
         "unknown-step" => Error {
-            at: "content/diagnostic/r-go.md:3:18",
+            at: "content/diagnostic/r-go.md:5:18",
             message: "unknown step `champoin`",
         },
         "cycle" => Error {
@@ -845,7 +1219,7 @@ fn expectation(case: &str) -> Option<Expect> {
             message: "missing `question` in `text.en`",
         },
         "missing-title" => Error {
-            at: "content/diagnostic/r-go.md:6:2",
+            at: "content/diagnostic/r-go.md:8:2",
             message: "missing `title` in `text.en`",
         },
         "missing-label" => Error {
@@ -891,6 +1265,50 @@ fn expectation(case: &str) -> Option<Expect> {
         "unshown-obstacle" => Warning {
             at: "content/diagnostic/q-support.md:2:1",
             message: "no path of the diagnostic shows the obstacle `budget`",
+        },
+        "result-without-tone" => Error {
+            at: "content/diagnostic/r-go.md:2:1",
+            message: "result `r-go` has no `tone`",
+        },
+        "tone-contradicts-answers" => Error {
+            at: "content/diagnostic/r-go.md:3:9",
+            message: "result `r-go` has `tone = \"obstacles\"`, but the answers `q-support=yes&q-budget=yes` flag nothing and leave nothing to check",
+        },
+        "no-rule-matches" => Error {
+            at: "content/diagnostic/q-budget.md:23:10",
+            message: "no result rule matches the answers `q-support=yes&q-budget=unsure`",
+        },
+        "rule-never-chosen" => Error {
+            at: "content/diagnostic/r-extra.md:4:9",
+            message: "result `r-extra` is never chosen: every path ending with the rules matches an earlier rule, or none matches its `when`",
+        },
+        "repeated-rule-order" => Error {
+            at: "content/diagnostic/r-fix.md:4:9",
+            message: "rule order 1 is already used by `r-check`",
+        },
+        "when-without-order" => Error {
+            at: "content/diagnostic/r-sponsor-first.md:4:1",
+            message: "result `r-sponsor-first` has `when` but no `order`",
+        },
+        "question-with-tone" => Error {
+            at: "content/diagnostic/q-support.md:3:1",
+            message: "question `q-support` has `tone`, which only a result takes",
+        },
+        "unknown-obstacle-in-when" => Error {
+            at: "content/diagnostic/r-fix.md:5:36",
+            message: "unknown obstacle `suport`",
+        },
+        "unknown-answer-in-when" => Error {
+            at: "content/diagnostic/r-fix.md:5:45",
+            message: "`answered` names `q-budget=maybe`, which is no answer of the diagnostic",
+        },
+        "unknown-to-check" => Error {
+            at: "content/diagnostic/q-budget.md:15:16",
+            message: "unknown obstacle `budgte`",
+        },
+        "reserved-node-id" => Error {
+            at: "content/diagnostic/result.md:2:1",
+            message: "a node cannot be called `result`",
         },
         "unshown-step" => Warning {
             at: "content/diagnostic/q-support.md:2:1",
@@ -1057,17 +1475,51 @@ fn invalid_diagnostics_fail_with_a_located_message_and_write_nothing() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// Answers may only end with the rules when some result has an `order`: each one says so, and
+/// the build fails.
+#[test]
+fn answers_ending_with_the_rules_need_rules() {
+    let site = diagnostic_fixture();
+    for r in ["r-fix", "r-check", "r-go"] {
+        let file = format!("content/diagnostic/{r}.md");
+        let text: String = site
+            .read(&file)
+            .lines()
+            .filter(|l| {
+                !l.starts_with("order")
+                    && !l.starts_with("when")
+                    && !l.starts_with("[when]")
+                    && !l.starts_with("to_check_at_least")
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        site.write(&file, text);
+    }
+    let run = site.run(&["build"]);
+    run.assert_code(1);
+    for (option, line) in [("yes", 9), ("partly", 13), ("no", 18)] {
+        let expected = format!(
+            "error: content/diagnostic/q-budget.md:{line}:10: option `{option}` ends with `next = \"result\"`, but no result has an `order`"
+        );
+        assert!(
+            run.stderr_lines().contains(&expected.as_str()),
+            "{expected}\n{}",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn caps_are_inclusive() {
-    // The fixture has 5 path pages per language and paths of at most 2 answers.
+    // The fixture has 6 path pages per language and paths of at most 2 answers.
     let site = diagnostic_fixture();
     site.write(
         "content/site.toml",
-        site.read("content/site.toml") + "\n[diagnostic]\nmax_paths = 5\nmax_depth = 2\n",
+        site.read("content/site.toml") + "\n[diagnostic]\nmax_paths = 6\nmax_depth = 2\n",
     );
     site.build_ok();
     let pages = snapshot(&site.public().join("en/diagnostic/q"));
-    assert_eq!(pages.len(), 5, "{:?}", pages.keys().collect::<Vec<_>>());
+    assert_eq!(pages.len(), 6, "{:?}", pages.keys().collect::<Vec<_>>());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1311,7 +1763,12 @@ fn overview_page_shows_the_svg_and_a_text_version() {
             );
             for o in node["options"].as_array().unwrap() {
                 let label = normalize(o["label"].as_str().unwrap());
-                let target = normalize(&heading(&flow.nodes[o["next"].as_str().unwrap()]));
+                let target = match o["next"].as_str().unwrap() {
+                    BY_RULES => text_of(&html, "#node-result h3")
+                        .map(|t| normalize(&t))
+                        .expect("the rules' section"),
+                    next => normalize(&heading(&flow.nodes[next])),
+                };
                 assert!(
                     items.iter().any(|li| {
                         element_text(*li).starts_with(&label)
@@ -1323,6 +1780,10 @@ fn overview_page_shows_the_svg_and_a_text_version() {
                 );
             }
         }
+        // The rules, in the order they are tried, each leading to its result.
+        let rules: Vec<String> = attrs(&html, "#node-result li a", "href");
+        let expected: Vec<String> = flow.rules.iter().map(|id| format!("#node-{id}")).collect();
+        assert_eq!(rules, expected, "{overview}: the rules in order");
         let problems: Vec<String> = broken_links(&public, "/")
             .into_iter()
             .filter(|p| p.starts_with(&overview))

@@ -315,3 +315,58 @@ fn a_diagnostic_slug_written_as_text_asks_for_one_per_language() {
         run.stderr
     );
 }
+
+#[test]
+fn a_shallow_clone_claims_no_date_it_cannot_know() {
+    let site = committed_site("2026-11-01T10:00:00+01:00");
+    let budget = site.read("content/obstacles/budget.fr.md");
+    site.write(
+        "content/obstacles/budget.fr.md",
+        budget.replace("Le temps coûte.", "Le temps coûte cher."),
+    );
+    git(
+        site.root(),
+        "2026-11-10T10:00:00+01:00",
+        &["commit", "-qam", "edit"],
+    );
+    // Two commits deep: the first one's files have lost their history.
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", site.root().display());
+    git(
+        clone.path(),
+        "2026-11-10T10:00:00+01:00",
+        &["clone", "-q", "--depth", "1", &url, "site"],
+    );
+    let root = clone.path().join("site");
+    let out = clone.path().join("public");
+    let run = common::playbook(&[
+        "--root",
+        root.to_str().unwrap(),
+        "build",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    run.assert_code(0);
+    // Depth 1: the only commit has no parent, so it says nothing about when files changed.
+    for rel in ["fr/obstacles/le-budget/index.html", "fr/index.html"] {
+        let html = std::fs::read_to_string(out.join(rel)).unwrap();
+        assert!(!html.contains("<time"), "{rel}: {html}");
+    }
+    git(
+        clone.path(),
+        "2026-11-10T10:00:00+01:00",
+        &["-C", "site", "fetch", "-q", "--depth", "2"],
+    );
+    let run = common::playbook(&[
+        "--root",
+        root.to_str().unwrap(),
+        "build",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    run.assert_code(0);
+    let html = std::fs::read_to_string(out.join("fr/obstacles/le-budget/index.html")).unwrap();
+    assert!(html.contains("<time datetime=\"2026-11-10\">"), "{html}");
+    let html = std::fs::read_to_string(out.join("fr/index.html")).unwrap();
+    assert!(!html.contains("<time"), "{html}");
+}

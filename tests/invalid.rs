@@ -253,3 +253,74 @@ fn several_errors_are_reported_together_sorted_and_counted() {
         "public/ after a failed build",
     );
 }
+
+/// Control characters in a page (a title holding a terminal escape sequence, an unknown field
+/// named with one through a TOML escape, a file name with one) reach the terminal escaped (`\x1b`), never raw: an
+/// escape sequence could recolour, retitle or rewrite the author's terminal.
+#[test]
+fn control_characters_from_content_are_shown_escaped() {
+    let site = Site::from_fixture("basic");
+    site.write(
+        "content/steps/champion.fr.md",
+        site.read("content/steps/champion.fr.md").replace(
+            "title = \"Désigner un champion\"",
+            "title = \"Désigner\u{1b}[31m un \u{9b}2J champion\"",
+        ),
+    );
+    site.write(
+        "content/obstacles/budget.fr.md",
+        site.read("content/obstacles/budget.fr.md").replace(
+            "weight = 1",
+            "weight = 1\n\"colour\\u001b]0;owned\\u0007\" = 2",
+        ),
+    );
+    site.write(
+        "content/steps/evil\u{1b}[2J.fr.md",
+        "+++\ntitle = \"x\"\n+++\n",
+    );
+    let run = site.run(&["check"]);
+    run.assert_code(1);
+    let raw: Vec<char> = run
+        .stderr
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect();
+    assert!(
+        raw.is_empty(),
+        "raw control characters {raw:?} in\n{}",
+        run.stderr
+    );
+    for shown in [
+        "Désigner\\x1b[31m un \\u{9b}2J champion",
+        "colour\\x1b]0;owned\\x07",
+        "content/steps/evil\\x1b[2J.fr.md",
+    ] {
+        assert!(run.stderr.contains(shown), "{shown} in\n{}", run.stderr);
+    }
+    // The caret still points under the quoted line's error, counted in what is shown.
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let quoted = lines
+        .iter()
+        .position(|l| l.contains("title = \"Désigner"))
+        .expect("the title line quoted");
+    let column = |l: &str, pat: &str| l.find(pat).map(|b| l[..b].chars().count());
+    let caret = column(lines[quoted + 1], "^").expect("a caret line");
+    let header = lines[..quoted]
+        .iter()
+        .rev()
+        .find(|l| l.starts_with("error: content/steps/champion.fr.md:"))
+        .unwrap();
+    let col: usize = header.split(':').nth(3).unwrap().parse().unwrap();
+    let source = site.read("content/steps/champion.fr.md");
+    let line = source.lines().find(|l| l.starts_with("title")).unwrap();
+    let before: String = line.chars().take(col - 1).collect();
+    let shown_before = before
+        .replace('\u{1b}', "\\x1b")
+        .replace('\u{9b}', "\\u{9b}");
+    assert_eq!(
+        caret - column(lines[quoted], "title").unwrap(),
+        shown_before.chars().count(),
+        "caret under column {col}\n{}",
+        run.stderr
+    );
+}

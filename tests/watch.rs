@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::running::{Running, DEADLINE};
+use common::running::{Running, DEADLINE, POLL};
 use common::{assert_same_tree, snapshot, Site};
 
 const CHAMPION_FR: &str = "content/steps/champion.fr.md";
@@ -67,13 +67,24 @@ fn try_snapshot(dir: &Path) -> Option<BTreeMap<String, Vec<u8>>> {
     Some(out)
 }
 
-/// A full `playbook build` of the site's current content into a folder of its own.
+/// A full `playbook build` of the site's current content into a folder of its own. With
+/// `--locked`, so that it never writes the URL ledger the watch process keeps: it succeeds
+/// once the watch has recorded the content's addresses (in CI, a plain build would wait for
+/// that too).
 fn fresh_build(site: &Site) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fresh");
-    let run = site.run(&["build", "--output", out.to_str().unwrap()]);
-    run.assert_code(0);
-    (dir, out)
+    let started = std::time::Instant::now();
+    loop {
+        let run = site.run(&["build", "--locked", "--output", out.to_str().unwrap()]);
+        if run.code == 0 {
+            return (dir, out);
+        }
+        if started.elapsed() > DEADLINE {
+            run.assert_code(0);
+        }
+        std::thread::sleep(POLL);
+    }
 }
 
 /// Waits until `public/` is exactly a fresh full build of the current content.
@@ -123,7 +134,8 @@ fn edit_appears(poll: bool) {
     run.wait_until("the edit in public/", |_| {
         published_contains(&site, CHAMPION_FR_PAGE, "Un paragraphe ajouté en direct.")
     });
-    // Front matter edits too: the title shows on the page and in the other pages' links.
+    // Front matter edits too: the title shows on the page and in the other pages' links, and
+    // the old address forwards to the new one (the URL ledger, tests/ledger.rs).
     site.save(
         CHAMPION_FR,
         text.replace("Désigner un champion", "Nommer une championne"),
@@ -133,7 +145,11 @@ fn edit_appears(poll: bool) {
             &site,
             "fr/steps/nommer-une-championne/index.html",
             "Nommer une championne",
-        ) && published(&site, CHAMPION_FR_PAGE).is_none()
+        ) && published_contains(
+            &site,
+            CHAMPION_FR_PAGE,
+            "url=../../../fr/steps/nommer-une-championne/",
+        )
     });
     assert!(
         run.err().is_empty(),
@@ -391,7 +407,12 @@ fn new_and_deleted_pages(poll: bool) {
                 "Une nouvelle étape",
             )
     });
-    assert!(run.err().is_empty(), "no error\n{}", run.describe());
+    // The only thing said: the URL ledger warns that the page's addresses no longer work
+    // (printed once the site is published).
+    run.wait_until("the URL ledger's warning", |r| {
+        r.err().contains("warning: content/urls.lock:")
+    });
+    assert!(!run.err().contains("error"), "no error\n{}", run.describe());
     wait_equal_to_full_build(&mut run, &site);
 }
 
@@ -637,6 +658,123 @@ fn replaced_content_folder_is_still_watched() {
 #[test]
 fn replaced_content_folder_is_still_watched_with_poll() {
     replaced_content_folder(true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Symbolic links: watch reads and writes exactly what a full build does
+
+/// Puts a symbolic link at `rel` in one step (made beside it under a name watch ignores, then
+/// renamed over it), as a sync tool or `ln -sf` would.
+#[cfg(unix)]
+fn link(site: &Site, rel: &str, target: &Path) {
+    let path = site.path(rel);
+    let tmp = path.with_file_name(format!(
+        ".{}.link-tmp",
+        path.file_name().unwrap().to_string_lossy()
+    ));
+    std::os::unix::fs::symlink(target, &tmp).unwrap();
+    std::fs::rename(&tmp, &path).unwrap();
+}
+
+/// A page file replaced by a link to a file outside the site, and a new page that is a link:
+/// a full build skips links, and so does watch — nothing of the outside file is published.
+#[cfg(unix)]
+fn symlinked_pages(poll: bool) {
+    let site = Site::from_fixture("basic");
+    let outside = tempfile::tempdir().unwrap();
+    // Same front matter as the page it replaces: the fast path of watch would take it.
+    let secret = outside.path().join("secret.md");
+    let group = site.read(GROUP_FR);
+    std::fs::write(&secret, format!("{group}\nSECRET-OUTSIDE-THE-SITE\n")).unwrap();
+    let mut run = start_watch(&site, poll);
+    link(&site, GROUP_FR, &secret);
+    run.wait_until("the page gone, as a full build skips the link", |_| {
+        !published_contains(&site, GROUP_FR_PAGE, "Retour au")
+    });
+    wait_equal_to_full_build(&mut run, &site);
+    // A new page that is a link, and the target edited afterwards.
+    link(&site, "content/steps/linked.fr.md", &secret);
+    append(&site, CHAMPION_FR, "\nAprès les liens.\n");
+    std::fs::write(
+        &secret,
+        format!("{group}\nSECRET-OUTSIDE-THE-SITE, edited\n"),
+    )
+    .unwrap();
+    run.wait_until("the next edit", |_| {
+        published_contains(&site, CHAMPION_FR_PAGE, "Après les liens.")
+    });
+    wait_equal_to_full_build(&mut run, &site);
+    let leaked: Vec<String> = snapshot(&site.public())
+        .into_iter()
+        .filter(|(_, bytes)| String::from_utf8_lossy(bytes).contains("SECRET-OUTSIDE"))
+        .map(|(rel, _)| rel)
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "published from outside the site: {leaked:?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_pages_are_skipped_as_by_a_full_build() {
+    symlinked_pages(false);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_pages_are_skipped_as_by_a_full_build_with_poll() {
+    symlinked_pages(true);
+}
+
+/// Links put inside the output folder (a page's folder, the temporary name a page is written
+/// under) pointing outside the site: an edit never writes through them, and the published site
+/// is again exactly a full build.
+#[cfg(unix)]
+#[test]
+fn links_in_the_output_folder_are_never_written_through() {
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, false);
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::write(victim.join("index.html"), "VICTIM").unwrap();
+    std::fs::write(outside.path().join("tmp-victim"), "TMP-VICTIM").unwrap();
+    // The folder of the champion page becomes a link to the victim folder; the group page's
+    // temporary name becomes a link to another file.
+    let champion_dir = site.public().join("fr/steps/designer-un-champion");
+    std::fs::remove_dir_all(&champion_dir).unwrap();
+    std::os::unix::fs::symlink(&victim, &champion_dir).unwrap();
+    let group_dir = site
+        .public()
+        .join("fr/steps/organiser-un-groupe-de-travail");
+    std::os::unix::fs::symlink(
+        outside.path().join("tmp-victim"),
+        group_dir.join(".index.html.playbook-tmp"),
+    )
+    .unwrap();
+    append(&site, CHAMPION_FR, "\nÉcrit à travers un lien ?\n");
+    append(&site, GROUP_FR, "\nÉcrit à travers un lien ?\n");
+    run.wait_until("both edits published", |_| {
+        published_contains(&site, CHAMPION_FR_PAGE, "Écrit à travers un lien ?")
+            && published_contains(&site, GROUP_FR_PAGE, "Écrit à travers un lien ?")
+    });
+    assert_eq!(
+        std::fs::read_to_string(victim.join("index.html")).unwrap(),
+        "VICTIM"
+    );
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("tmp-victim")).unwrap(),
+        "TMP-VICTIM"
+    );
+    assert!(
+        !std::fs::symlink_metadata(&champion_dir)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link is replaced by the page's folder"
+    );
+    wait_equal_to_full_build(&mut run, &site);
 }
 
 #[test]

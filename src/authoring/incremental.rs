@@ -3,23 +3,27 @@
 //! text of existing pages — front matter identical, so no title, summary, URL or relation
 //! moved — it re-renders just those pages in every language (a translation's stale notice
 //! depends on its source), re-checks the anchors that point into or out of them and their
-//! links to site paths, rebuilds the search indexes and print views, and reports which files
-//! changed. Anything else (a picture or attachment added or changed too) falls back to the full
-//! pipeline, which finds resized pictures in their cache. The result is byte-identical to a full build (tested).
+//! links to site paths, rebuilds the search indexes, print views and checklists, and reports
+//! which files changed. Anything else (the glossary page included: every page links to its
+//! terms; a picture or attachment added or changed) falls back to the full pipeline, which
+//! finds resized pictures in their cache. The result is byte-identical to a full build (tested).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::build::{build_parts, count_pages, BuildOptions, Loaded};
+use crate::build::{build_parts, BuildOptions, Loaded, Rendered};
 use crate::content::discover::DIAGNOSTIC_SECTION;
 use crate::content::frontmatter;
 use crate::content::kinds::Kind;
+use crate::content::ledger::update::Update as LedgerUpdate;
 use crate::content::model::Key;
 use crate::content::translations::{self, Status};
 use crate::errors::{Diagnostics, Failure, Fatal};
-use crate::output::Output;
+use crate::output::{write_atomic, Output};
 use crate::render::bodies::{check_anchors, check_site_paths, render_bodies, Bodies};
+use crate::render::checklist::{checklist_page, in_checklist};
 use crate::render::highlight::Highlighter;
 use crate::render::markdown::Tools;
 use crate::render::media::Catalog;
@@ -27,18 +31,31 @@ use crate::render::pages::render_pages;
 use crate::render::print::{in_print_view, print_page};
 use crate::render::search::search_index;
 
+/// A page made of several pages' bodies (the print view, the checklist).
+type PageFn = fn(
+    &crate::content::model::Site,
+    &crate::render::theme::Theme,
+    &str,
+    &Tools,
+) -> Result<(String, Vec<u8>), Diagnostics>;
+
 /// The last good build.
 struct State {
     loaded: Loaded,
     bodies: Bodies,
     output: Output,
+    /// The URL ledger after the last full build (text changes never move an address).
+    ledger: Option<LedgerUpdate>,
+    /// Pages per language (text changes never add one).
+    pages: BTreeMap<String, usize>,
+    /// The published pictures and attachments, which re-rendered bodies show.
     media: Catalog,
     /// Missing and stale translations by (language, page): an edit redoes its page's only.
     translations: BTreeMap<(String, Key), Status>,
 }
 
 impl State {
-    fn new(loaded: Loaded, bodies: Bodies, output: Output, media: Catalog) -> State {
+    fn new(loaded: Loaded, rendered: Rendered) -> State {
         let mut translations = BTreeMap::new();
         let site = &loaded.site;
         for lang in &site.languages[1..] {
@@ -50,9 +67,11 @@ impl State {
         }
         State {
             loaded,
-            bodies,
-            output,
-            media,
+            bodies: rendered.bodies,
+            output: rendered.output,
+            ledger: rendered.ledger,
+            pages: rendered.pages,
+            media: rendered.media,
             translations,
         }
     }
@@ -77,6 +96,8 @@ pub(crate) struct Update<'a> {
     pub(crate) warnings: Diagnostics,
     /// `None` after a full build (publish everything); otherwise the files that changed.
     pub(crate) changed: Option<Vec<String>>,
+    /// After a full build of a site that keeps a URL ledger: the ledger to record.
+    pub(crate) ledger: Option<&'a LedgerUpdate>,
     pub(crate) millis: u128,
     /// `2 translations stale, 1 missing — …` when translations need work.
     pub(crate) translations: Option<String>,
@@ -120,9 +141,10 @@ impl Session {
                 let state = self.state.as_ref().expect("checked");
                 return Ok(Update {
                     output: &state.output,
-                    pages: count_pages(&state.loaded.site, &state.output),
+                    pages: state.pages.clone(),
                     warnings: state.warnings(),
                     changed: Some(files),
+                    ledger: None,
                     millis: started.elapsed().as_millis(),
                     translations: state.translation_summary(),
                 });
@@ -130,21 +152,23 @@ impl Session {
         }
         let (loaded, rendered) = build_parts(&self.opts, &self.highlighter)?;
         self.pending.clear();
-        self.state = Some(State::new(
-            loaded,
-            rendered.bodies,
-            rendered.output,
-            rendered.media,
-        ));
+        self.state = Some(State::new(loaded, rendered));
         let state = self.state.as_ref().expect("just set");
         Ok(Update {
             output: &state.output,
-            pages: rendered.pages,
+            pages: state.pages.clone(),
             warnings: state.warnings(),
             changed: None,
+            ledger: state.ledger.as_ref(),
             millis: started.elapsed().as_millis(),
             translations: state.translation_summary(),
         })
+    }
+
+    /// The URL ledger's text as the last good build left it on disk.
+    pub(crate) fn ledger_text(&self) -> Option<&str> {
+        let state = self.state.as_ref()?;
+        Some(state.ledger.as_ref()?.text.as_str())
     }
 
     /// The fast path; `None` when the change needs a full build.
@@ -161,10 +185,15 @@ impl Session {
                     .find(|(_, t)| t.file == rel)
                     .map(|(l, _)| (k.clone(), l.clone()))
             })?;
-            if key.section == DIAGNOSTIC_SECTION {
+            // The glossary's terms are read from its text: every page may link to them.
+            if key.section == DIAGNOSTIC_SECTION || key == crate::content::glossary::key() {
                 return None;
             }
             let old = &site.entries[&key].translations[&lang];
+            // A full build reads no file through a link: a page that became one is gone.
+            if !is_plain_file(&self.root, path) {
+                return None;
+            }
             let bytes = std::fs::read(path).ok()?;
             let text = frontmatter::decode(&rel, &bytes).ok()?;
             let split = frontmatter::split(&rel, &text).ok()?;
@@ -230,12 +259,15 @@ impl Session {
         let (mut files, template_problems) = render_pages(site, theme, bodies, &jobs);
         problems.extend(template_problems);
         let in_print = affected.iter().any(in_print_view);
+        let in_list = affected.iter().any(in_checklist);
         for lang in &site.languages {
             files.push(search_index(site, lang, bodies));
-            if in_print {
-                match print_page(site, theme, lang, &tools) {
-                    Ok(file) => files.push(file),
-                    Err(ds) => problems.extend(ds),
+            for (wanted, page) in [(in_print, print_page as PageFn), (in_list, checklist_page)] {
+                if wanted {
+                    match page(site, theme, lang, &tools) {
+                        Ok(file) => files.push(file),
+                        Err(ds) => problems.extend(ds),
+                    }
                 }
             }
         }
@@ -275,13 +307,53 @@ fn relative(root: &Path, path: &Path) -> Option<String> {
         .then(|| parts.join("/"))
 }
 
+/// Whether `path` under `root` is a regular file reached through real folders only: what
+/// discovery reads (it follows no link).
+fn is_plain_file(root: &Path, path: &Path) -> bool {
+    let Ok(rel) = path.strip_prefix(root) else {
+        return false;
+    };
+    let mut at = root.to_path_buf();
+    let mut parts = rel.iter().peekable();
+    while let Some(part) = parts.next() {
+        at.push(part);
+        let Ok(meta) = std::fs::symlink_metadata(&at) else {
+            return false;
+        };
+        let wanted = if parts.peek().is_some() {
+            meta.is_dir()
+        } else {
+            meta.is_file()
+        };
+        if !wanted {
+            return false;
+        }
+    }
+    true
+}
+
 /// Writes the changed files into an existing output folder, each atomically (temporary file,
-/// then rename), so a reader never sees a half-written page.
+/// then rename), so a reader never sees a half-written page. Nothing is written through a
+/// link: when a folder on the way is one (or not a folder), the whole site is published
+/// instead, which replaces it; a link at a file's place is replaced by the rename.
 pub(crate) fn write_changed(
     out_dir: &Path,
     output: &Output,
     changed: &[String],
 ) -> Result<(), Fatal> {
+    let folders_are_real = changed.iter().all(|rel| {
+        Path::new(rel)
+            .ancestors()
+            .skip(1)
+            .filter(|p| !p.as_os_str().is_empty())
+            .all(|p| match std::fs::symlink_metadata(out_dir.join(p)) {
+                Ok(meta) => meta.is_dir(),
+                Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+            })
+    });
+    if !folders_are_real {
+        return write_atomic(out_dir, output);
+    }
     for rel in changed {
         let path = out_dir.join(rel);
         let fail = |e: std::io::Error| Fatal(format!("cannot write `{}`: {e}", path.display()));
@@ -294,7 +366,18 @@ pub(crate) fn write_changed(
                 .map(|n| n.to_string_lossy())
                 .unwrap_or_default()
         ));
-        std::fs::write(&tmp, &output[rel]).map_err(fail)?;
+        // Whatever has that name goes (a link is removed, not followed); the new file is
+        // created, never opened through an existing one.
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(fail(e)),
+            _ => {}
+        }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .and_then(|mut file| file.write_all(&output[rel]))
+            .map_err(fail)?;
         std::fs::rename(&tmp, &path).map_err(fail)?;
     }
     Ok(())

@@ -2,7 +2,9 @@
 //! something under `content/` or `themes/` changes (through a debouncer; `--poll` for file
 //! systems without change notification), batching bursts, ignoring editor temporary files and
 //! the output folder. A failed build prints its located errors and leaves the last good site
-//! in place; the loop itself never stops on a content error. Ctrl-C ends it between builds.
+//! in place; the loop itself never stops on a content error. With each publish the URL ledger
+//! (`content/urls.lock`) is brought up to date; its own write does not count as a change.
+//! Ctrl-C ends it between builds.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,8 +21,9 @@ use notify_debouncer_full::{
 use std::collections::BTreeMap;
 
 use crate::authoring::incremental::{write_changed, Session};
+use crate::authoring::ledger;
 use crate::build::BuildOptions;
-use crate::errors::{Failure, Fatal};
+use crate::errors::{printable, Failure, Fatal};
 use crate::output::Output;
 use crate::output::{write_atomic, MARKER};
 
@@ -195,12 +198,12 @@ pub(crate) fn run(
         );
     }
     let mut session = Session::new(opts.clone(), root.clone());
-    rebuild(&mut session, &[], w, &out_dir, on_outcome);
+    rebuild(&mut session, &root, &[], w, &out_dir, on_outcome);
     'watch: loop {
         let mut changed = match rx.recv() {
             Ok(Message::Stop) | Err(_) => break,
             Ok(Message::WatchError(e)) => {
-                eprintln!("warning: watching: {e}");
+                eprintln!("warning: watching: {}", printable(&e));
                 continue;
             }
             Ok(Message::Changed(paths)) => paths,
@@ -211,7 +214,9 @@ pub(crate) fn run(
             match rx.recv_timeout(SETTLE) {
                 Ok(Message::Changed(more)) => changed.extend(more),
                 Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => break 'watch,
-                Ok(Message::WatchError(e)) => eprintln!("warning: watching: {e}"),
+                Ok(Message::WatchError(e)) => {
+                    eprintln!("warning: watching: {}", printable(&e))
+                }
                 Err(RecvTimeoutError::Timeout) => break,
             }
             if Instant::now() > deadline {
@@ -222,9 +227,11 @@ pub(crate) fn run(
             follow_replaced_folders(d, &root, &changed);
         }
         // A file saved in several steps appears in several events: count it once.
+        // The URL ledger as our last build wrote it is not a change.
         let mut relevant: Vec<&PathBuf> = changed
             .iter()
             .filter(|p| is_relevant(p, &root, &out_dir))
+            .filter(|p| !ledger::is_own_write(p, &root, session.ledger_text()))
             .collect();
         relevant.sort();
         relevant.dedup();
@@ -242,10 +249,10 @@ pub(crate) fn run(
             } else {
                 String::new()
             };
-            say!("change: {first}{more}");
+            say!("change: {}{more}", printable(&first));
         }
         let relevant: Vec<PathBuf> = relevant.into_iter().cloned().collect();
-        rebuild(&mut session, &relevant, w, &out_dir, on_outcome);
+        rebuild(&mut session, &root, &relevant, w, &out_dir, on_outcome);
     }
     if !w.quiet {
         say!("stopped");
@@ -276,6 +283,7 @@ fn follow_replaced_folders(
 
 fn rebuild(
     session: &mut Session,
+    root: &Path,
     changed: &[PathBuf],
     w: &WatchOptions,
     out_dir: &Path,
@@ -289,12 +297,21 @@ fn rebuild(
                 .changed
                 .as_ref()
                 .filter(|_| out_dir.join(MARKER).is_file());
-            let written = match changed {
-                None => write_atomic(out_dir, update.output),
-                Some(files) => write_changed(out_dir, update.output, files),
+            // The URL ledger first: whoever sees the new site also finds the ledger that
+            // describes it.
+            let moved = match update.ledger {
+                Some(addresses) => ledger::record(root, addresses),
+                None => Ok(Vec::new()),
             };
+            let written = moved.and_then(|moved| {
+                match changed {
+                    None => write_atomic(out_dir, update.output),
+                    Some(files) => write_changed(out_dir, update.output, files),
+                }
+                .map(|()| moved)
+            });
             match written {
-                Ok(()) => {
+                Ok(moved) => {
                     if !update.warnings.is_empty() {
                         eprint!("{}", update.warnings.clone().render());
                     }
@@ -306,6 +323,9 @@ fn rebuild(
                         };
                         say!("{how} {total} pages in {} ms", update.millis);
                         if let Some(line) = &update.translations {
+                            say!("{line}");
+                        }
+                        for line in moved {
                             say!("{line}");
                         }
                     }

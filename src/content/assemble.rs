@@ -9,6 +9,7 @@ use crate::content::discover::{Discovered, SourceFile, DIAGNOSTIC_SECTION};
 use crate::content::frontmatter;
 use crate::content::history::History;
 use crate::content::kinds::{placeholder, Kind, KindFront};
+use crate::content::ledger::renames::{check_renames, renamed_key};
 use crate::content::model::{Entry, Key, Site, Strings, Translation};
 use crate::content::settings::Settings;
 use crate::content::urls::assign_urls;
@@ -98,13 +99,16 @@ pub(crate) fn assemble(
                 kind: Kind::Page,
                 translations: BTreeMap::new(),
                 weight: None,
+                priority: None,
                 order: None,
                 addresses: Vec::new(),
                 sources: Vec::new(),
+                renamed_from: None,
                 urls: BTreeMap::new(),
             },
         );
     }
+    check_renames(&entries, &mut problems);
 
     let obstacles = ordered(&entries, "obstacles", |e| {
         (e.weight.unwrap_or(i64::MAX), e.key.id.clone())
@@ -113,6 +117,8 @@ pub(crate) fn assemble(
         (e.order.unwrap_or(i64::MAX), e.key.id.clone())
     });
     check_steps(&entries, &steps, &mut problems);
+    check_priorities(&entries, &obstacles, &mut problems);
+    let glossary = crate::content::glossary::read(&entries, &mut problems);
     let addressed_by = relations(&entries, &steps, &mut problems);
     check_sources(&entries, &settings, &mut problems);
 
@@ -127,6 +133,7 @@ pub(crate) fn assemble(
         generated: BTreeMap::new(),
         diagnostic_files,
         media: media.into_iter().map(|m| (m.path.clone(), m)).collect(),
+        glossary,
     };
     assign_urls(&mut site, strings, &mut problems);
     (site, problems)
@@ -258,12 +265,30 @@ fn merge(
         |_| true,
         problems,
     );
+    let priority = agree(
+        "priority",
+        ts.iter().map(|t| (*t, t.front.priority)).collect(),
+        |p: &i64| *p >= 1,
+        problems,
+    );
     let sources = agree(
         "sources",
         ts.iter().map(|t| (*t, t.front.sources.clone())).collect(),
         |ids: &Vec<String>| ids.iter().all(|id| settings.sources.contains_key(id)),
         problems,
     );
+    let renamed_from = agree(
+        "renamed_from",
+        ts.iter()
+            .map(|t| (*t, t.front.renamed_from.clone()))
+            .collect(),
+        |_| true,
+        problems,
+    )
+    .and_then(|name| {
+        let t = ts.iter().find(|t| t.front.renamed_from.is_some())?;
+        renamed_key(&key, &name, t, problems)
+    });
     let (order, addresses) = if kind == Kind::Step {
         let order = agree(
             "order",
@@ -316,9 +341,11 @@ fn merge(
         kind,
         translations,
         weight,
+        priority,
         order,
         addresses,
         sources: sources.unwrap_or_default(),
+        renamed_from,
         urls: BTreeMap::new(),
     }
 }
@@ -390,6 +417,44 @@ fn check_steps(entries: &BTreeMap<Key, Entry>, steps: &[Key], problems: &mut Dia
             );
         } else {
             seen.insert(order, entry);
+        }
+    }
+}
+
+/// Obstacle priorities (the diagnostic's ranking) start at 1 and are unique.
+fn check_priorities(entries: &BTreeMap<Key, Entry>, obstacles: &[Key], problems: &mut Diagnostics) {
+    let mut seen: BTreeMap<i64, &Translation> = BTreeMap::new();
+    for key in obstacles {
+        let entry = &entries[key];
+        let Some(priority) = entry.priority else {
+            continue;
+        };
+        let t = entry
+            .translations
+            .values()
+            .find(|t| t.front.priority.is_some())
+            .expect("a priority comes from a file");
+        let needle = priority.to_string();
+        if priority < 1 {
+            problems.push(
+                t.error_at(
+                    "priority",
+                    Some(&needle),
+                    format!("priority {priority} is not a rank"),
+                )
+                .help("rank obstacles from 1, the one that blocks the most"),
+            );
+        } else if let Some(other) = seen.get(&priority) {
+            problems.push(
+                t.error_at(
+                    "priority",
+                    Some(&needle),
+                    format!("priority {priority} is already used by `{}`", other.file),
+                )
+                .help("give every obstacle its own rank: 1 for the one that blocks the most"),
+            );
+        } else {
+            seen.insert(priority, t);
         }
     }
 }

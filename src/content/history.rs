@@ -1,8 +1,9 @@
 //! Git history of the content, read with the `git` command: when each content file last
 //! changed (one `git log` pass over the history of `content/` for the whole build, plus one
 //! `git status` to know which files differ from what was committed), and, for `check --diff`,
-//! the past versions of one file. Outside a git checkout, without `git`, or for a file with
-//! uncommitted changes, nothing is known and nothing is claimed. Reads only; never writes.
+//! the past versions of one file. Outside a git checkout, without `git`, for a file with
+//! uncommitted changes, or for a file whose last change lies beyond the history of a shallow
+//! clone (a CI or Netlify checkout), nothing is known and nothing is claimed. Reads only.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -23,11 +24,26 @@ impl History {
 
     /// Reads the history of `root/content`; empty when it is not in a git checkout.
     pub(crate) fn read(root: &Path) -> History {
+        // Where the site is in the repository, and the commits a shallow clone stops at: a
+        // commit without its parent lists every file as changed, which says nothing.
+        let Some(place) = git(
+            root,
+            &["rev-parse", "--show-prefix", "--git-path", "shallow"],
+        ) else {
+            return History::default();
+        };
+        let mut place = place.lines();
+        let prefix = place.next().unwrap_or("").to_string();
+        let shallow: BTreeSet<String> = place
+            .next()
+            .and_then(|p| std::fs::read_to_string(root.join(p)).ok())
+            .map(|s| s.lines().map(str::to_string).collect())
+            .unwrap_or_default();
         let Some(log) = git(
             root,
             &[
                 "log",
-                "--format=format:%x00%cs",
+                "--format=format:%x00%H %cs",
                 "--name-only",
                 "--no-renames",
                 "--relative",
@@ -37,12 +53,13 @@ impl History {
         ) else {
             return History::default();
         };
-        let dirty = dirty_files(root);
+        let dirty = dirty_files(root, &prefix);
         let mut changed = BTreeMap::new();
         let mut date = "";
         for line in log.lines() {
-            if let Some(d) = line.strip_prefix('\0') {
-                date = d;
+            if let Some(commit) = line.strip_prefix('\0') {
+                let (hash, d) = commit.split_once(' ').unwrap_or(("", ""));
+                date = if shallow.contains(hash) { "" } else { d };
             } else if !line.is_empty() && !dirty.contains(line) && is_date(date) {
                 changed
                     .entry(line.to_string())
@@ -67,11 +84,7 @@ fn is_date(s: &str) -> bool {
 
 /// Content files (relative to the site root) that differ from the last commit or are not
 /// committed at all.
-fn dirty_files(root: &Path) -> BTreeSet<String> {
-    let Some(prefix) = git(root, &["rev-parse", "--show-prefix"]) else {
-        return BTreeSet::new();
-    };
-    let prefix = prefix.trim_end_matches('\n');
+fn dirty_files(root: &Path, prefix: &str) -> BTreeSet<String> {
     let Some(status) = git(
         root,
         &[

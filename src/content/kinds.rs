@@ -1,7 +1,9 @@
-//! Page kinds and their front matter: which fields an obstacle, a step, any other page and the
-//! diagnostic's start page take (unknown keys are errors), and the one `Front` they all become,
+//! Page kinds and their front matter: which fields an obstacle, a step, the glossary, any other
+//! page and the diagnostic's start page take (unknown keys are errors), and the one `Front` they all become,
 //! language-neutral fields left optional so either translation may carry them. The section
 //! folder picks the kind; `frontmatter.rs` does the reading and the error messages.
+
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
@@ -15,11 +17,14 @@ pub(crate) struct ObstacleFront {
     pub(crate) summary: String,
     pub(crate) slug: Option<String>,
     pub(crate) weight: Option<i64>,
+    /// Rank in the diagnostic: 1 is the obstacle that blocks the most, tackled first.
+    pub(crate) priority: Option<i64>,
     #[serde(default)]
     pub(crate) signals: Vec<String>,
     pub(crate) sources: Option<Vec<String>>,
     #[serde(default)]
     pub(crate) aliases: Vec<String>,
+    pub(crate) renamed_from: Option<String>,
     pub(crate) translated_from: Option<String>,
 }
 
@@ -39,6 +44,7 @@ pub(crate) struct StepFront {
     pub(crate) sources: Option<Vec<String>>,
     #[serde(default)]
     pub(crate) aliases: Vec<String>,
+    pub(crate) renamed_from: Option<String>,
     pub(crate) translated_from: Option<String>,
 }
 
@@ -53,7 +59,26 @@ pub(crate) struct PageFront {
     pub(crate) sources: Option<Vec<String>>,
     #[serde(default)]
     pub(crate) aliases: Vec<String>,
+    pub(crate) renamed_from: Option<String>,
     pub(crate) translated_from: Option<String>,
+}
+
+/// Front matter of the glossary page (`content/glossary.<lang>.md`): a page with, per term
+/// id, the other forms of the term in this language (`terms = { working-group = ["working
+/// groups"] }`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GlossaryFront {
+    pub(crate) title: String,
+    pub(crate) summary: Option<String>,
+    pub(crate) slug: Option<String>,
+    pub(crate) weight: Option<i64>,
+    pub(crate) sources: Option<Vec<String>>,
+    #[serde(default)]
+    pub(crate) aliases: Vec<String>,
+    pub(crate) translated_from: Option<String>,
+    #[serde(default)]
+    pub(crate) terms: BTreeMap<String, Vec<String>>,
 }
 
 /// The kind-specific part of a page, language-neutral fields left optional so either
@@ -70,6 +95,10 @@ pub(crate) enum KindFront {
         roles: Vec<String>,
     },
     Page,
+    /// The glossary page: extra forms of its terms in this language, by term id.
+    Glossary {
+        terms: BTreeMap<String, Vec<String>>,
+    },
     /// The diagnostic's start page, naming its first question.
     DiagnosticStart {
         start: String,
@@ -83,8 +112,13 @@ pub(crate) struct Front {
     pub(crate) summary: Option<String>,
     pub(crate) slug: Option<String>,
     pub(crate) weight: Option<i64>,
+    /// An obstacle's rank in the diagnostic (see `ObstacleFront::priority`).
+    pub(crate) priority: Option<i64>,
     pub(crate) sources: Option<Vec<String>>,
     pub(crate) aliases: Vec<String>,
+    /// The page id this file had before it was renamed (`old-id` or `section/old-id`): its
+    /// addresses in the URL ledger become this page's old addresses.
+    pub(crate) renamed_from: Option<String>,
     pub(crate) translated_from: Option<String>,
     pub(crate) kind: KindFront,
 }
@@ -96,8 +130,10 @@ impl From<ObstacleFront> for Front {
             summary: Some(f.summary),
             slug: f.slug,
             weight: f.weight,
+            priority: f.priority,
             sources: f.sources,
             aliases: f.aliases,
+            renamed_from: f.renamed_from,
             translated_from: f.translated_from,
             kind: KindFront::Obstacle { signals: f.signals },
         }
@@ -111,8 +147,10 @@ impl From<StepFront> for Front {
             summary: Some(f.summary),
             slug: f.slug,
             weight: None,
+            priority: None,
             sources: f.sources,
             aliases: f.aliases,
+            renamed_from: f.renamed_from,
             translated_from: f.translated_from,
             kind: KindFront::Step {
                 order: f.order,
@@ -131,10 +169,30 @@ impl From<PageFront> for Front {
             summary: f.summary,
             slug: f.slug,
             weight: f.weight,
+            priority: None,
             sources: f.sources,
             aliases: f.aliases,
+            renamed_from: f.renamed_from,
             translated_from: f.translated_from,
             kind: KindFront::Page,
+        }
+    }
+}
+
+impl From<GlossaryFront> for Front {
+    fn from(f: GlossaryFront) -> Self {
+        Front {
+            title: f.title,
+            summary: f.summary,
+            slug: f.slug,
+            weight: f.weight,
+            priority: None,
+            sources: f.sources,
+            aliases: f.aliases,
+            // Its id is fixed (`glossary`): it is never a renamed file.
+            renamed_from: None,
+            translated_from: f.translated_from,
+            kind: KindFront::Glossary { terms: f.terms },
         }
     }
 }
@@ -145,7 +203,13 @@ pub(crate) enum Kind {
     Obstacle,
     Step,
     Page,
+    /// The top-level page `glossary`: a page whose `## Term {#id}` headings are linked from
+    /// the first use of each term on every other page.
+    Glossary,
 }
+
+/// The id of the glossary page (`content/glossary.<lang>.md`).
+pub(crate) const GLOSSARY_ID: &str = "glossary";
 
 impl Kind {
     pub(crate) fn of(section: &str, id: &str) -> Kind {
@@ -153,6 +217,7 @@ impl Kind {
             (_, "_index") => Kind::Page,
             ("obstacles", _) => Kind::Obstacle,
             ("steps", _) => Kind::Step,
+            ("", GLOSSARY_ID) => Kind::Glossary,
             _ => Kind::Page,
         }
     }
@@ -162,6 +227,7 @@ impl Kind {
             Kind::Obstacle => parse::<ObstacleFront>(rel, text, split)?.into(),
             Kind::Step => parse::<StepFront>(rel, text, split)?.into(),
             Kind::Page => parse::<PageFront>(rel, text, split)?.into(),
+            Kind::Glossary => parse::<GlossaryFront>(rel, text, split)?.into(),
         })
     }
 }
@@ -186,8 +252,10 @@ pub(crate) fn parse_start(rel: &str, text: &str, split: &Split) -> Result<Front,
         summary: f.summary,
         slug: f.slug,
         weight: Some(0),
+        priority: None,
         sources: None,
         aliases: Vec::new(),
+        renamed_from: None,
         translated_from: f.translated_from,
         kind: KindFront::DiagnosticStart { start: f.start },
     })

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::content::discover::SourceFile;
 use crate::content::frontmatter;
+use crate::content::glossary::Glossary;
 use crate::content::kinds::{Front, Kind};
 use crate::content::media::Media;
 use crate::content::settings::Settings;
@@ -38,10 +39,24 @@ impl Key {
 
     /// The `@/…` path that links to this page.
     pub(crate) fn link_path(&self) -> String {
+        format!("{}.md", self.name())
+    }
+
+    /// The page's name in the URL ledger and in messages: `steps/champion`, `steps/_index`,
+    /// `_index` for the home page.
+    pub(crate) fn name(&self) -> String {
         if self.section.is_empty() {
-            format!("{}.md", self.id)
+            self.id.clone()
         } else {
-            format!("{}/{}.md", self.section, self.id)
+            format!("{}/{}", self.section, self.id)
+        }
+    }
+
+    /// The key a ledger name stands for (the reverse of `name`).
+    pub(crate) fn from_name(name: &str) -> Key {
+        match name.split_once('/') {
+            Some((section, id)) => Key::new(section, id),
+            None => Key::new("", name),
         }
     }
 
@@ -99,9 +114,14 @@ pub(crate) struct Entry {
     pub(crate) kind: Kind,
     pub(crate) translations: BTreeMap<String, Translation>,
     pub(crate) weight: Option<i64>,
+    /// An obstacle's rank in the diagnostic: 1 blocks the most.
+    pub(crate) priority: Option<i64>,
     pub(crate) order: Option<i64>,
     pub(crate) addresses: Vec<String>,
     pub(crate) sources: Vec<String>,
+    /// The page this one was renamed from (front matter `renamed_from`), whose addresses in
+    /// the URL ledger become this page's old addresses.
+    pub(crate) renamed_from: Option<Key>,
     /// Site path per language, e.g. `fr/etapes/champion/`.
     pub(crate) urls: BTreeMap<String, String>,
 }
@@ -141,6 +161,8 @@ pub(crate) struct Site {
     pub(crate) generated: BTreeMap<String, BTreeMap<String, String>>,
     /// Files of the diagnostic's nodes, handed to the diagnostic stage.
     pub(crate) diagnostic_files: Vec<SourceFile>,
+    /// The glossary page's terms per language (empty without a glossary page).
+    pub(crate) glossary: Glossary,
     /// Pictures and attachments by path under `content/` (`steps/atelier.png`).
     pub(crate) media: BTreeMap<String, Media>,
 }
@@ -159,11 +181,12 @@ pub(crate) fn ui_string<'a>(strings: &'a Strings, lang: &str, key: &str) -> &'a 
 }
 
 /// The generated pages and the theme string that gives each its slug.
-pub(crate) const GENERATED: [(&str, &str); 4] = [
+pub(crate) const GENERATED: [(&str, &str); 5] = [
     ("search", "slug_search"),
     ("matrix", "slug_matrix"),
     ("print", "slug_print"),
     ("pages", "slug_pages"),
+    ("checklist", "slug_checklist"),
 ];
 
 impl Site {

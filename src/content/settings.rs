@@ -36,6 +36,55 @@ pub(crate) struct Settings {
     /// file's path from the site folder (`content/steps/champion.fr.md`): every page built
     /// from a file links to it ("edit this page").
     pub(crate) edit_url: Option<String>,
+    /// Who owns the playbook and when it was last reviewed (every page's footer).
+    pub(crate) owner: Owner,
+}
+
+/// The `[owner]` table: every key optional; the footer shows what is given.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct Owner {
+    /// The owner's name per language (a team rather than a person).
+    pub(crate) name: BTreeMap<String, String>,
+    /// Whom to contact: `mailto:…`, `https://…` or a path on the site.
+    pub(crate) contact: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub(crate) last_reviewed: Option<String>,
+    /// The review cycle, in months.
+    pub(crate) review_every_months: Option<i64>,
+}
+
+impl Owner {
+    /// The month the next review is due (`YYYY-MM`), from the last review and the cycle.
+    pub(crate) fn next_review(&self) -> Option<String> {
+        let (y, m, _) = parse_date(self.last_reviewed.as_deref()?)?;
+        let months = self.review_every_months?;
+        let total = i64::from(y) * 12 + i64::from(m) - 1 + months;
+        Some(format!(
+            "{:04}-{:02}",
+            total.div_euclid(12),
+            total.rem_euclid(12) + 1
+        ))
+    }
+}
+
+/// `YYYY-MM-DD` as (year, month, day), if it is a real date.
+pub(crate) fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
+    let mut parts = s.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (y, m, d): (i32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days).contains(&d).then_some((y, m, d))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -85,6 +134,7 @@ impl Default for Settings {
             diagnostic: DiagnosticLimits::default(),
             sources: BTreeMap::new(),
             edit_url: None,
+            owner: Owner::default(),
         }
     }
 }
@@ -175,10 +225,77 @@ impl Settings {
                 );
             }
         }
+        self.validate_owner(text, &mut problems);
         if problems.is_empty() {
             Ok(())
         } else {
             Err(problems)
+        }
+    }
+
+    /// The `[owner]` table: known languages, a usable contact, a real date, a sensible cycle.
+    fn validate_owner(&self, text: &str, problems: &mut Diagnostics) {
+        // Located within the table: its keys may repeat words used elsewhere in the file.
+        let table = text.find("[owner]").unwrap_or(0);
+        let at = |key: &str, needle: &str, msg: String| {
+            let from = text[table..]
+                .find(&format!("{key} "))
+                .or_else(|| text[table..].find(key))
+                .map_or(table, |i| table + i);
+            let off = text[from..].find(needle).map_or(from, |i| from + i);
+            let len = if off == from { key.len() } else { needle.len() };
+            Diagnostic::at(SETTINGS_FILE, text, off, len, msg)
+        };
+        let owner = &self.owner;
+        for lang in owner.name.keys() {
+            if !self.languages.contains(lang) {
+                problems.push(
+                    at(
+                        "name",
+                        &format!("{lang} ="),
+                        format!("`{lang}` is not one of the site's languages ({})", self.languages.join(", ")),
+                    )
+                    .help("give the owner's name in the site's languages, e.g. `name = { fr = \"Équipe communication\", en = \"Communications team\" }`"),
+                );
+            }
+        }
+        if let Some(contact) = &owner.contact {
+            let ok = ["mailto:", "https://", "http://", "/"]
+                .iter()
+                .any(|p| contact.starts_with(p) && contact.len() > p.len())
+                && !contact.contains(char::is_whitespace);
+            if !ok {
+                problems.push(
+                    at("contact", contact, format!("contact `{contact}` is not an address readers can follow"))
+                        .help("write `mailto:team@example.com`, an `https://` address, or a path on the intranet starting with `/`"),
+                );
+            }
+        }
+        if let Some(date) = &owner.last_reviewed {
+            if parse_date(date).is_none() {
+                problems.push(
+                    at(
+                        "last_reviewed",
+                        date,
+                        format!("`last_reviewed` is `{date}`, not a date"),
+                    )
+                    .help("write the date as YYYY-MM-DD, e.g. `last_reviewed = \"2026-11-15\"`"),
+                );
+            }
+        }
+        if let Some(months) = owner.review_every_months {
+            if !(1..=120).contains(&months) {
+                problems.push(
+                    at(
+                        "review_every_months",
+                        &months.to_string(),
+                        format!(
+                            "`review_every_months` is {months}; a review cycle is 1 to 120 months"
+                        ),
+                    )
+                    .help("e.g. `review_every_months = 6` for a review twice a year"),
+                );
+            }
         }
     }
 
@@ -227,6 +344,26 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_and_review_cycle() {
+        assert_eq!(parse_date("2024-02-29"), Some((2024, 2, 29)));
+        assert_eq!(parse_date("2026-02-29"), None);
+        assert_eq!(parse_date("2026-13-01"), None);
+        assert_eq!(parse_date("15/11/2026"), None);
+        let owner = Owner {
+            last_reviewed: Some("2026-11-15".into()),
+            review_every_months: Some(6),
+            ..Owner::default()
+        };
+        assert_eq!(owner.next_review().as_deref(), Some("2027-05"));
+        let owner = Owner {
+            review_every_months: Some(1),
+            last_reviewed: Some("2026-12-01".into()),
+            ..owner
+        };
+        assert_eq!(owner.next_review().as_deref(), Some("2027-01"));
+    }
 
     #[test]
     fn base_path_from_urls() {

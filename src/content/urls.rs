@@ -35,6 +35,27 @@ pub(crate) fn is_safe_slug(slug: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// The site path an old address names — `/fr/ancien/`, `/fr/ancien` and
+/// `/fr/ancien/index.html` all give `fr/ancien/` — or `None` when it is not a plain address
+/// from the site root (no `..`, no hidden or empty segment, letters, digits and `-_.` only).
+pub(crate) fn alias_path(alias: &str) -> Option<String> {
+    let rest = alias.strip_prefix('/')?;
+    let clean = rest.strip_suffix("index.html").unwrap_or(rest);
+    let path = if clean.is_empty() || clean.ends_with('/') {
+        clean.to_string()
+    } else {
+        format!("{clean}/")
+    };
+    let safe = !path.is_empty()
+        && path[..path.len() - 1]
+            .split('/')
+            .all(|seg| !seg.is_empty() && !seg.starts_with('.'))
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c));
+    safe.then_some(path)
+}
+
 /// Gives every page a URL per language and checks that no two pages share one.
 pub(crate) fn assign_urls(site: &mut Site, strings: &Strings, problems: &mut Diagnostics) {
     let languages = site.languages.clone();
@@ -147,5 +168,23 @@ mod tests {
         assert_eq!(slugify("Œuvre d’équipe"), "oeuvre-d-equipe");
         assert!(!is_safe_slug("../etc"));
         assert!(!is_safe_slug("a/b"));
+    }
+
+    #[test]
+    fn old_addresses_are_site_paths() {
+        for (alias, path) in [
+            ("/fr/ancien/", Some("fr/ancien/")),
+            ("/fr/ancien", Some("fr/ancien/")),
+            ("/fr/ancien/index.html", Some("fr/ancien/")),
+            ("/robots.txt", Some("robots.txt/")),
+            ("fr/ancien/", None),
+            ("/", None),
+            ("/fr/../x/", None),
+            ("/fr//x/", None),
+            ("/.playbook-output", None),
+            ("/fr/a b/", None),
+        ] {
+            assert_eq!(alias_path(alias).as_deref(), path, "{alias}");
+        }
     }
 }

@@ -1,10 +1,10 @@
 //! The decision tree's model: the node files of `content/diagnostic/` (one file per question or
 //! result, both languages inline) parsed into `Node`s, tied to the start page's first question,
 //! and handed to `validate`. Also what a path through the tree means: `walk` visits every
-//! (node, answers that led there), `outcome` says which obstacles a path flags and which steps
-//! address them. No HTML here.
+//! (node, answers that led there), following an answer whose `next` is `"result"` to the result
+//! the rules choose (`rules`). What a result shows is `outcome`'s. No HTML here.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +12,7 @@ use crate::content::discover::{SourceFile, DIAGNOSTIC_SECTION};
 use crate::content::frontmatter;
 use crate::content::kinds::KindFront;
 use crate::content::model::{Key, Site, Translation};
+use crate::diagnostic::rules::{choose, Tone, When, BY_RULES};
 use crate::diagnostic::validate::validate;
 use crate::errors::{did_you_mean, Diagnostic, Diagnostics};
 
@@ -42,6 +43,9 @@ pub(crate) struct Answer {
     pub(crate) next: String,
     #[serde(default)]
     pub(crate) obstacles: Vec<String>,
+    /// Obstacles this answer leaves open ("partly", "I don't know"): shown as to check.
+    #[serde(default)]
+    pub(crate) to_check: Vec<String>,
     pub(crate) label: BTreeMap<String, String>,
     pub(crate) slug: BTreeMap<String, String>,
 }
@@ -57,6 +61,9 @@ struct NodeFront {
     obstacles: Vec<String>,
     #[serde(default)]
     always_steps: Vec<String>,
+    tone: Option<Tone>,
+    order: Option<i64>,
+    when: Option<When>,
 }
 
 /// One question or result.
@@ -68,6 +75,12 @@ pub(crate) struct Node {
     pub(crate) options: Vec<Answer>,
     pub(crate) obstacles: Vec<String>,
     pub(crate) always_steps: Vec<String>,
+    /// A result's claim about the answers (required on results, checked on every path).
+    pub(crate) tone: Option<Tone>,
+    /// A rule result's place among the rules.
+    pub(crate) order: Option<i64>,
+    /// A rule result's conditions.
+    pub(crate) when: Option<When>,
     file: String,
     source: String,
     front: (usize, usize),
@@ -83,6 +96,14 @@ impl Node {
     ) -> Diagnostic {
         let (at, len) = locate(&self.source, self.front, key, needle);
         Diagnostic::at(&self.file, &self.source, at, len, message)
+    }
+
+    /// The nodes this node's answers lead to directly (not the rules' `"result"`).
+    pub(crate) fn targets(&self) -> impl Iterator<Item = &String> {
+        self.options
+            .iter()
+            .filter(|o| o.next != BY_RULES)
+            .map(|o| &o.next)
     }
 
     pub(crate) fn heading(&self, lang: &str) -> &str {
@@ -135,6 +156,8 @@ fn locate(
 pub(crate) struct DecisionTree {
     pub(crate) start: String,
     pub(crate) nodes: BTreeMap<String, Node>,
+    /// The rule results (results with `order`), in the order they are tried.
+    pub(crate) rules: Vec<String>,
 }
 
 /// Loads and validates the tree. `None` when the site has no diagnostic.
@@ -207,7 +230,17 @@ pub(crate) fn load(site: &Site) -> (Option<DecisionTree>, Diagnostics) {
         });
         return (None, problems);
     }
-    let tree = DecisionTree { start, nodes };
+    let mut rules: Vec<(i64, String)> = nodes
+        .values()
+        .filter_map(|n| n.order.map(|o| (o, n.id.clone())))
+        .collect();
+    rules.sort();
+    let rules = rules.into_iter().map(|(_, id)| id).collect();
+    let tree = DecisionTree {
+        start,
+        nodes,
+        rules,
+    };
     validate(&tree, site, &mut problems);
     if problems.has_errors() {
         (None, problems)
@@ -228,6 +261,9 @@ fn parse_node(file: &SourceFile) -> Result<Node, Diagnostic> {
         options: f.options,
         obstacles: f.obstacles,
         always_steps: f.always_steps,
+        tone: f.tone,
+        order: f.order,
+        when: f.when,
         file: file.rel.clone(),
         source: text,
         front,
@@ -238,7 +274,8 @@ fn parse_node(file: &SourceFile) -> Result<Node, Diagnostic> {
 pub(crate) type Path<'t> = [(&'t Node, &'t Answer)];
 
 /// Visits every (node, answers that led there) in depth-first order; `f` returns false to stop
-/// descending.
+/// descending. An answer leading to `"result"` visits the result the rules choose (none when no
+/// rule matches, which `validate` reports).
 pub(crate) fn walk<'t>(
     tree: &'t DecisionTree,
     id: &str,
@@ -251,41 +288,13 @@ pub(crate) fn walk<'t>(
     }
     for o in &node.options {
         path.push((node, o));
-        walk(tree, &o.next, path, f);
+        if o.next == BY_RULES {
+            if let Some(result) = choose(tree, path) {
+                f(result, path);
+            }
+        } else {
+            walk(tree, &o.next, path, f);
+        }
         path.pop();
     }
-}
-
-/// Obstacles flagged along a path (by weight) and the steps that address them (in step order).
-pub(crate) fn outcome(
-    site: &Site,
-    result: &Node,
-    path: &[(&Node, &Answer)],
-) -> (Vec<String>, Vec<String>) {
-    let flagged: BTreeSet<&str> = path
-        .iter()
-        .flat_map(|(_, o)| o.obstacles.iter())
-        .chain(result.obstacles.iter())
-        .map(String::as_str)
-        .collect();
-    let obstacles: Vec<String> = site
-        .obstacles
-        .iter()
-        .filter(|k| flagged.contains(k.id.as_str()))
-        .map(|k| k.id.clone())
-        .collect();
-    let steps = site
-        .steps
-        .iter()
-        .filter(|k| {
-            result.always_steps.contains(&k.id)
-                || site
-                    .entry(k)
-                    .addresses
-                    .iter()
-                    .any(|a| flagged.contains(a.as_str()))
-        })
-        .map(|k| k.id.clone())
-        .collect();
-    (obstacles, steps)
 }

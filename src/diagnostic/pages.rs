@@ -12,10 +12,13 @@ use serde::Serialize;
 use crate::content::discover::DIAGNOSTIC_SECTION;
 use crate::content::model::{Key, Site};
 use crate::diagnostic::flow::{flow_json, order};
-use crate::diagnostic::model::{outcome, walk, Answer, DecisionTree, Node, NodeKind};
+use crate::diagnostic::model::{walk, Answer, DecisionTree, Node, NodeKind};
+use crate::diagnostic::outcome::outcome;
+use crate::diagnostic::rules::describe;
+use crate::diagnostic::svg::RulesBox;
 use crate::errors::{Diagnostic, Diagnostics};
 use crate::output::Output;
-use crate::render::context::{link, render_template, Common, Link, Place};
+use crate::render::context::{link, render_template, Common, Link, Lists, Place};
 use crate::render::markdown::Body;
 use crate::render::theme::Theme;
 
@@ -51,9 +54,16 @@ struct DiagnosticView {
     first_url: String,
     overview_url: String,
     flow_url: String,
+    /// A result's claim about the answers (`clear`, `check`, `obstacles`).
+    tone: Option<&'static str>,
     obstacles: Vec<Link>,
-    steps: Vec<Link>,
+    to_check: Vec<Link>,
+    /// The steps to start with (at most three), then the other relevant ones.
+    start_steps: Vec<Link>,
+    then_steps: Vec<Link>,
     overview: Vec<OverviewNode>,
+    /// The rules choosing a result, in the order they are tried (overview).
+    rules: Vec<RuleView>,
     svg_url: String,
     /// The same diagram in dark colours, for `prefers-color-scheme: dark`.
     svg_dark_url: String,
@@ -68,6 +78,14 @@ struct OverviewNode {
     kind: NodeKind,
     title: String,
     answers: Vec<OverviewAnswer>,
+}
+
+#[derive(Serialize)]
+struct RuleView {
+    number: usize,
+    target: String,
+    target_title: String,
+    conditions: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -104,6 +122,7 @@ pub(crate) fn render(
     let mut out = Output::new();
     let mut problems = Diagnostics::default();
     let index_key = Key::new(DIAGNOSTIC_SECTION, "_index");
+    let lists = Lists::new(site);
     for lang in &site.languages {
         let lang = lang.as_str();
         let base_in = |l: &str| site.url(&index_key, l).to_string();
@@ -124,9 +143,13 @@ pub(crate) fn render(
             first_url: format!("{root}{base}q/"),
             overview_url: format!("{root}{base}{}/", overview_slug(lang)),
             flow_url: format!("{root}{base}flow.json"),
+            tone: None,
             obstacles: Vec::new(),
-            steps: Vec::new(),
+            to_check: Vec::new(),
+            start_steps: Vec::new(),
+            then_steps: Vec::new(),
             overview: Vec::new(),
+            rules: Vec::new(),
             svg_url: String::new(),
             svg_dark_url: String::new(),
             svg_alt: String::new(),
@@ -141,7 +164,15 @@ pub(crate) fn render(
         };
 
         // Start page.
-        let common = Common::new(site, theme, lang, &base, Place::Page(&index_key), false);
+        let common = Common::with_lists(
+            site,
+            theme,
+            lang,
+            &base,
+            Place::Page(&index_key),
+            false,
+            &lists,
+        );
         let mut view = empty_view("start", &common.root);
         view.node = tree.start.clone();
         view.title = site.title(&index_key, lang);
@@ -163,13 +194,12 @@ pub(crate) fn render(
             paths.push((node, path.to_vec()));
             true
         });
-        let nav = site.nav();
         let path_page = |(node, path): &(&Node, Vec<(&Node, &Answer)>)| {
             let path = path.as_slice();
             let url = path_url(&base, lang, path);
             let same_path = |l: &str| path_url(&base_in(l), l, path);
-            let place = Place::Custom(&same_path);
-            let mut common = Common::with_nav(site, theme, lang, &url, place, false, &nav);
+            let place = Place::Custom(&same_path, Some(&index_key));
+            let mut common = Common::with_lists(site, theme, lang, &url, place, false, &lists);
             common.noindex = true;
             let root = common.root.clone();
             let mut view = empty_view(
@@ -223,15 +253,17 @@ pub(crate) fn render(
                 })
                 .collect();
             if node.kind == NodeKind::Result {
-                let (obstacles, steps) = outcome(site, node, path);
-                view.obstacles = obstacles
-                    .iter()
-                    .map(|id| link(site, &Key::new("obstacles", id), lang, &root))
-                    .collect();
-                view.steps = steps
-                    .iter()
-                    .map(|id| link(site, &Key::new("steps", id), lang, &root))
-                    .collect();
+                let shown = outcome(site, node, path);
+                let links = |section: &str, ids: &[String]| -> Vec<Link> {
+                    ids.iter()
+                        .map(|id| link(site, &Key::new(section, id), lang, &root))
+                        .collect()
+                };
+                view.tone = node.tone.map(|t| t.name());
+                view.obstacles = links("obstacles", &shown.obstacles);
+                view.to_check = links("obstacles", &shown.to_check);
+                view.start_steps = links("steps", &shown.start);
+                view.then_steps = links("steps", &shown.then);
             }
             view.breadcrumbs.push(Link {
                 title: site.title(&index_key, lang),
@@ -256,7 +288,8 @@ pub(crate) fn render(
         // Overview: SVG and text version.
         let overview = format!("{base}{}/", overview_slug(lang));
         let same = |l: &str| format!("{}{}/", base_in(l), overview_slug(l));
-        let common = Common::new(site, theme, lang, &overview, Place::Custom(&same), false);
+        let place = Place::Custom(&same, Some(&index_key));
+        let common = Common::with_lists(site, theme, lang, &overview, place, false, &lists);
         let root = common.root.clone();
         let mut view = empty_view("overview", &root);
         view.node = tree.start.clone();
@@ -270,6 +303,7 @@ pub(crate) fn render(
             number: None,
             id: None,
         });
+        let by_rules = theme.string(lang, "diagnostic_by_rules").to_string();
         view.overview = order(tree)
             .into_iter()
             .map(|id| {
@@ -284,15 +318,36 @@ pub(crate) fn render(
                         .map(|o| OverviewAnswer {
                             label: o.label[lang].clone(),
                             target: o.next.clone(),
-                            target_title: tree.nodes[&o.next].heading(lang).to_string(),
+                            target_title: match tree.nodes.get(&o.next) {
+                                Some(n) => n.heading(lang).to_string(),
+                                None => by_rules.clone(),
+                            },
                         })
                         .collect(),
                 }
             })
             .collect();
+        view.rules = rule_views(tree, site, theme, lang);
         view.svg_url = "tree.svg".into();
         view.svg_dark_url = "tree-dark.svg".into();
         view.svg_alt = theme.string(lang, "diagnostic_svg_alt").to_string();
+        let rules_box = RulesBox {
+            text: &by_rules,
+            labels: view
+                .rules
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}{} {}",
+                        theme
+                            .string(lang, "diagnostic_rule")
+                            .replace("{n}", &r.number.to_string()),
+                        theme.string(lang, "colon"),
+                        r.conditions.join(theme.string(lang, "diagnostic_and"))
+                    )
+                })
+                .collect(),
+        };
         // Two files rather than one with a stylesheet: no inline <style>, so the diagram lives
         // under the site's one Content-Security-Policy (see netlify.toml).
         for (file, palette) in [
@@ -303,6 +358,7 @@ pub(crate) fn render(
                 tree,
                 lang,
                 &order(tree),
+                &rules_box,
                 theme.string(lang, "diagnostic_overview"),
                 &view.svg_alt,
                 palette,
@@ -326,6 +382,39 @@ pub(crate) fn render(
     } else {
         Ok(out)
     }
+}
+
+/// The rules in the order they are tried, each with its conditions in words.
+fn rule_views(tree: &DecisionTree, site: &Site, theme: &Theme, lang: &str) -> Vec<RuleView> {
+    let string = |key: &str| theme.string(lang, key).to_string();
+    let title = |id: &str| site.title(&Key::new("obstacles", id), lang);
+    let answer = |a: &str| {
+        let (q, o) = a.split_once('=').unwrap_or((a, ""));
+        let q = &tree.nodes[q];
+        let label = q
+            .options
+            .iter()
+            .find(|x| x.id == o)
+            .map_or("", |x| x.label[lang].as_str());
+        format!(
+            "{}{q_close} → {}{}{}",
+            string("quote_open") + q.heading(lang),
+            string("quote_open"),
+            label,
+            string("quote_close"),
+            q_close = string("quote_close"),
+        )
+    };
+    tree.rules
+        .iter()
+        .enumerate()
+        .map(|(i, id)| RuleView {
+            number: i + 1,
+            target: id.clone(),
+            target_title: tree.nodes[id].heading(lang).to_string(),
+            conditions: describe(tree.nodes[id].when.as_ref(), &string, &title, &answer),
+        })
+        .collect()
 }
 
 fn push(out: &mut Output, problems: &mut Diagnostics, path: String, r: Result<String, Diagnostic>) {

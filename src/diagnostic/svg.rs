@@ -1,5 +1,6 @@
 //! The diagnostic's overview diagram, drawn at build time in pure Rust: a layered layout (each
-//! node one row below its deepest parent), real `<text>` with labels wrapped to the box and
+//! node one row below its deepest parent; answers ending with the rules lead to one box for
+//! them, which leads to each rule result under its condition), real `<text>` with labels wrapped to the box and
 //! answer labels wrapped and stacked above the node they lead to (rows spaced to fit them),
 //! `role="img"` with `<title>` and `<desc>`, ids prefixed per language so they cannot clash.
 //!
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::diagnostic::model::{DecisionTree, NodeKind};
+use crate::diagnostic::rules::BY_RULES;
 use crate::render::highlight::escape;
 
 const BOX_W: f64 = 210.0;
@@ -64,6 +66,9 @@ pub(crate) struct Palette {
     pub(crate) node_stroke: &'static str,
     pub(crate) result_fill: &'static str,
     pub(crate) result_stroke: &'static str,
+    /// The box standing for the result rules.
+    pub(crate) rules_fill: &'static str,
+    pub(crate) rules_stroke: &'static str,
     /// Arrows and their heads.
     pub(crate) edge: &'static str,
     /// Answer labels, and the halo that keeps them readable where they cross an arrow.
@@ -80,6 +85,8 @@ pub(crate) const LIGHT: Palette = Palette {
     node_stroke: "#57606a",
     result_fill: "#ddf4ff",
     result_stroke: "#0a5bc4",
+    rules_fill: "#fff8c5",
+    rules_stroke: "#9a6700",
     edge: "#57606a",
     label: "#0a5bc4",
     label_halo: "#ffffff",
@@ -94,6 +101,8 @@ pub(crate) const DARK: Palette = Palette {
     node_stroke: "#9aa5b1",
     result_fill: "#0c2d6b",
     result_stroke: "#6cb6ff",
+    rules_fill: "#3b2300",
+    rules_stroke: "#d29922",
     edge: "#9aa5b1",
     label: "#6cb6ff",
     label_halo: "#0d1117",
@@ -108,29 +117,83 @@ struct Placed {
     lines: Vec<String>,
 }
 
+/// The rules' box in the drawing: its text and, per rule result in order, its edge label.
+pub(crate) struct RulesBox<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) labels: Vec<String>,
+}
+
 /// The SVG document for `lang` in the colours of `palette`; `order` lists node ids
-/// breadth-first from the start.
+/// breadth-first from the start. Answers ending with `"result"` lead to one box standing for
+/// the rules, which leads to each rule result under its condition.
 pub(crate) fn draw(
     tree: &DecisionTree,
     lang: &str,
     order: &[String],
+    rules: &RulesBox,
     title: &str,
     desc: &str,
     palette: &Palette,
 ) -> String {
     let c = palette;
+    // The boxes: the nodes, and the rules' box before the first rule result.
+    let mut order: Vec<&str> = order.iter().map(String::as_str).collect();
+    let has_rules = tree
+        .nodes
+        .values()
+        .any(|n| n.options.iter().any(|o| o.next == BY_RULES));
+    if has_rules {
+        let at = order
+            .iter()
+            .position(|id| tree.rules.iter().any(|r| r == id))
+            .unwrap_or(order.len());
+        order.insert(at, BY_RULES);
+    }
+    let text_of = |id: &str| -> String {
+        match tree.nodes.get(id) {
+            Some(n) => n.text[lang]
+                .question
+                .as_deref()
+                .or(n.text[lang].title.as_deref())
+                .unwrap_or(id)
+                .to_string(),
+            None => rules.text.to_string(),
+        }
+    };
+    // Edges (from, to, label), answers leading to the same node sharing one.
+    let mut out_edges: BTreeMap<&str, Vec<(&str, Vec<&str>)>> = BTreeMap::new();
+    for id in &order {
+        let mut targets: Vec<(&str, Vec<&str>)> = Vec::new();
+        match tree.nodes.get(*id) {
+            Some(node) => {
+                for o in &node.options {
+                    match targets.iter_mut().find(|(t, _)| *t == o.next) {
+                        Some((_, labels)) => labels.push(&o.label[lang]),
+                        None => targets.push((&o.next, vec![&o.label[lang]])),
+                    }
+                }
+            }
+            None => {
+                for (r, label) in tree.rules.iter().zip(&rules.labels) {
+                    targets.push((r, vec![label.as_str()]));
+                }
+            }
+        }
+        out_edges.insert(id, targets);
+    }
+
     // Layer = longest distance from the start.
     let mut layer: BTreeMap<&str, usize> = BTreeMap::new();
     layer.insert(tree.start.as_str(), 0);
     // Relax edges in order until stable; the graph is acyclic (validated).
     for _ in 0..order.len() {
         let mut changed = false;
-        for id in order {
-            let Some(&l) = layer.get(id.as_str()) else {
+        for id in &order {
+            let Some(&l) = layer.get(id) else {
                 continue;
             };
-            for o in &tree.nodes[id].options {
-                let entry = layer.entry(o.next.as_str()).or_insert(0);
+            for (target, _) in &out_edges[id] {
+                let entry = layer.entry(target).or_insert(0);
                 if *entry < l + 1 {
                     *entry = l + 1;
                     changed = true;
@@ -146,25 +209,17 @@ pub(crate) fn draw(
         .map(|d| {
             order
                 .iter()
-                .map(String::as_str)
+                .copied()
                 .filter(|id| layer.get(id) == Some(&d))
                 .collect()
         })
         .collect();
-    // One arrow per (question, target); answers leading to the same node share it and its
-    // label, wrapped to lines. Labels are stacked above their target, where they cannot run
-    // into the labels of the target's neighbours.
+    // One arrow per (box, target), its label wrapped to lines. Labels are stacked above their
+    // target, where they cannot run into the labels of the target's neighbours.
     let mut edges: Vec<(&str, &str)> = Vec::new();
     let mut incoming: BTreeMap<&str, Vec<Vec<String>>> = BTreeMap::new();
-    for id in order {
-        let mut targets: Vec<(&str, Vec<&str>)> = Vec::new();
-        for o in &tree.nodes[id].options {
-            match targets.iter_mut().find(|(t, _)| *t == o.next) {
-                Some((_, labels)) => labels.push(&o.label[lang]),
-                None => targets.push((&o.next, vec![&o.label[lang]])),
-            }
-        }
-        for (target, names) in targets {
+    for id in &order {
+        for (target, names) in &out_edges[id] {
             edges.push((id, target));
             incoming
                 .entry(target)
@@ -195,14 +250,7 @@ pub(crate) fn draw(
         let mut x = (width - row_w) / 2.0;
         let mut row_h: f64 = 0.0;
         for id in row {
-            let lines = wrap(
-                tree.nodes[*id].text[lang]
-                    .question
-                    .as_deref()
-                    .or(tree.nodes[*id].text[lang].title.as_deref())
-                    .unwrap_or(id),
-                CHARS_PER_LINE,
-            );
+            let lines = wrap(&text_of(id), CHARS_PER_LINE);
             let h = lines.len() as f64 * LINE_H + 2.0 * PAD;
             row_h = row_h.max(h);
             placed.insert(id, Placed { x, y, h, lines });
@@ -270,12 +318,12 @@ pub(crate) fn draw(
             bottom = first - LABEL_LINE_H - 4.0;
         }
     }
-    for id in order {
-        let n = &placed[id.as_str()];
-        let (class, fill, stroke) = if tree.nodes[id].kind == NodeKind::Result {
-            ("node result", c.result_fill, c.result_stroke)
-        } else {
-            ("node", c.node_fill, c.node_stroke)
+    for id in &order {
+        let n = &placed[id];
+        let (class, fill, stroke) = match tree.nodes.get(*id).map(|n| n.kind) {
+            Some(NodeKind::Result) => ("node result", c.result_fill, c.result_stroke),
+            Some(NodeKind::Question) => ("node", c.node_fill, c.node_stroke),
+            None => ("node rules", c.rules_fill, c.rules_stroke),
         };
         let _ = writeln!(svg, "<g class=\"{class}\" id=\"{p}-node-{}\">", escape(id));
         let _ = writeln!(
@@ -329,6 +377,7 @@ mod tests {
             for (what, fg, bg) in [
                 ("box text on a question", c.text, c.node_fill),
                 ("box text on a result", c.text, c.result_fill),
+                ("box text on the rules", c.text, c.rules_fill),
                 ("answer label on its halo", c.label, c.label_halo),
                 ("answer label on the canvas", c.label, c.canvas),
             ] {
@@ -340,6 +389,7 @@ mod tests {
                 ("arrows", c.edge),
                 ("question boxes", c.node_stroke),
                 ("result boxes", c.result_stroke),
+                ("the rules' box", c.rules_stroke),
             ] {
                 let r = contrast(fg, c.canvas);
                 assert!(r >= 3.0, "{name}: {what}: {fg} on {} is {r:.2}:1", c.canvas);

@@ -1,7 +1,8 @@
 //! Generated pages: the pages of the site that no content file describes — the root language
 //! chooser, the 404 pages, the obstacles × steps matrix, the index of all pages, the search
-//! page — plus the files that go with them (the print view from `print.rs`, the search index
-//! from `search.rs`, sitemap, robots.txt and redirects from `sitemap.rs`). Each takes the
+//! page — plus the files that go with them (the print view from `print.rs`, the checklist from
+//! `checklist.rs`, the search index from `search.rs`, sitemap and robots.txt from `sitemap.rs`;
+//! the redirects come last, from `build`, once every other file is known). Each takes the
 //! assembled site and the already-rendered bodies; none re-reads a file.
 
 use serde::Serialize;
@@ -9,6 +10,7 @@ use serde::Serialize;
 use crate::content::model::{Key, Site};
 use crate::errors::{Diagnostic, Diagnostics};
 use crate::render::bodies::Bodies;
+use crate::render::checklist::checklist_page;
 use crate::render::context::{link, render_template, Common, Ctx, Empty, Link, Place};
 use crate::render::markdown::Tools;
 use crate::render::print::print_page;
@@ -65,7 +67,14 @@ pub(crate) fn render_all(
 
     // The language chooser at the root.
     let chooser = |l: &str| site.url(&Key::home(), l).to_string();
-    let common = Common::new(site, theme, default, "", Place::Custom(&chooser), false);
+    let common = Common::new(
+        site,
+        theme,
+        default,
+        "",
+        Place::Custom(&chooser, None),
+        false,
+    );
     add(
         &mut files,
         &mut problems,
@@ -91,7 +100,7 @@ pub(crate) fn render_all(
             theme,
             lang,
             &not_found(lang),
-            Place::Custom(&not_found),
+            Place::Custom(&not_found, None),
             true,
         );
         let html = render_template(
@@ -143,10 +152,12 @@ pub(crate) fn render_all(
             ),
         );
 
-        // Print view: the playbook in reading order on one page.
-        match print_page(site, theme, lang, tools) {
-            Ok(file) => files.push(file),
-            Err(ds) => problems.extend(ds),
+        // Print view: the playbook in reading order on one page; the checklist of its actions.
+        for page in [print_page, checklist_page] {
+            match page(site, theme, lang, tools) {
+                Ok(file) => files.push(file),
+                Err(ds) => problems.extend(ds),
+            }
         }
 
         // Every page, grouped by section: the search page's no-JavaScript fallback.
@@ -207,9 +218,6 @@ pub(crate) fn render_all(
         files.push(search_index(site, lang, bodies));
     }
 
-    let (redirects, alias_problems) = sitemap::aliases(site, theme);
-    problems.extend(alias_problems);
-    files.extend(redirects);
     files.push(("sitemap.xml".into(), sitemap::sitemap(site).into_bytes()));
     files.push(("robots.txt".into(), sitemap::robots(site).into_bytes()));
     if problems.has_errors() {

@@ -4,8 +4,6 @@
 //! whole site. Bodies and pages are rendered in one parallel pass so the site is never in
 //! memory twice. The diagnostic's start page is left to the diagnostic stage.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -14,43 +12,11 @@ use crate::content::kinds::{Kind, KindFront};
 use crate::content::model::{Key, Site};
 use crate::errors::{Diagnostic, Diagnostics};
 use crate::render::bodies::{render_body, Bodies, BodyJob};
-use crate::render::context::{link, render_template, Common, LangLink, Link, Place};
+use crate::render::context::{
+    link, long_date, render_template, Common, LangLink, Link, Lists, Place,
+};
 use crate::render::markdown::{Body, Heading, Tools};
 use crate::render::theme::Theme;
-
-/// Orderings every content page needs (the header navigation, each section's pages in reading
-/// order and where each page stands in it), worked out once per render: asking the `Site`
-/// for them page by page costs a scan and a sort of every page, for every page.
-pub(crate) struct Lists {
-    nav: Vec<Key>,
-    sections: BTreeMap<String, Vec<Key>>,
-    position: HashMap<Key, usize>,
-}
-
-impl Lists {
-    pub(crate) fn new(site: &Site) -> Lists {
-        let mut sections = BTreeMap::new();
-        let mut position = HashMap::new();
-        let names: BTreeSet<&str> = site.entries.keys().map(|k| k.section.as_str()).collect();
-        for section in names {
-            let pages = site.section_pages(section);
-            for (i, key) in pages.iter().enumerate() {
-                position.insert(key.clone(), i);
-            }
-            sections.insert(section.to_string(), pages);
-        }
-        Lists {
-            nav: site.nav(),
-            sections,
-            position,
-        }
-    }
-
-    /// The pages of a section in reading order (as `Site::section_pages`).
-    pub(crate) fn section(&self, section: &str) -> &[Key] {
-        self.sections.get(section).map_or(&[], Vec::as_slice)
-    }
-}
 
 #[derive(Debug, Serialize)]
 struct SourceView {
@@ -131,24 +97,6 @@ struct PageContext<'a> {
     page: PageView<'a>,
 }
 
-/// Formats `2011-08-19` with the language's month names (`19 août 2011`).
-fn long_date(date: &str, months: &str) -> String {
-    let months: Vec<&str> = months.split(',').map(str::trim).collect();
-    let parts: Vec<&str> = date.split('-').collect();
-    let month = |m: &str| {
-        m.parse::<usize>()
-            .ok()
-            .and_then(|m| months.get(m.wrapping_sub(1)).copied())
-    };
-    match parts.as_slice() {
-        [y, m, d] => match month(m) {
-            Some(name) => format!("{} {name} {y}", d.trim_start_matches('0')),
-            None => date.to_string(),
-        },
-        [y, m] => month(m).map_or_else(|| date.to_string(), |name| format!("{name} {y}")),
-        _ => date.to_string(),
-    }
-}
 /// The key of the diagnostic's start page, which the diagnostic renders itself.
 fn diagnostic_index() -> Key {
     Key::new(DIAGNOSTIC_SECTION, "_index")
@@ -259,7 +207,7 @@ fn page_context<'a>(
 ) -> (&'static str, PageContext<'a>) {
     let entry = site.entry(key);
     let path = site.url(key, lang);
-    let common = Common::with_nav(site, theme, lang, path, Place::Page(key), false, &lists.nav);
+    let common = Common::with_lists(site, theme, lang, path, Place::Page(key), false, lists);
     let root = common.root.clone();
     let shown = entry.shown(lang, &site.languages);
     let fallback = shown.filter(|(l, _)| *l != lang).map(|(l, _)| LangLink {
@@ -341,7 +289,7 @@ fn page_context<'a>(
         (None, None)
     } else {
         let list = lists.section(&key.section);
-        let i = lists.position[key];
+        let i = lists.position(key).unwrap_or(0);
         (
             i.checked_sub(1).map(|j| link(site, &list[j], lang, &root)),
             list.get(i + 1).map(|k| link(site, k, lang, &root)),
@@ -355,7 +303,7 @@ fn page_context<'a>(
         match entry.kind {
             Kind::Obstacle => ("obstacle", "obstacle.html"),
             Kind::Step => ("step", "step.html"),
-            Kind::Page => ("page", "page.html"),
+            Kind::Page | Kind::Glossary => ("page", "page.html"),
         }
     };
     let toc = body
@@ -391,18 +339,4 @@ fn page_context<'a>(
         meta: page_meta(site, theme, key, lang),
     };
     (template, PageContext { common, page })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_read_naturally() {
-        let fr =
-            "janvier,février,mars,avril,mai,juin,juillet,août,septembre,octobre,novembre,décembre";
-        assert_eq!(long_date("2011-08-19", fr), "19 août 2011");
-        assert_eq!(long_date("2014-09", fr), "septembre 2014");
-        assert_eq!(long_date("2014", fr), "2014");
-    }
 }

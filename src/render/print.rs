@@ -1,7 +1,9 @@
 //! The print view: the whole playbook of one language on one page — the home page's
 //! introduction, the obstacles, the steps and the other top-level pages — with bodies rendered
-//! again so their heading ids are prefixed per page (unique on one page) and their links and
-//! pictures are absolute (they are read on paper, or saved as one file).
+//! again so their heading ids are prefixed per page (unique on one page) and their headings
+//! one level below the page's title (section `h2`, page `h3`, body `h4`…). Links between the
+//! pages shown lead to their place on this page; other links and pictures stay relative (a
+//! printed internal link shows no address, an external one shows its own).
 
 use serde::Serialize;
 
@@ -47,7 +49,7 @@ pub(crate) fn print_page(
     let path = &site.generated[lang]["print"];
     let common = Common::new(site, theme, lang, path, Place::Generated("print"), false);
     let mut problems = Diagnostics::default();
-    let print = print_view(site, lang, tools, &mut problems);
+    let print = print_view(site, lang, &common.root, tools, &mut problems);
     match render_template(
         theme,
         "print.html",
@@ -74,10 +76,60 @@ pub(crate) fn in_print_view(key: &Key) -> bool {
     key.section.is_empty() || PRINT_SECTIONS.contains(&key.section.as_str())
 }
 
+/// The id of a page's article in the print view.
+fn print_id(key: &Key) -> String {
+    format!(
+        "print-{}-{}",
+        if key.section.is_empty() {
+            "page"
+        } else {
+            &key.section
+        },
+        key.id
+    )
+}
+
+/// A link to a page's article on the print view (to the page itself if the view leaves its
+/// section out).
+fn print_link(site: &Site, key: &Key, lang: &str, root: &str) -> Link {
+    let shown = site.entries.contains_key(&Key::new(&key.section, "_index"));
+    let link = link(site, key, lang, root);
+    if shown {
+        Link {
+            url: format!("#{}", print_id(key)),
+            ..link
+        }
+    } else {
+        link
+    }
+}
+
+/// The headings of a body `by` levels lower (`h2` → `h4` for 2), `h6` at most: in the print
+/// view a body sits under its section's and its page's titles.
+fn demote_headings(html: &str, by: u8) -> String {
+    let mut html = html.to_string();
+    for level in (1..=6u8).rev() {
+        let to = (level + by).min(6);
+        if to == level {
+            continue;
+        }
+        html = html
+            .replace(&format!("<h{level} "), &format!("<h{to} "))
+            .replace(&format!("<h{level}>"), &format!("<h{to}>"))
+            .replace(&format!("</h{level}>"), &format!("</h{to}>"));
+    }
+    html
+}
+
 /// Home intro, obstacles, steps and the other pages, bodies rendered again with heading ids
-/// prefixed per page (so they stay unique on one page) and links made absolute for paper.
-fn print_view(site: &Site, lang: &str, tools: &Tools, problems: &mut Diagnostics) -> PrintView {
-    let root = site.settings.base_url.clone();
+/// prefixed per page (so they stay unique on one page) and headings demoted under the page's.
+fn print_view(
+    site: &Site,
+    lang: &str,
+    root: &str,
+    tools: &Tools,
+    problems: &mut Diagnostics,
+) -> PrintView {
     let mut body = |key: &Key| -> String {
         let Some((shown_lang, t)) = site.entry(key).shown(lang, &site.languages) else {
             return String::new();
@@ -98,7 +150,7 @@ fn print_view(site: &Site, lang: &str, tools: &Tools, problems: &mut Diagnostics
             site,
             lang,
             text_lang: shown_lang,
-            root: &root,
+            root,
             tools,
             id_prefix: &prefix,
         };
@@ -106,7 +158,7 @@ fn print_view(site: &Site, lang: &str, tools: &Tools, problems: &mut Diagnostics
         for p in ps {
             problems.push(p);
         }
-        body.html
+        demote_headings(&body.html, 2)
     };
     let mut page = |key: &Key| -> PrintPage {
         let entry = site.entry(key);
@@ -118,15 +170,7 @@ fn print_view(site: &Site, lang: &str, tools: &Tools, problems: &mut Diagnostics
             _ => Vec::new(),
         };
         PrintPage {
-            id: format!(
-                "print-{}-{}",
-                if key.section.is_empty() {
-                    "page"
-                } else {
-                    &key.section
-                },
-                key.id
-            ),
+            id: print_id(key),
             title: site.title(key, lang),
             summary: site.summary(key, lang),
             number: entry.order,
@@ -135,7 +179,7 @@ fn print_view(site: &Site, lang: &str, tools: &Tools, problems: &mut Diagnostics
             addresses: entry
                 .addresses
                 .iter()
-                .map(|id| link(site, &Key::new("obstacles", id), lang, &root))
+                .map(|id| print_link(site, &Key::new("obstacles", id), lang, root))
                 .collect(),
             addressed_by: site
                 .addressed_by
@@ -143,7 +187,7 @@ fn print_view(site: &Site, lang: &str, tools: &Tools, problems: &mut Diagnostics
                 .filter(|_| key.section == "obstacles")
                 .map(|ids| {
                     ids.iter()
-                        .map(|id| link(site, &Key::new("steps", id), lang, &root))
+                        .map(|id| print_link(site, &Key::new("steps", id), lang, root))
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -180,7 +224,7 @@ fn print_view(site: &Site, lang: &str, tools: &Tools, problems: &mut Diagnostics
             site,
             lang,
             text_lang: shown_lang,
-            root: &root,
+            root,
             tools,
             id_prefix: "home-intro",
         };
@@ -191,4 +235,17 @@ fn print_view(site: &Site, lang: &str, tools: &Tools, problems: &mut Diagnostics
         body.html
     };
     PrintView { intro, sections }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::demote_headings;
+
+    #[test]
+    fn body_headings_go_under_the_page_title() {
+        assert_eq!(
+            demote_headings("<h2 id=\"a\">A</h2><h3 id=\"b\">B</h3><h5>C</h5>", 2),
+            "<h4 id=\"a\">A</h4><h5 id=\"b\">B</h5><h6>C</h6>"
+        );
+    }
 }

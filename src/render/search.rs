@@ -53,8 +53,27 @@ pub(crate) fn entry(d: &Doc) -> String {
     )
 }
 
+/// Runs of white space as one space, or one line break when they hold one: the body's text
+/// has a line break between blocks (headings, paragraphs, list items, table rows), which the
+/// browser side uses to cut excerpts.
 fn squeeze(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    let mut gap: Option<char> = None;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if c == '\n' || gap.is_none() {
+                gap = Some(if c == '\n' { '\n' } else { ' ' });
+            }
+            continue;
+        }
+        if let Some(g) = gap.take() {
+            if !out.is_empty() {
+                out.push(g);
+            }
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn json(s: &str) -> String {
@@ -96,7 +115,7 @@ pub(crate) fn search_entry(site: &Site, key: &Key, lang: &str, text: &str) -> St
             .map(|p| site.title(&p, lang))
             .unwrap_or_default(),
         url: site.url(key, lang).to_string(),
-        text: format!("{} {text}", site.summary(key, lang).unwrap_or_default()),
+        text: format!("{}\n{text}", site.summary(key, lang).unwrap_or_default()),
     })
 }
 
@@ -110,11 +129,11 @@ mod tests {
             title: "Équipe \"A\"".into(),
             section: "S".into(),
             url: "fr/a/".into(),
-            text: "x  <b>\n y".into(),
+            text: "x  <b>\n y\t z ".into(),
         }]);
         assert!(js.starts_with("window.playbookSearch=["));
         assert!(
-            js.contains(r#"["Équipe \"A\"","S","fr/a/","x \u003cb> y"]"#),
+            js.contains(r#"["Équipe \"A\"","S","fr/a/","x \u003cb>\ny z"]"#),
             "{js}"
         );
     }

@@ -16,11 +16,12 @@ use crate::content::settings::Settings;
 use crate::errors::{did_you_mean, Diagnostic, Diagnostics, Failure, Fatal};
 
 /// Strings the generator itself needs from every language file.
-pub(crate) const REQUIRED_STRINGS: [&str; 14] = [
+pub(crate) const REQUIRED_STRINGS: [&str; 15] = [
     "slug_search",
     "slug_matrix",
     "slug_print",
     "slug_pages",
+    "slug_checklist",
     "months",
     // Markdown: callout labels, attachment sizes.
     "callout_note",

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-// Browser suite for the built playbook: `node run.mjs <public dir>`.
+// Browser suite for the built playbook:
+//   node run.mjs <public dir> [--matrix-site <dir>] [--screenshots <dir>]
+// (--matrix-site: the built tests/fixtures/matrix-large site, 12 steps × 9 obstacles;
+// --screenshots: where to write the screenshots of every page kind and their index.html).
 //
 // Serves the built site on 127.0.0.1 with `Content-Security-Policy: default-src 'self'`, drives
 // headless Chromium (playwright-core) through it in French and English, and runs the Nu HTML
@@ -16,7 +19,10 @@
 //     aria-live announcement, result links land on real pages, header search box;
 //   - without JavaScript: navigation, the search page's message and page-index link, the
 //     diagnostic walked to a result with Tab/Enter only (answers at least 24×24 px), the print view;
-//   - print media hides the navigation on a step page.
+//   - print media hides the navigation on a step page;
+//   - layout.mjs: header height and one line, no horizontal scrolling at 320–1920 px, CLS 0,
+//     the CSS + JS budget, the site navigation's marks, the menu, the table of contents, the
+//     theme switch, print (no address after internal links), screenshots and contact sheet.
 // Exits 1 with the list of failures, 0 when everything passes; prints counts either way.
 
 import http from "node:http";
@@ -27,10 +33,21 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import * as layout from "./layout.mjs";
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const publicDir = path.resolve(process.argv[2] || path.join(here, "..", "..", "public"));
+const args = process.argv.slice(2);
+function option(name) {
+  const i = args.indexOf(name);
+  if (i < 0) return null;
+  const value = args[i + 1];
+  args.splice(i, 2);
+  return value ? path.resolve(value) : null;
+}
+const matrixDir = option("--matrix-site");
+const shotsDir = option("--screenshots");
+const publicDir = path.resolve(args[0] || path.join(here, "..", "..", "public"));
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 const LANGS = ["fr", "en"];
@@ -134,7 +151,7 @@ const HEADERS = {
   "Cache-Control": "no-store",
 };
 const served404 = [];
-function startServer() {
+function startServer(publicDir) {
   const server = http.createServer((req, res) => {
     const send = (status, file, extra = {}) => {
       const body = file ? fs.readFileSync(file) : Buffer.from("");
@@ -358,11 +375,17 @@ async function discover(context, lang) {
   const where = `discover ${lang}`;
   const { page } = await open(context, `/${lang}/`);
   const named = { home: `/${lang}/` };
-  const nav = (await hrefs(page, ".site-nav a")).map(pathOf);
+  // The sections are the top entries of the site navigation (the same in the sidebar and the menu).
+  const nav = [...new Set((await hrefs(page, ".sidebar .nav-sections > li > a")).map(pathOf))];
   const footer = (await hrefs(page, ".site-footer a")).map(pathOf);
   check(nav.length >= 3, where, `expected the section navigation on the home page, found ${nav.length} links`);
   [named.matrix, named.print, named.pages] = footer;
+  // The overviews the site navigation lists besides the footer's (the checklist).
+  named.checklist = (await hrefs(page, ".sidebar .nav-tools a")).map(pathOf).find((u) => !footer.includes(u));
   named.search = pathOf(await page.$eval("form.site-search", (f) => f.action).catch(() => `/${lang}/search/`));
+  // The obstacles are the matrix's rows: their section is the one whose index lists them.
+  await page.goto(new URL(named.matrix, base).href);
+  const obstacleLinks = (await hrefs(page, "main tr[data-obstacle] th a")).map(pathOf);
   for (const u of nav) {
     await page.goto(new URL(u, base).href);
     const kind = await page.evaluate(() => ({
@@ -370,14 +393,18 @@ async function discover(context, lang) {
       numbered: document.querySelector("main ol.cards.numbered") !== null,
       children: [...document.querySelectorAll("main .cards > li.card > a")].map((a) => a.href),
     }));
+    const children = kind.children.map(pathOf);
     if (kind.diagnostic) named.diagnostic = u;
     else if (kind.numbered) {
       named.steps = u;
-      named.stepList = kind.children.map(pathOf);
-    } else if (kind.children.length && kind.children.every((c) => pathOf(c).startsWith(u))) {
+      named.stepList = children;
+    } else if (children.length && obstacleLinks.length && obstacleLinks.every((o) => children.includes(o))) {
       named.obstacles = u;
-      named.obstacleList = kind.children.map(pathOf);
-    } else (named.others = named.others || []).push(u);
+      named.obstacleList = children;
+    } else {
+      (named.others = named.others || []).push(u);
+      if (!children.length) (named.plain = named.plain || []).push(u);
+    }
   }
   for (const k of ["diagnostic", "steps", "obstacles", "matrix", "print", "pages", "search"]) {
     check(named[k], where, `could not find the ${k} page from the home page's navigation`);
@@ -628,12 +655,13 @@ async function noJs(browser, lang, named) {
   const where = `no JavaScript ${lang}`;
   const { page } = await open(context, named.home);
   // Navigation links work.
-  for (const u of await hrefs(page, ".site-nav a, .site-footer a")) {
+  // (The footer's contact link, a mailto: address, leaves the site.)
+  for (const u of (await hrefs(page, ".sidebar .sitenav a, .site-footer a")).filter((u) => u.startsWith(base))) {
     const res = await page.goto(u);
     check(res && res.status() === 200 && (await page.$("main h1")), where, `navigation link ${rel(u)} does not lead to a page`);
   }
   await page.goto(new URL(named.home, base).href);
-  const [nres] = await Promise.all([page.waitForNavigation(), page.click(".site-nav a >> nth=1")]);
+  const [nres] = await Promise.all([page.waitForNavigation(), page.click(".sidebar .nav-sections > li > a >> nth=1")]);
   check(nres && nres.status() === 200, where, "clicking a navigation link failed");
 
   // The search page says JavaScript is needed and links to the full index.
@@ -697,7 +725,7 @@ async function printMedia(context, lang, named) {
   const where = `print media ${lang}`;
   const { page } = await open(context, named.step);
   await page.emulateMedia({ media: "print" });
-  for (const sel of [".site-header", ".site-nav", ".site-search", ".lang-switch", ".breadcrumbs", ".prev-next", ".site-footer", ".skip-link"]) {
+  for (const sel of [".site-header", ".sidebar", ".sitenav", ".site-search", ".lang-switch", ".breadcrumbs", ".prev-next", ".site-footer", ".skip-link", ".toc"]) {
     const el = await page.$(sel);
     if (el) check(!(await el.isVisible()), where, `${sel} is visible when printing`);
   }
@@ -711,8 +739,17 @@ async function main() {
   const t0 = Date.now();
   staticScan();
   const validator = runValidator();
-  const server = await startServer();
+  const server = await startServer(publicDir);
   base = `http://127.0.0.1:${server.address().port}`;
+  const matrixServer = matrixDir ? await startServer(matrixDir) : null;
+  const matrixBase = matrixServer ? `http://127.0.0.1:${matrixServer.address().port}` : null;
+  if (!matrixDir) fail("run.mjs", "no --matrix-site: the 12 × 9 matrix fixture is not checked");
+  if (shotsDir) {
+    fs.rmSync(shotsDir, { recursive: true, force: true });
+    fs.mkdirSync(shotsDir, { recursive: true });
+  }
+  const shots = [];
+  const headers = {};
   log(`serving ${publicDir} at ${base}`);
   // Background networking is off: the machine has no way out, and the site must not need one.
   const browser = await chromium.launch({
@@ -739,12 +776,18 @@ async function main() {
     }
     list.add("/no-such-page/");
     const pages = [...list];
-    log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s) checking ${pages.length} pages in light mode at 1280 px and dark mode at 320 px`);
-    // The two passes run side by side: most of the time goes in waiting on the browser.
+    log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s) checking ${pages.length} pages in light mode at 1280 px and dark mode at 320 px, and every page kind at ${layout.WIDTHS.join(", ")} px`);
+    const env = { browser, base, matrixBase, check, fail, newContext, track, overflow, runAxe, shotsDir, shots, headers };
+    // The passes run side by side: most of the time goes in waiting on the browser.
     await Promise.all([
       pagePass(browser, "light 1280px", { viewport: { width: 1280, height: 800 }, colorScheme: "light" }, pages, expect404, entries),
       pagePass(browser, "dark 320px", { viewport: { width: 320, height: 640 }, colorScheme: "dark", isMobile: true, hasTouch: true }, pages, expect404, entries),
+      ...LANGS.map(async (lang) => {
+        for (const scheme of ["light", "dark"]) await layout.kindsPass(env, lang, named[lang], scheme);
+      }),
     ]);
+    layout.headerHeights(headers, check);
+    if (shotsDir) layout.contactSheet(shotsDir, shots);
 
     log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s) checking search, language switch, previous/next, print`);
     for (const lang of LANGS) {
@@ -754,6 +797,13 @@ async function main() {
       await search(ctx, lang, named[lang]);
       await printMedia(ctx, lang, named[lang]);
     }
+    log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s) checking the menu, the table of contents, the theme switch, print`);
+    for (const lang of LANGS) {
+      await layout.menu(env, lang, named[lang]);
+      await layout.toc(env, lang, named[lang]);
+      await layout.themeSwitch(env, lang, named[lang]);
+      await layout.print(env, lang, named[lang]);
+    }
     await ctx.close();
     log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s) checking without JavaScript`);
     for (const lang of LANGS) await noJs(browser, lang, named[lang]);
@@ -762,6 +812,7 @@ async function main() {
   } finally {
     await browser.close().catch(() => {});
     server.close();
+    if (matrixServer) matrixServer.close();
   }
   log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s) waiting for the Nu HTML checker`);
   await validator;
@@ -787,6 +838,7 @@ async function main() {
   if (counts.review.size) console.log(`axe needs review:  ${[...counts.review].join("; ")}`);
   console.log(`validator errors:  ${counts.validatorErrors} (Nu HTML checker, ${htmlFiles.length} HTML + ${allFiles.filter((f) => f.endsWith(".svg")).length} SVG files)`);
   console.log(`search index:      ${sizes.join("; ")}`);
+  if (shotsDir) console.log(`screenshots:       ${shots.length} in ${shotsDir}`);
   console.log(`time:              ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   console.log(failures.size ? `FAILED (${failures.size} distinct failures)` : "OK");
   console.log(`browser: ${counts.checks - counts.failed} passed, ${counts.failed} failed`);

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use scraper::{Html, Selector};
 
+pub mod preview;
 pub mod running;
 
 /// The repository root.
@@ -93,9 +94,15 @@ impl Site {
 
     /// Runs `playbook --root <site> <args…>`.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_env(args, &[])
+    }
+
+    /// Runs `playbook --root <site> <args…>` with environment variables set (`Some`) or
+    /// removed (`None`), e.g. `("CI", None)` for a run outside CI whatever the tests run in.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, Option<&str>)]) -> Run {
         let mut all = vec!["--root", self.root().to_str().expect("UTF-8 temp path")];
         all.extend_from_slice(args);
-        playbook(&all)
+        playbook_env(&all, env)
     }
 
     /// `playbook build`, which must succeed.
@@ -159,12 +166,21 @@ impl Run {
 
 /// Runs the real `playbook` binary with `args`.
 pub fn playbook(args: &[&str]) -> Run {
+    playbook_env(args, &[])
+}
+
+/// Runs the real `playbook` binary with `args` and environment variables set or removed.
+pub fn playbook_env(args: &[&str], env: &[(&str, Option<&str>)]) -> Run {
     let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_playbook"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run the playbook binary");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_playbook"));
+    command.args(args).env("NO_COLOR", "1");
+    for (name, value) in env {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    let out = command.output().expect("run the playbook binary");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -40,10 +40,11 @@ impl Running {
     }
 
     pub fn start_bin(bin: &Path, site: &Site, args: &[&str]) -> Running {
-        let mut child = Command::new(bin)
-            .arg("--root")
-            .arg(site.root())
-            .args(args)
+        Running::spawn(Command::new(bin).arg("--root").arg(site.root()).args(args))
+    }
+
+    fn spawn(command: &mut Command) -> Running {
+        let mut child = command
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -62,6 +63,27 @@ impl Running {
             stderr,
             readers,
         }
+    }
+
+    /// `playbook --root <site> <args…>` under the shell's resource limits, e.g.
+    /// `ulimit -n 256; ulimit -v 1048576`: bash sets them, then becomes playbook (`exec`), so
+    /// the process id is playbook's.
+    pub fn start_limited(site: &Site, limits: &str, args: &[&str]) -> Running {
+        let script = format!("{limits}; exec \"$0\" \"$@\"");
+        let mut all = vec![
+            "-c",
+            script.as_str(),
+            env!("CARGO_BIN_EXE_playbook"),
+            "--root",
+            site.root().to_str().expect("UTF-8 temp path"),
+        ];
+        all.extend_from_slice(args);
+        Running::spawn(Command::new("bash").args(&all))
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The exit status, once the process has ended.

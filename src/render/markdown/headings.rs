@@ -4,7 +4,7 @@
 //! identifier characters (letters, digits, `-`, `_`), nothing else — so attribute syntax can
 //! never smuggle markup into a tag.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::content::urls::slugify;
 
@@ -35,6 +35,9 @@ const RESERVED_IDS: [&str; 20] = [
 /// The ids given so far on one page.
 pub(crate) struct Ids {
     used: BTreeSet<String>,
+    /// The next number to try for each repeated id: counting again from 1 for every repeat
+    /// made a page of many same-named headings quadratic (found by fuzzing).
+    next_number: BTreeMap<String, usize>,
     /// Prepended to every id when several bodies share one page (the print view).
     prefix: String,
 }
@@ -43,6 +46,7 @@ impl Ids {
     pub(crate) fn new(prefix: &str) -> Ids {
         Ids {
             used: RESERVED_IDS.iter().map(|s| s.to_string()).collect(),
+            next_number: BTreeMap::new(),
             prefix: prefix.to_string(),
         }
     }
@@ -62,10 +66,10 @@ impl Ids {
             format!("{}-{base}", self.prefix)
         };
         let mut id = base.clone();
-        let mut n = 1;
+        let n = self.next_number.entry(base.clone()).or_insert(1);
         while !self.used.insert(id.clone()) {
             id = format!("{base}-{n}");
-            n += 1;
+            *n += 1;
         }
         id
     }

@@ -20,7 +20,7 @@ use pulldown_cmark::{
 };
 
 use crate::content::model::{ui_string, Key, Site, Strings, Translation};
-use crate::errors::Diagnostic;
+use crate::errors::{Diagnostic, Locator};
 use crate::render::highlight::{escape, Highlighter};
 use crate::render::media::{Catalog, Picture};
 use headings::Ids;
@@ -102,7 +102,8 @@ pub(crate) fn options() -> Options {
 /// (partial) result.
 pub(crate) fn render(t: &Translation, ctx: &Context) -> (Body, Vec<Diagnostic>) {
     let mut r = Renderer::new(t, ctx);
-    for (event, range) in Parser::new_ext(t.body(), options()).into_offset_iter() {
+    let events = Parser::new_ext(t.body(), options()).into_offset_iter();
+    for (event, range) in crate::render::glossary::link(events, ctx, &t.file) {
         r.event(event, range);
     }
     r.finish()
@@ -143,6 +144,8 @@ struct Renderer<'a> {
     out: Vec<Event<'a>>,
     body: Body,
     problems: Vec<Diagnostic>,
+    /// Problems are met in the order of the text: each is located from the one before.
+    locator: Locator<'a>,
     ids: Ids,
     heading: Option<OpenHeading<'a>>,
     /// A code block being read: its language and text.
@@ -166,6 +169,7 @@ impl<'a> Renderer<'a> {
             out: Vec::new(),
             body: Body::default(),
             problems: Vec::new(),
+            locator: Locator::new(&t.file, &t.text),
             ids: Ids::new(ctx.id_prefix),
             heading: None,
             code: None,
@@ -219,7 +223,10 @@ impl<'a> Renderer<'a> {
                 dest_url, title, ..
             }) => self.open_image(&dest_url, &title, range),
             Event::Start(Tag::HtmlBlock) => self.html_block = Some(Vec::new()),
-            Event::Html(html) | Event::InlineHtml(html) => {
+            // Outside an HTML block the parser never yields `Html`: it is markup the pipeline
+            // made (the glossary's term links), not the editor's.
+            Event::Html(html) => self.push(Event::Html(html)),
+            Event::InlineHtml(html) => {
                 let at = self.t.body_offset + range.start;
                 self.raw_html(vec![(at, html)]);
             }
@@ -261,9 +268,16 @@ impl<'a> Renderer<'a> {
             }
         } else if matches!(
             event,
-            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item)
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::TableCell)
         ) {
             self.body.text.push(' ');
+        } else if matches!(
+            event,
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableHead | TagEnd::TableRow)
+        ) {
+            // A line break between blocks (as after a heading): search excerpts keep it, so
+            // they never run a heading or a paragraph into the next.
+            self.body.text.push('\n');
         }
         match &mut self.heading {
             Some(h) => h.inner.push(event),
@@ -288,7 +302,7 @@ impl<'a> Renderer<'a> {
 
     fn error(&mut self, (at, len): (usize, usize), message: String, help: String) {
         self.problems
-            .push(Diagnostic::at(&self.t.file, &self.t.text, at, len, message).help(help));
+            .push(self.locator.at(at, len, message).help(help));
     }
 
     fn code_event(&mut self, event: Event<'a>) {
@@ -375,7 +389,8 @@ impl<'a> Renderer<'a> {
 
     fn html_block_event(&mut self, event: Event<'a>, range: Range<usize>) {
         match event {
-            Event::Html(html) => {
+            // Its lines, and the indentation the parser gives back as text.
+            Event::Html(html) | Event::Text(html) => {
                 let at = self.t.body_offset + range.start;
                 self.html_block
                     .get_or_insert_with(Vec::new)

@@ -11,7 +11,6 @@ use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 use super::links::{self, Origin, Target};
 use super::{figures, AnchorRef, Figure, OpenImage, Renderer, SitePathRef};
 use crate::content::model::Key;
-use crate::errors::Diagnostic;
 
 impl<'a> Renderer<'a> {
     pub(super) fn origin(&self) -> Origin<'a> {
@@ -57,10 +56,7 @@ impl<'a> Renderer<'a> {
                     CowStr::from(url)
                 }
                 Ok(Target::SitePath { path, fragment }) => {
-                    let diagnostic = Diagnostic::at(
-                        &self.t.file,
-                        &self.t.text,
-                        at.0,
+                    let diagnostic = self.locator.at(at.0,
                         at.1,
                         format!("link to a page that does not exist: `{dest}`"),
                     )
@@ -115,9 +111,7 @@ impl<'a> Renderer<'a> {
             let page = written.split('#').next().unwrap_or(written);
             let page = page.strip_prefix("@/").unwrap_or(page);
             self.body.anchors.push(AnchorRef {
-                diagnostic: Diagnostic::at(
-                    &self.t.file,
-                    &self.t.text,
+                diagnostic: self.locator.at(
                     at.0,
                     at.1,
                     format!("link to a missing anchor `#{anchor}` in `{page}`"),
@@ -196,7 +190,7 @@ impl<'a> Renderer<'a> {
         let alt = image.alt.trim();
         if alt.is_empty() {
             self.problems.push(
-                Diagnostic::at(&self.t.file, &self.t.text, image.at.0, image.at.1, "picture without a text alternative")
+                self.locator.at(image.at.0, image.at.1, "picture without a text alternative")
                     .help(format!("say what it shows, for readers who cannot see it: `![the working group in a workshop]({})`", image.dest))
                     .warning(),
             );

@@ -80,7 +80,7 @@ pub(crate) const ELEMENTS: [(&str, &[&str]); 56] = [
 ];
 
 /// Why a fragment is refused: what to underline (a byte range of the fragment) and say.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Refusal {
     pub(crate) at: usize,
     pub(crate) len: usize,
@@ -88,9 +88,16 @@ pub(crate) struct Refusal {
     pub(crate) help: String,
 }
 
-/// The sanitizer with the allow-list, built once per body that has raw HTML.
+/// Deeper nesting is refused before parsing: an HTML parser's work on each tag grows with the
+/// depth of the tags still open (its "in scope" checks), so a fragment of thousands of unclosed
+/// tags would take quadratic time.
+const MAX_DEPTH: usize = 256;
+
+/// The sanitizer with the allow-list, built once per body that has raw HTML; a fragment met
+/// again on the page (`<kbd>`, `</kbd>`) is not checked again.
 pub(crate) struct Sanitizer {
     ammonia: ammonia::Builder<'static>,
+    checked: std::collections::HashMap<String, Result<(), Refusal>>,
 }
 
 impl Sanitizer {
@@ -109,11 +116,31 @@ impl Sanitizer {
             .url_relative(ammonia::UrlRelative::PassThrough)
             .link_rel(None)
             .strip_comments(false);
-        Sanitizer { ammonia: b }
+        Sanitizer {
+            ammonia: b,
+            checked: std::collections::HashMap::new(),
+        }
     }
 
     /// Checks one fragment of raw HTML.
-    pub(crate) fn check(&self, html: &str) -> Result<(), Refusal> {
+    pub(crate) fn check(&mut self, html: &str) -> Result<(), Refusal> {
+        if let Some(result) = self.checked.get(html) {
+            return result.clone();
+        }
+        let result = self.check_anew(html);
+        self.checked.insert(html.to_string(), result.clone());
+        result
+    }
+
+    fn check_anew(&self, html: &str) -> Result<(), Refusal> {
+        if nesting(html) > MAX_DEPTH {
+            return Err(Refusal {
+                at: 0,
+                len: html.find('\n').unwrap_or(html.len()),
+                message: format!("raw HTML nested more than {MAX_DEPTH} levels deep"),
+                help: "close its tags, or write it in Markdown".into(),
+            });
+        }
         let original = parse(html);
         let cleaned = parse(&self.ammonia.clean(html).to_string());
         if !same_children(&original, &cleaned) {
@@ -175,6 +202,35 @@ fn same(a: NodeRef<Node>, b: NodeRef<Node>) -> bool {
         _ => false,
     };
     data && same_lists(a.children(), b.children())
+}
+
+/// How deep the tags of a fragment nest, read roughly from its text: each `<name` opens one
+/// (void elements aside), each `</` closes one.
+fn nesting(html: &str) -> usize {
+    const VOID: [&str; 13] = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    ];
+    let bytes = html.as_bytes();
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for (i, _) in html.match_indices('<') {
+        match bytes.get(i + 1) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(b) if b.is_ascii_alphabetic() => {
+                let name: String = html[i + 1..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                if !VOID.contains(&name.as_str()) {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+            }
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// True when whatever follows the fragment is still parsed as markup of its own.
@@ -347,7 +403,7 @@ mod tests {
 
     #[test]
     fn allowed_html_passes_as_written() {
-        let s = Sanitizer::new();
+        let mut s = Sanitizer::new();
         for ok in [
             "<kbd>",
             "</kbd>",
@@ -380,5 +436,7 @@ mod tests {
         assert!(r.message.contains("left open"), "{}", r.message);
         let r = refused("<!-- never closed");
         assert!(r.message.contains("left open"), "{}", r.message);
+        let r = refused(&"<div>".repeat(50_000));
+        assert!(r.message.contains("nested more than"), "{}", r.message);
     }
 }

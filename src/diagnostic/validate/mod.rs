@@ -1,29 +1,38 @@
 //! Validation of the decision tree, every rule of DIAGNOSTIC.md as a located error: texts,
 //! labels and slugs in every site language, known targets, obstacles and steps, no cycles, every
 //! node reachable, every path ending on a result, and the size caps; warnings for an obstacle or
-//! step that no path shows. Runs once the content is assembled, before anything is rendered.
+//! step that no path shows. The result rules (`tone`, `order`, `when`, answers ending with
+//! `"result"`) are checked in `rules`. Runs once the content is assembled, before anything is
+//! rendered.
+
+mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::content::model::Site;
 use crate::content::urls::{is_safe_slug, slugify};
-use crate::diagnostic::model::{outcome, walk, DecisionTree, Node, NodeKind};
-use crate::errors::{did_you_mean, Diagnostics};
+use crate::diagnostic::model::{walk, DecisionTree, Node, NodeKind};
+use crate::diagnostic::outcome::outcome;
+use crate::diagnostic::rules::BY_RULES;
+use crate::errors::{did_you_mean, Diagnostic, Diagnostics};
+
+/// An unknown id, with the closest known one or the list of them.
+fn unknown(node: &Node, key: &str, id: &str, known: &[&str], what: &str) -> Diagnostic {
+    let d = node.error(key, Some(id), format!("unknown {what} `{id}`"));
+    match did_you_mean(id, known.iter().copied()) {
+        Some(best) => d.help(format!("did you mean `{best}`?")),
+        None => d.help(format!("the {what}s are: {}", known.join(", "))),
+    }
+}
 
 pub(crate) fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnostics) {
     let langs = &site.languages;
     let node_ids: Vec<&str> = tree.nodes.keys().map(String::as_str).collect();
     let obstacle_ids: Vec<&str> = site.obstacles.iter().map(|k| k.id.as_str()).collect();
     let step_ids: Vec<&str> = site.steps.iter().map(|k| k.id.as_str()).collect();
-    let unknown = |node: &Node, key: &str, id: &str, known: &[&str], what: &str| {
-        let d = node.error(key, Some(id), format!("unknown {what} `{id}`"));
-        match did_you_mean(id, known.iter().copied()) {
-            Some(best) => d.help(format!("did you mean `{best}`?")),
-            None => d.help(format!("the {what}s are: {}", known.join(", "))),
-        }
-    };
 
     for node in tree.nodes.values() {
+        rules::check_node(tree, node, &obstacle_ids, problems);
         // Text in exactly the site's languages.
         for lang in node.text.keys() {
             if !langs.contains(lang) {
@@ -157,7 +166,7 @@ pub(crate) fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnost
                     )
                     .help("point `next` at another question or a result"),
                 );
-            } else if !tree.nodes.contains_key(&o.next) {
+            } else if o.next != BY_RULES && !tree.nodes.contains_key(&o.next) {
                 problems.push(unknown(node, "next", &o.next, &node_ids, "node"));
             }
             for id in &o.obstacles {
@@ -242,6 +251,7 @@ pub(crate) fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnost
             }
         }
     }
+    rules::check_orders(tree, problems);
     if problems.has_errors() {
         return;
     }
@@ -264,11 +274,12 @@ pub(crate) fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnost
     let mut stack = vec![tree.start.clone()];
     while let Some(id) = stack.pop() {
         if reachable.insert(id.clone()) {
-            stack.extend(tree.nodes[&id].options.iter().map(|o| o.next.clone()));
+            stack.extend(tree.nodes[&id].targets().cloned());
         }
     }
+    // A rule result is reached when the rules choose it: checked on the paths below.
     for node in tree.nodes.values() {
-        if !reachable.contains(&node.id) {
+        if !reachable.contains(&node.id) && node.order.is_none() {
             problems.push(
                 node.error(
                     "kind",
@@ -321,14 +332,22 @@ pub(crate) fn validate(tree: &DecisionTree, site: &Site, problems: &mut Diagnost
         return;
     }
 
+    // The rules on every path: one matches, and each result's tone tells the truth.
+    rules::check_paths(tree, &reachable, problems);
+    if problems.has_errors() {
+        return;
+    }
+
     // Warnings: obstacles and steps no result ever shows.
     let mut shown_obstacles = BTreeSet::new();
     let mut shown_steps = BTreeSet::new();
     walk(tree, &tree.start, &mut Vec::new(), &mut |node, path| {
         if node.kind == NodeKind::Result {
-            let (obstacles, steps) = outcome(site, node, path);
-            shown_obstacles.extend(obstacles);
-            shown_steps.extend(steps);
+            let shown = outcome(site, node, path);
+            shown_obstacles.extend(shown.obstacles);
+            shown_obstacles.extend(shown.to_check);
+            shown_steps.extend(shown.start);
+            shown_steps.extend(shown.then);
         }
         true
     });
@@ -379,8 +398,8 @@ fn find_cycle(tree: &DecisionTree) -> Option<Vec<String>> {
             return None;
         }
         stack.push(id.to_string());
-        for o in &tree.nodes.get(id)?.options {
-            if let Some(c) = visit(tree, &o.next, stack, done) {
+        for next in tree.nodes.get(id)?.targets() {
+            if let Some(c) = visit(tree, next, stack, done) {
                 return Some(c);
             }
         }

@@ -1,0 +1,341 @@
+//! The URL ledger, `content/urls.lock`: every address the site has published, committed with
+//! the content like `Cargo.lock`. For each page (its `section/id`) and language it records the
+//! current address and the old ones that now redirect to it; a removed page stays, marked
+//! `gone`, until someone drops it or points an alias at it. This module reads and writes the
+//! file's text (TOML, one line per address, sorted, a block per page so that two editors'
+//! changes rarely touch the same lines); `update` works out what a build changes, `report`
+//! turns that into messages, `renames` checks the `renamed_from` a page may name. Nothing here touches the disk except `read`; the build decides
+//! whether the new text is written.
+
+pub(crate) mod renames;
+pub(crate) mod report;
+pub(crate) mod update;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use toml::Spanned;
+
+use crate::content::discover::is_valid_id;
+use crate::content::frontmatter::toml_error;
+use crate::content::urls::alias_path;
+use crate::errors::{Diagnostic, Diagnostics, Failure, Fatal};
+
+/// Where the ledger lives, relative to the site root.
+pub(crate) const LEDGER_FILE: &str = "content/urls.lock";
+
+const HEADER: &str = "\
+# The addresses this site has published, kept by `playbook build` (like Cargo.lock): commit
+# this file with the content. Each block is a page (`section/id`): its address in every
+# language, and under `<language>_old` its former addresses, which redirect to it. A page
+# marked `gone = true` was removed and its addresses no longer work (`playbook check` says
+# what to do). Do not edit by hand, except to drop addresses on purpose: delete a gone page's
+# block, or an old address that was never published. To record that a file was renamed,
+# write `renamed_from = \"old-id\"` in the page's front matter instead.
+";
+
+/// The whole ledger: page name (`steps/champion`) → its record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Ledger {
+    pub(crate) pages: BTreeMap<String, Record>,
+}
+
+/// One page's addresses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Record {
+    /// The page's file is gone: its addresses are kept only to be reported.
+    pub(crate) gone: bool,
+    /// Language → addresses.
+    pub(crate) langs: BTreeMap<String, Addresses>,
+}
+
+/// A page's addresses in one language, as site paths (`fr/etapes/champion/`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Addresses {
+    pub(crate) current: Option<String>,
+    /// Former addresses, redirected to `current`.
+    pub(crate) old: BTreeSet<String>,
+}
+
+/// The ledger as found on disk: its text (for messages) and what it says.
+#[derive(Debug, Clone)]
+pub(crate) struct LedgerFile {
+    pub(crate) text: String,
+    pub(crate) ledger: Ledger,
+}
+
+/// Reads `content/urls.lock`; `None` when the site has none.
+pub(crate) fn read(root: &Path) -> Result<Option<LedgerFile>, Failure> {
+    let path = root.join(LEDGER_FILE);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Failure::Fatal(Fatal(format!(
+                "cannot read `{LEDGER_FILE}`: {e}"
+            ))))
+        }
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        let mut ds = Diagnostics::default();
+        ds.push(
+            Diagnostic::file(LEDGER_FILE, "the ledger is not UTF-8 text")
+                .help("restore it from git (`git checkout content/urls.lock`), or delete it and run `playbook build`"),
+        );
+        return Err(Failure::Content(ds));
+    };
+    let ledger = parse(&text).map_err(Failure::Content)?;
+    Ok(Some(LedgerFile { text, ledger }))
+}
+
+/// Page name → key → value, with where each was written.
+type Raw = BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<toml::Value>>>;
+
+/// Reads the ledger's text; every problem is located in it.
+pub(crate) fn parse(text: &str) -> Result<Ledger, Diagnostics> {
+    let mut problems = Diagnostics::default();
+    let raw: Raw = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            problems.push(toml_error(LEDGER_FILE, text, 0, &e));
+            return Err(problems);
+        }
+    };
+    let at = |span: std::ops::Range<usize>, message: String| {
+        Diagnostic::at(
+            LEDGER_FILE,
+            text,
+            span.start,
+            span.end - span.start,
+            message,
+        )
+    };
+    let mut ledger = Ledger::default();
+    for (name, block) in raw {
+        if !is_page_name(name.get_ref()) {
+            problems.push(
+                at(name.span(), format!("`{}` is not a page", name.get_ref()))
+                    .help("a block is named after a page's file: `[\"steps/champion\"]` for content/steps/champion.fr.md"),
+            );
+            continue;
+        }
+        let mut record = Record::default();
+        for (key, value) in block {
+            let span = value.span();
+            match (key.get_ref().as_str(), value.into_inner()) {
+                ("gone", toml::Value::Boolean(gone)) => record.gone = gone,
+                (k, toml::Value::String(url)) if is_language(k) => match site_path(&url) {
+                    Some(path) => record.langs.entry(k.to_string()).or_default().current = Some(path),
+                    None => problems.push(not_an_address(&at, span, &url)),
+                },
+                (k, toml::Value::Array(urls)) if k.strip_suffix("_old").is_some_and(is_language) => {
+                    let lang = &k[..k.len() - 4];
+                    for url in urls {
+                        let Some(path) = url.as_str().and_then(site_path) else {
+                            // Point at the element itself, inside the list.
+                            let shown = url.as_str().map_or_else(|| url.to_string(), str::to_string);
+                            let quoted = url.to_string();
+                            let inner = text[span.clone()].find(&quoted).map_or(span.clone(), |i| {
+                                span.start + i..span.start + i + quoted.len()
+                            });
+                            problems.push(not_an_address(&at, inner, &shown));
+                            continue;
+                        };
+                        record.langs.entry(lang.to_string()).or_default().old.insert(path);
+                    }
+                }
+                (k, _) => problems.push(
+                    at(key.span(), format!("unexpected `{k}` in the ledger"))
+                        .help("a page's block holds `<language> = \"/address/\"`, `<language>_old = [\"/old/address/\"]` and `gone = true`"),
+                ),
+            }
+        }
+        ledger.pages.insert(name.into_inner(), record);
+    }
+    if problems.is_empty() {
+        Ok(ledger)
+    } else {
+        Err(problems)
+    }
+}
+
+fn not_an_address(
+    at: &dyn Fn(std::ops::Range<usize>, String) -> Diagnostic,
+    span: std::ops::Range<usize>,
+    url: &str,
+) -> Diagnostic {
+    at(span, format!("`{url}` is not an address of the site"))
+        .help("write it from the site root with a slash at each end, like `/fr/etapes/champion/`")
+}
+
+/// `steps/champion`, `steps/_index`, `about`, `_index`.
+fn is_page_name(name: &str) -> bool {
+    let ok = |id: &str| is_valid_id(id);
+    match name.split_once('/') {
+        Some((section, id)) => ok(section) && ok(id),
+        None => ok(name),
+    }
+}
+
+fn is_language(key: &str) -> bool {
+    !key.is_empty() && key != "gone" && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// `/fr/etapes/champion/` → `fr/etapes/champion/`, only when written exactly so.
+fn site_path(url: &str) -> Option<String> {
+    alias_path(url).filter(|p| url.len() == p.len() + 1 && url.ends_with('/'))
+}
+
+/// The ledger's text: the header, then one block per page in name order, one line per address.
+pub(crate) fn to_text(ledger: &Ledger) -> String {
+    let mut text = String::from(HEADER);
+    for (name, record) in &ledger.pages {
+        text.push_str(&format!("\n[\"{name}\"]\n"));
+        if record.gone {
+            text.push_str("gone = true\n");
+        }
+        for (lang, a) in &record.langs {
+            if let Some(current) = &a.current {
+                text.push_str(&format!("{lang} = \"/{current}\"\n"));
+            }
+            if !a.old.is_empty() {
+                text.push_str(&format!("{lang}_old = [\n"));
+                for old in &a.old {
+                    text.push_str(&format!("  \"/{old}\",\n"));
+                }
+                text.push_str("]\n");
+            }
+        }
+    }
+    text
+}
+
+/// Where a page's block starts in the ledger's text, and its header's length (for messages).
+pub(crate) fn block_at(text: &str, name: &str) -> (usize, usize) {
+    let header = format!("[\"{name}\"]");
+    text.find(&header).map_or((0, 1), |i| (i, header.len()))
+}
+
+/// Where an address is written in the ledger's text.
+pub(crate) fn address_at(text: &str, path: &str) -> (usize, usize) {
+    let quoted = format!("\"/{path}\"");
+    text.find(&quoted)
+        .map_or((0, 1), |i| (i + 1, quoted.len() - 2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Ledger {
+        let mut ledger = Ledger::default();
+        let mut champion = Record::default();
+        champion.langs.insert(
+            "fr".into(),
+            Addresses {
+                current: Some("fr/etapes/designer-un-vrai-champion/".into()),
+                old: ["fr/etapes/designer-un-champion/".to_string()].into(),
+            },
+        );
+        champion.langs.insert(
+            "en".into(),
+            Addresses {
+                current: Some("en/steps/appoint-a-champion/".into()),
+                old: BTreeSet::new(),
+            },
+        );
+        ledger.pages.insert("steps/champion".into(), champion);
+        let mut gone = Record {
+            gone: true,
+            ..Record::default()
+        };
+        gone.langs.insert(
+            "fr".into(),
+            Addresses {
+                current: Some("fr/etapes/ancienne/".into()),
+                old: BTreeSet::new(),
+            },
+        );
+        ledger.pages.insert("steps/old".into(), gone);
+        ledger
+    }
+
+    #[test]
+    fn text_reads_back_the_same() {
+        let ledger = sample();
+        let text = to_text(&ledger);
+        assert!(text.contains(
+            "\n[\"steps/champion\"]\nen = \"/en/steps/appoint-a-champion/\"\nfr = \"/fr/etapes/designer-un-vrai-champion/\"\nfr_old = [\n  \"/fr/etapes/designer-un-champion/\",\n]\n"
+        ), "{text}");
+        assert!(text.contains("\n[\"steps/old\"]\ngone = true\nfr = \"/fr/etapes/ancienne/\"\n"));
+        assert_eq!(parse(&text).unwrap(), ledger);
+        // Any TOML spelling of the same thing reads the same.
+        let compact = "[\"steps/champion\"]\nfr_old = [\"/fr/etapes/designer-un-champion/\"]\nfr = \"/fr/etapes/designer-un-vrai-champion/\"\nen = \"/en/steps/appoint-a-champion/\"\n[\"steps/old\"]\nfr = \"/fr/etapes/ancienne/\"\ngone = true\n";
+        assert_eq!(parse(compact).unwrap(), ledger);
+    }
+
+    #[test]
+    fn problems_are_located() {
+        let text = "[\"steps/champion\"]\nfr = \"fr/etapes/x/\"\nfrench = 3\n[\"Steps/X\"]\nfr = \"/fr/x/\"\n";
+        let problems = parse(text).unwrap_err().sorted();
+        let lines: Vec<(usize, &str)> = problems
+            .iter()
+            .map(|d| (d.line, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                (2, "`fr/etapes/x/` is not an address of the site"),
+                (3, "unexpected `french` in the ledger"),
+                (4, "`Steps/X` is not a page"),
+            ]
+        );
+    }
+
+    #[test]
+    fn two_editors_changes_merge_without_conflict() {
+        // Two pages that sit next to each other in the file, changed on two branches.
+        let base = to_text(&sample());
+        let mut a = sample();
+        a.pages
+            .get_mut("steps/champion")
+            .unwrap()
+            .langs
+            .get_mut("fr")
+            .unwrap()
+            .old
+            .insert("fr/etapes/autre/".into());
+        let mut b = sample();
+        b.pages.get_mut("steps/old").unwrap().gone = false;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let write = |name: &str, text: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let (pa, pbase, pb) = (
+            write("a", &to_text(&a)),
+            write("base", &base),
+            write("b", &to_text(&b)),
+        );
+        let Ok(status) = std::process::Command::new("git")
+            .args(["merge-file", "-p"])
+            .args([&pa, &pbase, &pb])
+            .output()
+        else {
+            return; // no git on this machine
+        };
+        assert!(
+            status.status.success(),
+            "conflict:\n{}",
+            String::from_utf8_lossy(&status.stdout)
+        );
+        let mut both = a.clone();
+        both.pages.get_mut("steps/old").unwrap().gone = false;
+        assert_eq!(
+            parse(&String::from_utf8(status.stdout).unwrap()).unwrap(),
+            both
+        );
+    }
+}
