@@ -470,9 +470,9 @@ pub fn csp_violations(public: &Path) -> Vec<String> {
 /// What a sanitizer must never let into a page, found with a real HTML parser: `<script>`
 /// without `src` (or whose `src` is not one of the site's own files), an `on…` handler, a
 /// `style` attribute or element, an element that embeds, redirects or submits (`iframe`,
-/// `object`, `embed`, `base`, `form`, `meta http-equiv=refresh`, `template`, `svg`, `math`…;
-/// the theme's search forms aside), and a URL attribute with a scheme other than http, https,
-/// mailto and tel.
+/// `object`, `embed`, `base`, `form`, `meta http-equiv=refresh`, `template`, `svg`, `math`…
+/// inside `<main>`, where bodies go, the theme's search form and copy button aside), and a URL
+/// attribute with a scheme other than http, https, mailto and tel.
 pub fn unsafe_markup(public: &Path) -> Vec<String> {
     const ELEMENTS: [&str; 18] = [
         "iframe", "frame", "frameset", "object", "embed", "applet", "base", "form", "button",
@@ -498,6 +498,9 @@ pub fn unsafe_markup(public: &Path) -> Vec<String> {
             .filter_map(scraper::ElementRef::wrap)
             .collect();
         let in_head = ancestors.iter().any(|a| a.value().name() == "head");
+        // Bodies are rendered inside `<main>`; the theme's own icons and buttons (menu, colour
+        // theme) live around it.
+        let in_main = ancestors.iter().any(|a| a.value().name() == "main");
         // The theme's own controls: search forms and the diagnostic's copy button.
         let theme_control = std::iter::once(&el).chain(&ancestors).any(|a| {
             (a.value().name() == "form" && a.value().attr("role") == Some("search"))
@@ -535,7 +538,9 @@ pub fn unsafe_markup(public: &Path) -> Vec<String> {
                 }
             }
             "form" | "button" | "input" | "select" | "textarea" if theme_control => {}
-            n if ELEMENTS.contains(&n) => problems.push(format!("{rel}: <{n}>")),
+            n if ELEMENTS.contains(&n) && (in_main || n == "base" || n == "iframe") => {
+                problems.push(format!("{rel}: <{n}>"))
+            }
             _ => {}
         }
         for (attr, value) in el.value().attrs() {
