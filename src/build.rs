@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::content::discover::{discover, SourceFile};
+use crate::content::discover::{discover, Discovered};
 use crate::content::history::History;
 use crate::content::ledger::{self, update::Update, LedgerFile};
 use crate::content::model::Site;
@@ -17,8 +17,10 @@ use crate::content::translations;
 use crate::diagnostic::DecisionTree;
 use crate::errors::{Diagnostics, Failure, Severity};
 use crate::output::Output;
-use crate::render::bodies::{all_jobs, check_anchors, Bodies};
+use crate::render::bodies::{all_jobs, check_anchors, check_site_paths, Bodies};
 use crate::render::highlight::Highlighter;
+use crate::render::markdown::Tools;
+use crate::render::media::{self, resize::Cache, Catalog};
 use crate::render::sitemap::Published;
 use crate::render::theme::Theme;
 
@@ -56,6 +58,8 @@ pub(crate) struct Built {
     pub(crate) translations: Vec<translations::Status>,
     /// The URL ledger after this build, when the site keeps one.
     pub(crate) ledger: Option<Update>,
+    /// Pictures and attachments no page uses, as warnings: `check` reports them.
+    pub(crate) unused_media: Diagnostics,
     pub(crate) elapsed: Duration,
 }
 
@@ -89,7 +93,7 @@ pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
         let history = s.spawn(|| History::read(&opts.root));
         let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
         let theme = Theme::load(&opts.root, &settings);
-        let (files, mut problems) = discover(&opts.root, &settings)?;
+        let (discovered, mut problems) = discover(&opts.root, &settings)?;
         let ledger = match ledger::read(&opts.root) {
             Ok(ledger) => ledger,
             Err(Failure::Content(ds)) => {
@@ -99,7 +103,7 @@ pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
             Err(fatal) => return Err(fatal),
         };
         let history = history.join().unwrap_or_default();
-        validate(settings, theme, files, problems, &history)
+        validate(settings, theme, discovered, problems, &history)
             .map(|loaded| Loaded { ledger, ..loaded })
     })
 }
@@ -108,7 +112,7 @@ pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
 fn validate(
     settings: Settings,
     theme: Result<Theme, Failure>,
-    files: Vec<SourceFile>,
+    discovered: Discovered,
     mut problems: Diagnostics,
     history: &History,
 ) -> Result<Loaded, Failure> {
@@ -121,7 +125,7 @@ fn validate(
         Err(fatal) => return Err(fatal),
     };
     let (site, assembly) =
-        crate::content::assemble::assemble(settings, &theme.strings, files, history);
+        crate::content::assemble::assemble(settings, &theme.strings, discovered, history);
     problems.extend(assembly);
     if problems.has_errors() {
         return Err(Failure::Content(problems));
@@ -155,6 +159,7 @@ pub(crate) fn build_parts(
         &loaded.theme,
         loaded.tree.as_ref(),
         highlighter,
+        &Cache::new(&opts.root),
         (loaded.ledger.as_ref(), opts.ledger),
     )
     .map_err(|mut ds| {
@@ -170,10 +175,13 @@ pub(crate) fn build(opts: &BuildOptions) -> Result<Built, Failure> {
     let started = Instant::now();
     let (loaded, rendered) = build_parts(opts, &Highlighter::default())?;
     let translations = translations::report(&loaded.site);
+    let mut warnings = loaded.warnings;
+    warnings.extend(rendered.bodies.warnings());
     Ok(Built {
+        unused_media: unused_media(&loaded.site, &rendered.bodies),
         output: rendered.output,
         pages: rendered.pages,
-        warnings: loaded.warnings,
+        warnings,
         translations,
         ledger: rendered.ledger,
         elapsed: started.elapsed(),
@@ -190,26 +198,43 @@ pub(crate) struct Rendered {
     pub(crate) ledger: Option<Update>,
     /// What the ledger warns about (pages that disappeared, changes `check` sees).
     pub(crate) warnings: Diagnostics,
+    /// The published pictures and attachments, which re-rendered bodies show.
+    pub(crate) media: Catalog,
 }
 
 /// Renders the whole site; the redirects come last, once every other file is known, from the
-/// pages' aliases and the URL ledger (the ledger on disk and what to do with it).
+/// pages' aliases and the URL ledger (the ledger on disk and what to do with it). Errors come
+/// back with the bodies' warnings.
 pub(crate) fn render(
     site: &Site,
     theme: &Theme,
     tree: Option<&DecisionTree>,
     highlighter: &Highlighter,
+    cache: &Cache,
     ledger: (Option<&LedgerFile>, LedgerMode),
 ) -> Result<Rendered, Diagnostics> {
+    let media = media::publish(site, cache);
+    let mut problems = media.problems;
+    let tools = Tools {
+        highlighter,
+        media: &media.catalog,
+        strings: &theme.strings,
+    };
     let jobs = all_jobs(site);
-    let (bodies, files, mut problems) =
-        crate::render::pages::render_content(site, theme, highlighter, &jobs);
+    let (bodies, files, body_problems) =
+        crate::render::pages::render_content(site, theme, &tools, &jobs);
+    problems.extend(body_problems);
     problems.extend(check_anchors(&bodies, |_, _| true));
+    let failed = |mut problems: Diagnostics, bodies: &Bodies| {
+        problems.extend(bodies.warnings());
+        Err(problems)
+    };
     if problems.has_errors() {
-        return Err(problems);
+        return failed(problems, &bodies);
     }
     let mut output: Output = files.into_iter().collect();
-    match crate::render::generated::render_all(site, theme, &bodies, highlighter) {
+    output.extend(media.files);
+    match crate::render::generated::render_all(site, theme, &bodies, &tools) {
         Ok(files) => output.extend(files),
         Err(ds) => problems.extend(ds),
     }
@@ -222,8 +247,9 @@ pub(crate) fn render(
     for (path, bytes) in &theme.files {
         output.insert(path.clone(), bytes.clone());
     }
+    problems.extend(check_site_paths(&bodies, &output, |_| true));
     if problems.has_errors() {
-        return Err(problems);
+        return failed(problems, &bodies);
     }
     let published = Published::new(site, &output);
     let (ledger, warnings) = keep_addresses(site, &published, ledger, &mut problems);
@@ -233,7 +259,7 @@ pub(crate) fn render(
     problems.extend(alias_problems);
     if problems.has_errors() {
         problems.extend(warnings);
-        return Err(problems);
+        return failed(problems, &bodies);
     }
     // Pages, not the redirects among them.
     let pages = count_pages(site, &output);
@@ -244,7 +270,31 @@ pub(crate) fn render(
         bodies,
         ledger,
         warnings,
+        media: media.catalog,
     })
+}
+
+/// Pictures and attachments no page uses: probably forgotten.
+fn unused_media(site: &Site, bodies: &Bodies) -> Diagnostics {
+    let used: std::collections::BTreeSet<&str> = bodies
+        .map
+        .values()
+        .flat_map(|b| b.media.iter().map(String::as_str))
+        .collect();
+    let mut problems = Diagnostics::default();
+    for (path, m) in &site.media {
+        if !used.contains(path.as_str()) {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            problems.push(
+                crate::errors::Diagnostic::file(&m.rel, "no page uses this file (forgotten?)")
+                    .help(format!(
+                        "it is published all the same: link it from a page (`[text]({name})` or `![what it shows]({name})` next to it), or delete it"
+                    ))
+                    .warning(),
+            );
+        }
+    }
+    problems
 }
 
 /// The URL ledger after this build, and its warnings; what CI refuses goes into `problems`.

@@ -162,7 +162,10 @@ pub fn check(o: &Options, strict: bool, json: bool, diff: bool) -> ExitCode {
         }
         Err(failure) => return report(failure),
     };
-    let mut all = built.warnings.clone();
+    // What only `check` reports besides the build's warnings: files no page uses.
+    let mut reported = built.warnings.clone();
+    reported.extend(built.unused_media.clone());
+    let mut all = reported.clone();
     for w in translations::warnings(&built.translations) {
         all.push(w);
     }
@@ -210,7 +213,7 @@ pub fn check(o: &Options, strict: bool, json: bool, diff: bool) -> ExitCode {
             })
         );
     } else {
-        eprint!("{}", built.warnings.clone().render());
+        eprint!("{}", reported.render());
         print_translation_status(&built.translations, &diffs, quiet);
         if !quiet {
             say!(

@@ -11,7 +11,7 @@
 use std::sync::OnceLock;
 
 use crate::content::assemble::assemble;
-use crate::content::discover::{SourceFile, DIAGNOSTIC_SECTION};
+use crate::content::discover::{Discovered, SourceFile, DIAGNOSTIC_SECTION};
 use crate::content::frontmatter;
 use crate::content::history::History;
 use crate::content::kinds::Kind;
@@ -19,6 +19,8 @@ use crate::content::model::{Site, Strings};
 use crate::content::settings::Settings;
 use crate::render::bodies::{all_jobs, check_anchors, render_bodies, Bodies};
 use crate::render::highlight::Highlighter;
+use crate::render::markdown::Tools;
+use crate::render::media::Catalog;
 
 /// Front matter: decode, split and parse as each page kind.
 pub fn front_matter(bytes: &[u8]) {
@@ -43,7 +45,13 @@ pub fn markdown(bytes: &[u8]) -> usize {
         return 0;
     };
     let mut bodies = Bodies::default();
-    let mut problems = render_bodies(&site, highlighter(), &all_jobs(&site), &mut bodies);
+    let (media, strings) = (Catalog::default(), Strings::new());
+    let tools = Tools {
+        highlighter: highlighter(),
+        media: &media,
+        strings: &strings,
+    };
+    let mut problems = render_bodies(&site, &tools, &all_jobs(&site), &mut bodies);
     problems.extend(check_anchors(&bodies, |_, _| true));
     problems.sorted().len()
 }
@@ -143,7 +151,16 @@ fn small_site(extra: Vec<SourceFile>) -> Option<Site> {
             .collect();
         strings.insert(lang.to_string(), slugs);
     }
-    let (site, problems) = assemble(Settings::default(), &strings, files, &History::default());
+    let discovered = Discovered {
+        pages: files,
+        media: Vec::new(),
+    };
+    let (site, problems) = assemble(
+        Settings::default(),
+        &strings,
+        discovered,
+        &History::default(),
+    );
     (!problems.has_errors()).then_some(site)
 }
 

@@ -13,7 +13,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use common::{assert_same_tree, copy_dir, fixture, snapshot, Site};
 
@@ -207,20 +206,7 @@ fn every_malformed_input_is_located_and_leaves_public_unchanged() {
     assert!(base_public.contains_key("index.html"), "the fixture built");
 
     // Two cases at a time: each runs the binary twice, and the binary is itself parallel.
-    let queue = Mutex::new(cases.iter());
-    let failures = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| loop {
-                let Some(case) = queue.lock().unwrap().next() else {
-                    break;
-                };
-                let problems = run_case(&base_public, &base, case);
-                failures.lock().unwrap().extend(problems);
-            });
-        }
-    });
-    let failures = failures.into_inner().unwrap();
+    let failures = common::two_at_a_time(&cases, |case| run_case(&base_public, &base, case));
     assert!(
         failures.is_empty(),
         "{} problem(s) in {} cases:\n\n{}",
@@ -246,7 +232,7 @@ fn several_errors_are_reported_together_sorted_and_counted() {
         heads,
         [
             ("content/_index.en.md", 5, 62),
-            ("content/obstacles/support.en.md", 6, 11),
+            ("content/obstacles/support.en.md", 6, 17),
             ("content/obstacles/support.en.md", 8, 20),
             ("content/steps/group.fr.md", 7, 22),
             ("content/steps/group.fr.md", 9, 24),

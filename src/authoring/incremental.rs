@@ -2,10 +2,11 @@
 //! assembled `Site`, its rendered bodies and its `Output`. When the only changes are to the
 //! text of existing pages — front matter identical, so no title, summary, URL or relation
 //! moved — it re-renders just those pages in every language (a translation's stale notice
-//! depends on its source), re-checks the anchors that point into or out of them, rebuilds the
-//! search indexes, print views and checklists, and reports which files changed. Anything else
-//! (the glossary page included: every page links to its terms) falls back to the full
-//! pipeline. The result is byte-identical to a full build (tested).
+//! depends on its source), re-checks the anchors that point into or out of them and their
+//! links to site paths, rebuilds the search indexes, print views and checklists, and reports
+//! which files changed. Anything else (the glossary page included: every page links to its
+//! terms; a picture or attachment added or changed) falls back to the full pipeline, which
+//! finds resized pictures in their cache. The result is byte-identical to a full build (tested).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -21,9 +22,11 @@ use crate::content::model::Key;
 use crate::content::translations::{self, Status};
 use crate::errors::{Diagnostics, Failure, Fatal};
 use crate::output::{write_atomic, Output};
-use crate::render::bodies::{check_anchors, render_bodies, Bodies};
+use crate::render::bodies::{check_anchors, check_site_paths, render_bodies, Bodies};
 use crate::render::checklist::{checklist_page, in_checklist};
 use crate::render::highlight::Highlighter;
+use crate::render::markdown::Tools;
+use crate::render::media::Catalog;
 use crate::render::pages::render_pages;
 use crate::render::print::{in_print_view, print_page};
 use crate::render::search::search_index;
@@ -33,7 +36,7 @@ type PageFn = fn(
     &crate::content::model::Site,
     &crate::render::theme::Theme,
     &str,
-    &Highlighter,
+    &Tools,
 ) -> Result<(String, Vec<u8>), Diagnostics>;
 
 /// The last good build.
@@ -45,6 +48,8 @@ struct State {
     ledger: Option<LedgerUpdate>,
     /// Pages per language (text changes never add one).
     pages: BTreeMap<String, usize>,
+    /// The published pictures and attachments, which re-rendered bodies show.
+    media: Catalog,
     /// Missing and stale translations by (language, page): an edit redoes its page's only.
     translations: BTreeMap<(String, Key), Status>,
 }
@@ -66,8 +71,16 @@ impl State {
             output: rendered.output,
             ledger: rendered.ledger,
             pages: rendered.pages,
+            media: rendered.media,
             translations,
         }
+    }
+
+    /// The warnings of the last good build: the site's, and its bodies' as they are now.
+    fn warnings(&self) -> Diagnostics {
+        let mut all = self.loaded.warnings.clone();
+        all.extend(self.bodies.warnings());
+        all
     }
 
     /// The status line of the translations, if any needs work.
@@ -129,7 +142,7 @@ impl Session {
                 return Ok(Update {
                     output: &state.output,
                     pages: state.pages.clone(),
-                    warnings: state.loaded.warnings.clone(),
+                    warnings: state.warnings(),
                     changed: Some(files),
                     ledger: None,
                     millis: started.elapsed().as_millis(),
@@ -144,7 +157,7 @@ impl Session {
         Ok(Update {
             output: &state.output,
             pages: state.pages.clone(),
-            warnings: state.loaded.warnings.clone(),
+            warnings: state.warnings(),
             changed: None,
             ledger: state.ledger.as_ref(),
             millis: started.elapsed().as_millis(),
@@ -219,7 +232,11 @@ impl Session {
             .iter()
             .flat_map(|k| site.languages.iter().map(move |l| (k, l.as_str())))
             .collect();
-        let highlighter = &self.highlighter;
+        let tools = Tools {
+            highlighter: &self.highlighter,
+            media: &state.media,
+            strings: &theme.strings,
+        };
         let bodies = &mut state.bodies;
         let headings = |bodies: &Bodies| -> Vec<Option<Vec<String>>> {
             jobs.iter()
@@ -230,11 +247,14 @@ impl Session {
                 .collect()
         };
         let headings_before = headings(bodies);
-        let mut problems = render_bodies(site, highlighter, &jobs, bodies);
+        let mut problems = render_bodies(site, &tools, &jobs, bodies);
         // Links into the edited pages can only break if their headings changed.
         let headings_changed = headings(bodies) != headings_before;
         problems.extend(check_anchors(bodies, |from, to| {
             affected.contains(from) || (headings_changed && affected.contains(to))
+        }));
+        problems.extend(check_site_paths(bodies, &state.output, |from| {
+            affected.contains(from)
         }));
         let (mut files, template_problems) = render_pages(site, theme, bodies, &jobs);
         problems.extend(template_problems);
@@ -244,7 +264,7 @@ impl Session {
             files.push(search_index(site, lang, bodies));
             for (wanted, page) in [(in_print, print_page as PageFn), (in_list, checklist_page)] {
                 if wanted {
-                    match page(site, theme, lang, highlighter) {
+                    match page(site, theme, lang, &tools) {
                         Ok(file) => files.push(file),
                         Err(ds) => problems.extend(ds),
                     }

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::content::discover::{SourceFile, DIAGNOSTIC_SECTION};
+use crate::content::discover::{Discovered, SourceFile, DIAGNOSTIC_SECTION};
 use crate::content::frontmatter;
 use crate::content::history::History;
 use crate::content::kinds::{placeholder, Kind, KindFront};
@@ -20,9 +20,13 @@ use crate::errors::{did_you_mean, Diagnostic, Diagnostics};
 pub(crate) fn assemble(
     settings: Settings,
     strings: &Strings,
-    files: Vec<SourceFile>,
+    discovered: Discovered,
     history: &History,
 ) -> (Site, Diagnostics) {
+    let Discovered {
+        pages: files,
+        media,
+    } = discovered;
     let mut problems = Diagnostics::default();
     let default = settings.default_language().to_string();
     let mut languages = vec![default.clone()];
@@ -128,6 +132,7 @@ pub(crate) fn assemble(
         addressed_by,
         generated: BTreeMap::new(),
         diagnostic_files,
+        media: media.into_iter().map(|m| (m.path.clone(), m)).collect(),
         glossary,
     };
     assign_urls(&mut site, strings, &mut problems);

@@ -1,13 +1,15 @@
 //! Discovery: walks `content/` and hands on one `SourceFile` per Markdown file, named
 //! `<section>/<id>.<lang>.md` (or `_index.<lang>.md` for a section page, `<id>.md` for a
-//! diagnostic node). Hidden files and editor temporary files are skipped, so a half-saved file
-//! never reaches the build. A file name that does not fit the scheme is an error here, before
-//! anything is parsed.
+//! diagnostic node). Every other file is a picture or an attachment (`Media`, any depth) or,
+//! when its type is not one the site publishes, an error. Hidden files and editor temporary
+//! files are skipped, so a half-saved file never reaches the build. A file name that does not
+//! fit the scheme is an error here, before anything is parsed.
 
 use std::path::Path;
 
 use walkdir::WalkDir;
 
+use crate::content::media::{self, Media, MediaKind};
 use crate::content::settings::Settings;
 use crate::errors::{Diagnostic, Diagnostics, Fatal};
 
@@ -28,11 +30,13 @@ pub(crate) struct SourceFile {
     pub(crate) bytes: Vec<u8>,
 }
 
-/// True for files an editor writes while saving: swap, backup and lock files.
+/// True for files an editor writes while saving (swap, backup and lock files) and for the
+/// files an operating system leaves in folders of pictures.
 pub(crate) fn is_temporary(name: &str) -> bool {
     name.starts_with('.')
         || name.starts_with('#')
-        || name.ends_with('~')
+        || name.contains('~')
+        || ["thumbs.db", "ehthumbs.db", "desktop.ini"].contains(&name.to_ascii_lowercase().as_str())
         || name == "4913"
         || name.ends_with(".swp")
         || name.ends_with(".swx")
@@ -45,13 +49,21 @@ pub(crate) fn is_temporary(name: &str) -> bool {
         || name.ends_with(".crdownload")
 }
 
+/// What `content/` holds: its pages and its media.
+#[derive(Debug, Default)]
+pub(crate) struct Discovered {
+    pub(crate) pages: Vec<SourceFile>,
+    pub(crate) media: Vec<Media>,
+}
+
 /// Lists and reads every content file under `root/content`.
 pub(crate) fn discover(
     root: &Path,
     settings: &Settings,
-) -> Result<(Vec<SourceFile>, Diagnostics), Fatal> {
+) -> Result<(Discovered, Diagnostics), Fatal> {
     let content = root.join("content");
     let mut files = Vec::new();
+    let mut found_media = Vec::new();
     let mut problems = Diagnostics::default();
     if !content.is_dir() {
         return Err(Fatal(format!(
@@ -78,8 +90,14 @@ pub(crate) fn discover(
             .collect();
         let rel = format!("content/{}", parts.join("/"));
         let name = parts.last().expect("a file has a name").clone();
+        if parts.len() == 1 && media::NOT_MEDIA.contains(&name.as_str()) {
+            continue; // read elsewhere
+        }
         if !name.ends_with(".md") {
-            continue; // settings and assets are read elsewhere
+            if let Some(m) = read_media(entry.path(), &rel, &parts, &mut problems)? {
+                found_media.push(m);
+            }
+            continue;
         }
         if parts.len() > 2 {
             problems.push(
@@ -155,7 +173,54 @@ pub(crate) fn discover(
             bytes,
         });
     }
-    Ok((files, problems))
+    Ok((
+        Discovered {
+            pages: files,
+            media: found_media,
+        },
+        problems,
+    ))
+}
+
+/// A picture or attachment, or the error saying why the file cannot be published.
+fn read_media(
+    path: &Path,
+    rel: &str,
+    parts: &[String],
+    problems: &mut Diagnostics,
+) -> Result<Option<Media>, Fatal> {
+    let name = parts.last().expect("a file has a name");
+    let Some(kind) = MediaKind::of(&name.to_ascii_lowercase()) else {
+        problems.push(
+            Diagnostic::file(
+                rel,
+                format!("`{name}` is not a type of file the site publishes"),
+            )
+            .help(format!(
+                "content/ holds pages (`.md`), {}; move other files out of content/",
+                media::allowed_types()
+            )),
+        );
+        return Ok(None);
+    };
+    if let Some(bad) = parts.iter().find(|p| !media::is_valid_name(p)) {
+        let renamed: Vec<String> = parts.iter().map(|p| media::suggested_name(p)).collect();
+        problems.push(
+            Diagnostic::file(rel, format!("`{bad}` is not a valid name for a published file"))
+                .help(format!(
+                    "file and folder names become URLs: use lowercase letters, digits, `-`, `_` and `.`, e.g. `content/{}`",
+                    renamed.join("/")
+                )),
+        );
+        return Ok(None);
+    }
+    let bytes = std::fs::read(path).map_err(|e| Fatal(format!("cannot read `{rel}`: {e}")))?;
+    Ok(Some(Media {
+        rel: rel.to_string(),
+        path: parts.join("/"),
+        kind,
+        bytes,
+    }))
 }
 
 /// Ids name files and appear in links and relations: lowercase ASCII, digits, `-` and `_`.
@@ -181,6 +246,9 @@ mod tests {
             ".#budget.fr.md",
             "budget.fr.md___jb_tmp___",
             "budget.fr.md.kate-swp",
+            "budget.fr.md.~1~",
+            "Thumbs.db",
+            "desktop.ini",
         ] {
             assert!(is_temporary(name), "{name}");
         }

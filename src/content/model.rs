@@ -10,6 +10,7 @@ use crate::content::discover::SourceFile;
 use crate::content::frontmatter;
 use crate::content::glossary::Glossary;
 use crate::content::kinds::{Front, Kind};
+use crate::content::media::Media;
 use crate::content::settings::Settings;
 use crate::errors::Diagnostic;
 
@@ -162,6 +163,8 @@ pub(crate) struct Site {
     pub(crate) diagnostic_files: Vec<SourceFile>,
     /// The glossary page's terms per language (empty without a glossary page).
     pub(crate) glossary: Glossary,
+    /// Pictures and attachments by path under `content/` (`steps/atelier.png`).
+    pub(crate) media: BTreeMap<String, Media>,
 }
 
 /// The theme's interface strings: language → key → text. Loaded with the theme; assembly

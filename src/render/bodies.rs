@@ -1,17 +1,18 @@
 //! Bodies: the Markdown of every (page, language) rendered once every URL is known, in
 //! parallel, keeping for each its headings (for the table of contents and anchor checks), its
-//! `#anchor` links and its line of the search index. `check_anchors` then checks every anchor
-//! against the headings of its target. Templates are not involved here.
+//! `#anchor` links and site paths, the media it uses, its warnings and its line of the search
+//! index. `check_anchors` then checks every anchor against the headings of its target, and
+//! `check_site_paths` every site path against the finished site. Templates are not involved.
 
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
 use crate::content::model::{Key, Site};
-use crate::errors::{Diagnostic, Diagnostics};
+use crate::errors::{Diagnostic, Diagnostics, Severity};
+use crate::output::Output;
 use crate::render::context::root_for;
-use crate::render::highlight::Highlighter;
-use crate::render::markdown::{self, Body};
+use crate::render::markdown::{self, Body, Tools};
 use crate::render::search::search_entry;
 
 /// Rendered Markdown bodies by (page, language), whether each is the page's own language, and
@@ -21,6 +22,9 @@ pub(crate) struct Bodies {
     pub(crate) map: BTreeMap<(Key, String), Body>,
     pub(crate) own: BTreeMap<(Key, String), bool>,
     pub(crate) search: BTreeMap<(Key, String), String>,
+    /// Warnings of each body (a picture without alt text), kept so that re-rendering one page
+    /// replaces its own.
+    pub(crate) warnings: BTreeMap<(Key, String), Vec<Diagnostic>>,
 }
 
 /// Every (page, language) of the site.
@@ -35,12 +39,7 @@ pub(crate) fn all_jobs(site: &Site) -> Vec<(&Key, &str)> {
 /// line of the search index.
 pub(crate) type BodyJob = (Body, Vec<Diagnostic>, bool, String);
 
-pub(crate) fn render_body(
-    site: &Site,
-    highlighter: &Highlighter,
-    key: &Key,
-    lang: &str,
-) -> Option<BodyJob> {
+pub(crate) fn render_body(site: &Site, tools: &Tools, key: &Key, lang: &str) -> Option<BodyJob> {
     let (shown_lang, t) = site.entry(key).shown(lang, &site.languages)?;
     let root = root_for(site.url(key, lang));
     let ctx = markdown::Context {
@@ -48,7 +47,7 @@ pub(crate) fn render_body(
         lang,
         text_lang: shown_lang,
         root: &root,
-        highlighter,
+        tools,
         id_prefix: "",
     };
     let (mut body, problems) = markdown::render(t, &ctx);
@@ -61,26 +60,43 @@ pub(crate) fn render_body(
 impl Bodies {
     pub(crate) fn add(&mut self, key: &Key, lang: &str, job: BodyJob, problems: &mut Diagnostics) {
         let (body, ps, is_own, search) = job;
-        for p in ps {
+        let k = (key.clone(), lang.to_string());
+        let (warnings, errors): (Vec<Diagnostic>, Vec<Diagnostic>) = ps
+            .into_iter()
+            .partition(|d| d.severity == Severity::Warning);
+        for p in errors {
             problems.push(p);
         }
-        let k = (key.clone(), lang.to_string());
+        if warnings.is_empty() {
+            self.warnings.remove(&k);
+        } else {
+            self.warnings.insert(k.clone(), warnings);
+        }
         self.own.insert(k.clone(), is_own);
         self.search.insert(k.clone(), search);
         self.map.insert(k, body);
+    }
+
+    /// Every body's warnings.
+    pub(crate) fn warnings(&self) -> Diagnostics {
+        let mut all = Diagnostics::default();
+        for d in self.warnings.values().flatten() {
+            all.push(d.clone());
+        }
+        all
     }
 }
 
 /// Renders the Markdown of the given pages, in parallel.
 pub(crate) fn render_bodies(
     site: &Site,
-    highlighter: &Highlighter,
+    tools: &Tools,
     jobs: &[(&Key, &str)],
     bodies: &mut Bodies,
 ) -> Diagnostics {
     let rendered: Vec<Option<BodyJob>> = jobs
         .par_iter()
-        .map(|&(key, lang)| render_body(site, highlighter, key, lang))
+        .map(|&(key, lang)| render_body(site, tools, key, lang))
         .collect();
     let mut problems = Diagnostics::default();
     for (&(key, lang), job) in jobs.iter().zip(rendered) {
@@ -108,7 +124,10 @@ pub(crate) fn check_anchors(bodies: &Bodies, wanted: impl Fn(&Key, &Key) -> bool
             continue;
         }
         for a in anchors {
-            let target = (a.target.clone(), lang.clone());
+            let target = (
+                a.target.clone(),
+                a.lang.clone().unwrap_or_else(|| lang.clone()),
+            );
             let found = bodies
                 .map
                 .get(&target)
@@ -129,6 +148,31 @@ pub(crate) fn check_anchors(bodies: &Bodies, wanted: impl Fn(&Key, &Key) -> bool
                         known.join(", ")
                     ))
                 });
+            }
+        }
+    }
+    problems
+}
+
+/// Checks links to site paths no Markdown file describes against the finished site; `wanted`
+/// picks which pages' links to check.
+pub(crate) fn check_site_paths(
+    bodies: &Bodies,
+    output: &Output,
+    wanted: impl Fn(&Key) -> bool,
+) -> Diagnostics {
+    let mut problems = Diagnostics::default();
+    for ((from, _), body) in &bodies.map {
+        if !wanted(from) {
+            continue;
+        }
+        for link in &body.site_paths {
+            let p = link.path.as_str();
+            let found = output.contains_key(p)
+                || output.contains_key(&format!("{p}index.html"))
+                || output.contains_key(&format!("{p}/index.html"));
+            if !found {
+                problems.push(link.diagnostic.clone());
             }
         }
     }

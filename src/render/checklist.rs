@@ -11,8 +11,7 @@ use crate::content::model::{Key, Site, Translation};
 use crate::content::urls::slugify;
 use crate::errors::Diagnostics;
 use crate::render::context::{render_template, Common, Ctx, Place};
-use crate::render::highlight::Highlighter;
-use crate::render::markdown;
+use crate::render::markdown::{self, Tools};
 use crate::render::theme::Theme;
 
 /// The id of the heading whose section holds a step's actions.
@@ -43,7 +42,7 @@ pub(crate) fn checklist_page(
     site: &Site,
     theme: &Theme,
     lang: &str,
-    highlighter: &Highlighter,
+    tools: &Tools,
 ) -> Result<(String, Vec<u8>), Diagnostics> {
     let path = &site.generated[lang]["checklist"];
     let common = Common::new(
@@ -69,7 +68,7 @@ pub(crate) fn checklist_page(
                         lang,
                         text_lang,
                         root: &root,
-                        highlighter,
+                        tools,
                         id_prefix: &format!("checklist-{}", key.id),
                     };
                     Some(markdown::render(&section, &ctx).0.html)

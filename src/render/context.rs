@@ -138,7 +138,16 @@ pub(crate) struct Common<'a> {
     pub(crate) links: BTreeMap<&'static str, String>,
     /// Who owns the playbook, whom to contact, when it was reviewed (the footer).
     pub(crate) owner: Option<OwnerView>,
+    /// The site's Content-Security-Policy, for `<meta http-equiv>`.
+    pub(crate) csp: &'static str,
 }
+
+/// The Content-Security-Policy every page carries in a `<meta http-equiv>`, so that it holds on
+/// any host (Netlify also sends it as a header, with `frame-ancestors`, which a meta tag
+/// cannot set): nothing but the site's own files, no plugins, no foreign `<base>` or form
+/// target.
+pub(crate) const CSP: &str =
+    "default-src 'self'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
 /// Where a page is: a content page, a generated page, or another page (the language chooser,
 /// the 404, the diagnostic's own pages) given by its site path in each language and the
@@ -326,6 +335,7 @@ impl<'a> Common<'a> {
             links,
             owner: OwnerView::new(site, theme, lang),
             root,
+            csp: CSP,
         }
     }
 }

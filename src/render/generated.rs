@@ -12,7 +12,7 @@ use crate::errors::{Diagnostic, Diagnostics};
 use crate::render::bodies::Bodies;
 use crate::render::checklist::checklist_page;
 use crate::render::context::{link, render_template, Common, Ctx, Empty, Link, Place};
-use crate::render::highlight::Highlighter;
+use crate::render::markdown::Tools;
 use crate::render::print::print_page;
 use crate::render::search::search_index;
 use crate::render::sitemap;
@@ -52,7 +52,7 @@ pub(crate) fn render_all(
     site: &Site,
     theme: &Theme,
     bodies: &Bodies,
-    highlighter: &Highlighter,
+    tools: &Tools,
 ) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut problems = Diagnostics::default();
@@ -154,7 +154,7 @@ pub(crate) fn render_all(
 
         // Print view: the playbook in reading order on one page; the checklist of its actions.
         for page in [print_page, checklist_page] {
-            match page(site, theme, lang, highlighter) {
+            match page(site, theme, lang, tools) {
                 Ok(file) => files.push(file),
                 Err(ds) => problems.extend(ds),
             }

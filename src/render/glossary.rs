@@ -153,9 +153,11 @@ impl<'a, I> Linker<'a, I> {
             if start > from {
                 out.push(Event::Text(CowStr::from(text[from..start].to_string())));
             }
-            out.push(Event::InlineHtml(CowStr::from(self.terms[t].open.clone())));
+            // `Html`, not `InlineHtml`: markup made here, which the renderer does not take for
+            // the editor's raw HTML.
+            out.push(Event::Html(CowStr::from(self.terms[t].open.clone())));
             out.push(Event::Text(CowStr::from(text[start..stop].to_string())));
-            out.push(Event::InlineHtml(CowStr::from("</a>")));
+            out.push(Event::Html(CowStr::from("</a>")));
             self.linked.insert(self.terms[t].id.clone());
             from = stop;
             i = end;

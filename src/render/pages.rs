@@ -15,8 +15,7 @@ use crate::render::bodies::{render_body, Bodies, BodyJob};
 use crate::render::context::{
     link, long_date, render_template, Common, LangLink, Link, Lists, Place,
 };
-use crate::render::highlight::Highlighter;
-use crate::render::markdown::{Body, Heading};
+use crate::render::markdown::{Body, Heading, Tools};
 use crate::render::theme::Theme;
 
 #[derive(Debug, Serialize)]
@@ -157,7 +156,7 @@ pub(crate) fn render_pages(
 pub(crate) fn render_content(
     site: &Site,
     theme: &Theme,
-    highlighter: &Highlighter,
+    tools: &Tools,
     jobs: &[(&Key, &str)],
 ) -> (Bodies, Vec<(String, Vec<u8>)>, Diagnostics) {
     type Done = (
@@ -169,7 +168,7 @@ pub(crate) fn render_content(
     let done: Vec<Done> = jobs
         .par_iter()
         .map(|&(key, lang)| {
-            let mut body = render_body(site, highlighter, key, lang);
+            let mut body = render_body(site, tools, key, lang);
             if *key == diagnostic_index {
                 return (body, None);
             }

@@ -2,8 +2,8 @@
 //! introduction, the obstacles, the steps and the other top-level pages — with bodies rendered
 //! again so their heading ids are prefixed per page (unique on one page) and their headings
 //! one level below the page's title (section `h2`, page `h3`, body `h4`…). Links between the
-//! pages shown lead to their place on this page; other links stay relative (a printed internal
-//! link shows no address, an external one shows its own).
+//! pages shown lead to their place on this page; other links and pictures stay relative (a
+//! printed internal link shows no address, an external one shows its own).
 
 use serde::Serialize;
 
@@ -11,8 +11,7 @@ use crate::content::kinds::KindFront;
 use crate::content::model::{Key, Site};
 use crate::errors::Diagnostics;
 use crate::render::context::{link, render_template, Common, Ctx, Link, Place};
-use crate::render::highlight::Highlighter;
-use crate::render::markdown;
+use crate::render::markdown::{self, Tools};
 use crate::render::theme::Theme;
 
 #[derive(Serialize)]
@@ -45,12 +44,12 @@ pub(crate) fn print_page(
     site: &Site,
     theme: &Theme,
     lang: &str,
-    highlighter: &Highlighter,
+    tools: &Tools,
 ) -> Result<(String, Vec<u8>), Diagnostics> {
     let path = &site.generated[lang]["print"];
     let common = Common::new(site, theme, lang, path, Place::Generated("print"), false);
     let mut problems = Diagnostics::default();
-    let print = print_view(site, lang, &common.root, highlighter, &mut problems);
+    let print = print_view(site, lang, &common.root, tools, &mut problems);
     match render_template(
         theme,
         "print.html",
@@ -128,7 +127,7 @@ fn print_view(
     site: &Site,
     lang: &str,
     root: &str,
-    highlighter: &Highlighter,
+    tools: &Tools,
     problems: &mut Diagnostics,
 ) -> PrintView {
     let mut body = |key: &Key| -> String {
@@ -152,7 +151,7 @@ fn print_view(
             lang,
             text_lang: shown_lang,
             root,
-            highlighter,
+            tools,
             id_prefix: &prefix,
         };
         let (body, ps) = markdown::render(t, &ctx);
@@ -226,7 +225,7 @@ fn print_view(
             lang,
             text_lang: shown_lang,
             root,
-            highlighter,
+            tools,
             id_prefix: "home-intro",
         };
         let (body, ps) = markdown::render(t, &ctx);

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use crate::content::model::{Key, Site, GENERATED};
 use crate::content::urls::alias_path;
 use crate::errors::Diagnostics;
-use crate::render::context::root_for;
+use crate::render::context::{root_for, CSP};
 use crate::render::highlight::escape;
 use crate::render::theme::Theme;
 
@@ -160,7 +160,7 @@ pub(crate) fn redirects(
         let target = format!("{}{target_path}", root_for(path));
         let title = escape(&site.title(key, lang));
         let html = format!(
-            "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'\">\n<title>{title}</title>\n<meta name=\"robots\" content=\"noindex\">\n<link rel=\"canonical\" href=\"{}\">\n<meta http-equiv=\"refresh\" content=\"0; url={target}\">\n</head>\n<body>\n<main><p>{} <a href=\"{target}\">{title}</a></p></main>\n</body>\n</html>\n",
+            "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n<title>{title}</title>\n<meta name=\"robots\" content=\"noindex\">\n<link rel=\"canonical\" href=\"{}\">\n<meta http-equiv=\"refresh\" content=\"0; url={target}\">\n</head>\n<body>\n<main><p>{} <a href=\"{target}\">{title}</a></p></main>\n</body>\n</html>\n",
             escape(&site.settings.absolute(target_path)),
             escape(theme.string(lang, "moved_to"))
         );

@@ -16,13 +16,23 @@ use crate::content::settings::Settings;
 use crate::errors::{did_you_mean, Diagnostic, Diagnostics, Failure, Fatal};
 
 /// Strings the generator itself needs from every language file.
-pub(crate) const REQUIRED_STRINGS: [&str; 6] = [
+pub(crate) const REQUIRED_STRINGS: [&str; 15] = [
     "slug_search",
     "slug_matrix",
     "slug_print",
     "slug_pages",
     "slug_checklist",
     "months",
+    // Markdown: callout labels, attachment sizes.
+    "callout_note",
+    "callout_tip",
+    "callout_important",
+    "callout_warning",
+    "callout_caution",
+    "size_bytes",
+    "size_kb",
+    "size_mb",
+    "decimal_separator",
 ];
 
 pub(crate) struct Theme {

@@ -432,10 +432,8 @@ pub fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Values of attributes that may not appear under `Content-Security-Policy: default-src
-/// 'self'`: `style=""`, `on…=""` handlers, inline `<script>` and `<style>` elements.
-pub fn csp_violations(public: &Path) -> Vec<String> {
-    let mut problems = Vec::new();
+/// Calls `f` with every element of every HTML page of a built site (and the page's path).
+pub fn each_element(public: &Path, mut f: impl FnMut(&str, scraper::ElementRef)) {
     for rel in html_files(public) {
         let html = page(public, &rel);
         for el in html
@@ -443,19 +441,154 @@ pub fn csp_violations(public: &Path) -> Vec<String> {
             .descendants()
             .filter_map(scraper::ElementRef::wrap)
         {
-            let name = el.value().name();
-            for (attr, _) in el.value().attrs() {
-                if attr == "style" || attr.starts_with("on") {
-                    problems.push(format!("{rel}: <{name} {attr}=…>"));
-                }
-            }
-            if name == "script" && el.value().attr("src").is_none() {
-                problems.push(format!("{rel}: inline <script>"));
-            }
-            if name == "style" {
-                problems.push(format!("{rel}: inline <style>"));
-            }
+            f(&rel, el);
         }
     }
+}
+
+/// Values of attributes that may not appear under `Content-Security-Policy: default-src
+/// 'self'`: `style=""`, `on…=""` handlers, inline `<script>` and `<style>` elements.
+pub fn csp_violations(public: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    each_element(public, |rel, el| {
+        let name = el.value().name();
+        for (attr, _) in el.value().attrs() {
+            if attr == "style" || attr.starts_with("on") {
+                problems.push(format!("{rel}: <{name} {attr}=…>"));
+            }
+        }
+        if name == "script" && el.value().attr("src").is_none() {
+            problems.push(format!("{rel}: inline <script>"));
+        }
+        if name == "style" {
+            problems.push(format!("{rel}: inline <style>"));
+        }
+    });
     problems
+}
+
+/// What a sanitizer must never let into a page, found with a real HTML parser: `<script>`
+/// without `src` (or whose `src` is not one of the site's own files), an `on…` handler, a
+/// `style` attribute or element, an element that embeds, redirects or submits (`iframe`,
+/// `object`, `embed`, `base`, `form`, `meta http-equiv=refresh`, `template`, `svg`, `math`…
+/// inside `<main>`, where bodies go, the theme's search form and copy button aside), and a URL
+/// attribute with a scheme other than http, https, mailto and tel.
+pub fn unsafe_markup(public: &Path) -> Vec<String> {
+    const ELEMENTS: [&str; 18] = [
+        "iframe", "frame", "frameset", "object", "embed", "applet", "base", "form", "button",
+        "input", "textarea", "select", "template", "svg", "math", "noscript", "link", "style",
+    ];
+    const URL_ATTRIBUTES: [&str; 10] = [
+        "href",
+        "src",
+        "action",
+        "formaction",
+        "data",
+        "poster",
+        "background",
+        "xlink:href",
+        "srcdoc",
+        "srcset",
+    ];
+    let mut problems = Vec::new();
+    each_element(public, |rel, el| {
+        let name = el.value().name();
+        let ancestors: Vec<scraper::ElementRef> = el
+            .ancestors()
+            .filter_map(scraper::ElementRef::wrap)
+            .collect();
+        let in_head = ancestors.iter().any(|a| a.value().name() == "head");
+        // Bodies are rendered inside `<main>`; the theme's own icons and buttons (menu, colour
+        // theme) live around it.
+        let in_main = ancestors.iter().any(|a| a.value().name() == "main");
+        // The theme's own controls: search forms and the diagnostic's copy button.
+        let theme_control = std::iter::once(&el).chain(&ancestors).any(|a| {
+            (a.value().name() == "form" && a.value().attr("role") == Some("search"))
+                || a.value().attr("data-copy-link").is_some()
+        });
+        match name {
+            "script" => {
+                let own = el
+                    .value()
+                    .attr("src")
+                    .is_some_and(|s| !s.contains("//") && s.ends_with(".js"));
+                if !own {
+                    problems.push(format!("{rel}: <script> {:?}", el.value().attr("src")));
+                }
+            }
+            // The theme's stylesheet, icon and alternates live in <head>.
+            "link" if in_head => {}
+            "meta" => {
+                let equiv = el
+                    .value()
+                    .attr("http-equiv")
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                let target = el
+                    .value()
+                    .attr("content")
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                // The site's own: its CSP, and redirect pages' refresh to a page of the site.
+                let own = in_head
+                    && (equiv == "content-security-policy"
+                        || (equiv == "refresh" && !target.contains(':')));
+                if !equiv.is_empty() && !own {
+                    problems.push(format!("{rel}: <meta http-equiv={equiv}>"));
+                }
+            }
+            "form" | "button" | "input" | "select" | "textarea" if theme_control => {}
+            n if ELEMENTS.contains(&n) && (in_main || n == "base" || n == "iframe") => {
+                problems.push(format!("{rel}: <{n}>"))
+            }
+            _ => {}
+        }
+        for (attr, value) in el.value().attrs() {
+            let lower = attr.to_ascii_lowercase();
+            if lower.starts_with("on") || lower == "style" {
+                problems.push(format!("{rel}: <{name} {attr}=…>"));
+            }
+            if URL_ATTRIBUTES.contains(&lower.as_str()) {
+                let cleaned: String = value
+                    .trim_start_matches(|c: char| c <= ' ')
+                    .chars()
+                    .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                let scheme = cleaned.split_once(':').map(|(s, _)| s).filter(|s| {
+                    !s.is_empty()
+                        && s.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                });
+                if let Some(s) = scheme {
+                    if !["http", "https", "mailto", "tel"].contains(&s) {
+                        problems.push(format!("{rel}: <{name} {attr}=\"{value}\">"));
+                    }
+                }
+            }
+        }
+    });
+    problems
+}
+
+/// Runs `check` on every case, two at a time (each runs the binary, itself parallel), and
+/// gathers what went wrong.
+pub fn two_at_a_time<T: Sync>(
+    cases: &[T],
+    check: impl Fn(&T) -> Vec<String> + Sync,
+) -> Vec<String> {
+    let queue = std::sync::Mutex::new(cases.iter());
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| loop {
+                let Some(case) = queue.lock().unwrap().next() else {
+                    break;
+                };
+                let problems = check(case);
+                failures.lock().unwrap().extend(problems);
+            });
+        }
+    });
+    failures.into_inner().unwrap()
 }
