@@ -8,7 +8,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use common::{attrs, broken_links, page, repo, resolve, text_of, Site};
+use common::{attrs, broken_links, html_files, page, repo, resolve, text_of, Site};
 use scraper::Html;
 
 const LANGS: [&str; 2] = ["fr", "en"];
@@ -465,4 +465,76 @@ fn no_passage_is_copied_from_the_source_texts() {
         "passages pasted from the sources:\n{}",
         copied.join("\n")
     );
+}
+
+/// The documents the actions ask for: each template page in both languages, linked from the
+/// action that needs it, and the logs and grids downloadable as a spreadsheet whose link says
+/// its type and size.
+#[test]
+fn every_action_that_needs_a_document_links_its_template_and_logs_are_downloadable() {
+    // (page that asks for it, template id, downloadable sheet)
+    const TEMPLATES: [(&str, &str, bool); 7] = [
+        ("steps/accept-context", "starting-point-summary", false),
+        ("steps/visualise-destination", "department-sheet", true),
+        ("steps/evaluate-technologies", "technology-grid", true),
+        ("steps/reintegrate-staff", "response-guide", false),
+        ("steps/maintain-protect", "crisis-procedure", false),
+        ("steps/keep-watch", "decision-log", true),
+        ("obstacles/acting-on-feedback", "feedback-log", true),
+    ];
+    let site = Site::real();
+    site.build_ok();
+    let public = site.public();
+    // (language, page title) → built file, for the pages under the templates section.
+    let mut built = BTreeMap::new();
+    for file in html_files(&public) {
+        let lang = LANGS.into_iter().find(|l| {
+            file.starts_with(&format!("{l}/modeles/"))
+                || file.starts_with(&format!("{l}/templates/"))
+        });
+        if let (Some(lang), Some(h)) = (lang, text_of(&page(&public, &file), "main h1")) {
+            built.insert((lang, h), file);
+        }
+    }
+    for (from, id, sheet) in TEMPLATES {
+        for lang in LANGS {
+            let source =
+                std::fs::read_to_string(repo().join(format!("content/{from}.{lang}.md"))).unwrap();
+            assert!(
+                source.contains(&format!("(@/templates/{id}.md")),
+                "content/{from}.{lang}.md does not link the template `{id}`"
+            );
+            assert!(
+                !title(&format!("templates/{id}.{lang}.md")).is_empty(),
+                "templates/{id}.{lang}.md"
+            );
+        }
+        // The built template page, found by its title.
+        for lang in LANGS {
+            let file = built
+                .get(&(lang, title(&format!("templates/{id}.{lang}.md"))))
+                .unwrap_or_else(|| panic!("no built page for templates/{id}.{lang}.md"))
+                .clone();
+            let html = page(&public, &file);
+            let sheets: Vec<(String, String)> = html
+                .select(&common::sel("main a[href$='.csv']"))
+                .map(|a| {
+                    (
+                        a.value().attr("href").unwrap().to_string(),
+                        a.text().collect::<String>(),
+                    )
+                })
+                .collect();
+            assert_eq!(!sheets.is_empty(), sheet, "{file}: CSV links {sheets:?}");
+            for (href, text) in sheets {
+                let (target, _) = resolve(&file, &href, "/").unwrap();
+                let bytes = std::fs::read(public.join(&target)).unwrap();
+                assert!(std::str::from_utf8(&bytes).is_ok(), "{target} is UTF-8");
+                assert!(
+                    text.contains("(CSV, "),
+                    "{file}: `{text}` gives no type and size"
+                );
+            }
+        }
+    }
 }

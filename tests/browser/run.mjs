@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Browser suite for the built playbook:
-//   node run.mjs <public dir> [--matrix-site <dir>] [--screenshots <dir>]
+//   node run.mjs <public dir> [--matrix-site <dir>] [--editor-site <dir>] [--screenshots <dir>]
 // (--matrix-site: the built tests/fixtures/matrix-large site, 12 steps × 9 obstacles;
+// --editor-site: the built tests/fixtures/editor site, in a git repository committed on 2026-11-03;
 // --screenshots: where to write the screenshots of every page kind and their index.html).
 //
 // Serves the built site on 127.0.0.1 with `Content-Security-Policy: default-src 'self'`, drives
@@ -34,6 +35,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import * as layout from "./layout.mjs";
+import * as editor from "./editor.mjs";
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -46,6 +48,7 @@ function option(name) {
   return value ? path.resolve(value) : null;
 }
 const matrixDir = option("--matrix-site");
+const editorDir = option("--editor-site");
 const shotsDir = option("--screenshots");
 const publicDir = path.resolve(args[0] || path.join(here, "..", "..", "public"));
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -744,6 +747,8 @@ async function main() {
   const matrixServer = matrixDir ? await startServer(matrixDir) : null;
   const matrixBase = matrixServer ? `http://127.0.0.1:${matrixServer.address().port}` : null;
   if (!matrixDir) fail("run.mjs", "no --matrix-site: the 12 × 9 matrix fixture is not checked");
+  const editorServer = editorDir ? await startServer(editorDir) : null;
+  if (!editorDir) fail("run.mjs", "no --editor-site: callouts, dates and edit links are not checked");
   if (shotsDir) {
     fs.rmSync(shotsDir, { recursive: true, force: true });
     fs.mkdirSync(shotsDir, { recursive: true });
@@ -797,6 +802,13 @@ async function main() {
       await search(ctx, lang, named[lang]);
       await printMedia(ctx, lang, named[lang]);
     }
+    log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s) checking callouts, dates and edit links`);
+    if (editorServer) await editor.editorSite(env, `http://127.0.0.1:${editorServer.address().port}`);
+    const readPage = (p) => {
+      const f = path.join(publicDir, p, p.endsWith("/") ? "index.html" : "");
+      return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : null;
+    };
+    await editor.realCallouts(env, base, pages, readPage);
     log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s) checking the menu, the table of contents, the theme switch, print`);
     for (const lang of LANGS) {
       await layout.menu(env, lang, named[lang]);
@@ -813,6 +825,7 @@ async function main() {
     await browser.close().catch(() => {});
     server.close();
     if (matrixServer) matrixServer.close();
+    if (editorServer) editorServer.close();
   }
   log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s) waiting for the Nu HTML checker`);
   await validator;
