@@ -1,8 +1,9 @@
 //! The pipeline in one place: settings → theme → discover → assemble → diagnostic →
-//! render, returning the site as an in-memory `Output`. This is the one module that calls every
-//! stage (content, render, diagnostic) and puts their results together; the stages do not call
-//! each other upwards. Nothing here writes to disk: `build` publishes the result with
-//! `output::write_atomic`, `check` only reports, `watch` and `serve` call it again on every change.
+//! render, handing each file to an `output::Files` as soon as it is rendered. This is the one
+//! module that calls every stage (content, render, diagnostic) and puts their results
+//! together; the stages do not call each other upwards. Where the files go is the caller's
+//! choice: `build` stages them beside the output folder and publishes them once the build
+//! succeeded, `check` keeps only their hashes, `watch` and `serve` call it again on every change.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,7 +17,7 @@ use crate::content::settings::Settings;
 use crate::content::translations;
 use crate::diagnostic::DecisionTree;
 use crate::errors::{Diagnostics, Failure, Severity};
-use crate::output::Output;
+use crate::output::{Files, Manifest};
 use crate::render::bodies::{all_jobs, check_anchors, check_site_paths, Bodies};
 use crate::render::highlight::Highlighter;
 use crate::render::markdown::Tools;
@@ -51,7 +52,6 @@ pub(crate) enum LedgerMode {
 /// A successful run: the files, pages per language and the warnings.
 #[derive(Debug)]
 pub(crate) struct Built {
-    pub(crate) output: Output,
     pub(crate) pages: BTreeMap<String, usize>,
     pub(crate) warnings: Diagnostics,
     /// Missing and stale translations.
@@ -149,6 +149,7 @@ fn validate(
 pub(crate) fn build_parts(
     opts: &BuildOptions,
     highlighter: &Highlighter,
+    files: &Files,
 ) -> Result<(Loaded, Rendered), Failure> {
     let mut loaded = std::thread::scope(|s| {
         s.spawn(|| highlighter.preload());
@@ -161,6 +162,7 @@ pub(crate) fn build_parts(
         highlighter,
         &Cache::new(&opts.root),
         (loaded.ledger.as_ref(), opts.ledger),
+        files,
     )
     .map_err(|mut ds| {
         ds.extend(loaded.warnings.clone());
@@ -170,16 +172,15 @@ pub(crate) fn build_parts(
     Ok((loaded, rendered))
 }
 
-/// Runs the whole pipeline in memory.
-pub(crate) fn build(opts: &BuildOptions) -> Result<Built, Failure> {
+/// Runs the whole pipeline, handing every file to `files`.
+pub(crate) fn build(opts: &BuildOptions, files: &Files) -> Result<Built, Failure> {
     let started = Instant::now();
-    let (loaded, rendered) = build_parts(opts, &Highlighter::default())?;
+    let (loaded, rendered) = build_parts(opts, &Highlighter::default(), files)?;
     let translations = translations::report(&loaded.site);
     let mut warnings = loaded.warnings;
     warnings.extend(rendered.bodies.warnings());
     Ok(Built {
         unused_media: unused_media(&loaded.site, &rendered.bodies),
-        output: rendered.output,
         pages: rendered.pages,
         warnings,
         translations,
@@ -191,7 +192,8 @@ pub(crate) fn build(opts: &BuildOptions) -> Result<Built, Failure> {
 /// Everything a full render produced; `bodies` lets watch mode re-render only what changed.
 #[derive(Debug)]
 pub(crate) struct Rendered {
-    pub(crate) output: Output,
+    /// Every file rendered, by hash (the bytes went to the `Files`).
+    pub(crate) files: Manifest,
     pub(crate) pages: BTreeMap<String, usize>,
     pub(crate) bodies: Bodies,
     /// The URL ledger after this build, when the site keeps one.
@@ -212,6 +214,7 @@ pub(crate) fn render(
     highlighter: &Highlighter,
     cache: &Cache,
     ledger: (Option<&LedgerFile>, LedgerMode),
+    files: &Files,
 ) -> Result<Rendered, Diagnostics> {
     let media = media::publish(site, cache);
     let mut problems = media.problems;
@@ -221,8 +224,8 @@ pub(crate) fn render(
         strings: &theme.strings,
     };
     let jobs = all_jobs(site);
-    let (bodies, files, body_problems) =
-        crate::render::pages::render_content(site, theme, &tools, &jobs);
+    let (bodies, body_problems) =
+        crate::render::pages::render_content(site, theme, &tools, &jobs, files);
     problems.extend(body_problems);
     problems.extend(check_anchors(&bodies, |_, _| true));
     let failed = |mut problems: Diagnostics, bodies: &Bodies| {
@@ -232,21 +235,22 @@ pub(crate) fn render(
     if problems.has_errors() {
         return failed(problems, &bodies);
     }
-    let mut output: Output = files.into_iter().collect();
-    output.extend(media.files);
+    let put_all = |all: Vec<(String, Vec<u8>)>| all.into_iter().for_each(|(p, b)| files.put(p, b));
+    put_all(media.files);
     match crate::render::generated::render_all(site, theme, &bodies, &tools) {
-        Ok(files) => output.extend(files),
+        Ok(generated) => put_all(generated),
         Err(ds) => problems.extend(ds),
     }
     if let Some(tree) = tree {
         match crate::diagnostic::render(tree, site, theme, &bodies.map) {
-            Ok(files) => output.extend(files),
+            Ok(pages) => put_all(pages.into_iter().collect()),
             Err(ds) => problems.extend(ds),
         }
     }
     for (path, bytes) in &theme.files {
-        output.insert(path.clone(), bytes.clone());
+        files.put(path.clone(), bytes.clone());
     }
+    let output = files.manifest();
     problems.extend(check_site_paths(&bodies, &output, |_| true));
     if problems.has_errors() {
         return failed(problems, &bodies);
@@ -263,9 +267,9 @@ pub(crate) fn render(
     }
     // Pages, not the redirects among them.
     let pages = count_pages(site, &output);
-    output.extend(redirects);
+    put_all(redirects);
     Ok(Rendered {
-        output,
+        files: files.manifest(),
         pages,
         bodies,
         ledger,
@@ -347,7 +351,7 @@ fn keep_addresses(
 }
 
 /// HTML pages per language.
-fn count_pages(site: &Site, output: &Output) -> BTreeMap<String, usize> {
+fn count_pages(site: &Site, output: &Manifest) -> BTreeMap<String, usize> {
     let mut counts: BTreeMap<String, usize> =
         site.languages.iter().map(|l| (l.clone(), 0)).collect();
     for path in output.keys().filter(|p| p.ends_with(".html")) {

@@ -61,6 +61,7 @@ impl Options {
             poll,
             quiet: self.quiet,
             out_dir: self.out_dir(),
+            keep_site: false,
         }
     }
 }
@@ -90,7 +91,12 @@ pub fn watch(o: &Options, poll: bool) -> ExitCode {
 /// `playbook serve`.
 pub fn serve(o: &Options, bind: IpAddr, port: u16, poll: bool) -> ExitCode {
     let s = serve::ServeOptions { bind, port };
-    exit(serve::serve(&o.build(), &o.watch(poll), &s).map_err(Failure::Fatal))
+    // The preview serves the site from memory.
+    let w = watch::WatchOptions {
+        keep_site: true,
+        ..o.watch(poll)
+    };
+    exit(serve::serve(&o.build(), &w, &s).map_err(Failure::Fatal))
 }
 
 /// `playbook new <kind> <id>`.
@@ -111,7 +117,9 @@ fn exit(result: Result<(), Failure>) -> ExitCode {
 }
 
 fn build_once(opts: &BuildOptions, out_dir: &Path, quiet: bool) -> Result<(), Failure> {
-    let built = build::build(opts)?;
+    // Pages go to a staging folder beside the output as they are rendered.
+    let files = output::Files::staged(out_dir, false)?;
+    let built = build::build(opts, &files)?;
     if !built.warnings.is_empty() {
         eprint!("{}", built.warnings.clone().render());
     }
@@ -120,7 +128,7 @@ fn build_once(opts: &BuildOptions, out_dir: &Path, quiet: bool) -> Result<(), Fa
         Some(update) => ledger::record(&opts.root, update)?,
         None => Vec::new(),
     };
-    output::write_atomic(out_dir, &built.output)?;
+    files.publish()?;
     if !quiet {
         say!("built {} into {}", built.summary(), out_dir.display());
         if let Some(line) = translations::summary(&built.translations) {
@@ -142,7 +150,7 @@ pub fn check(o: &Options, strict: bool, json: bool, diff: bool) -> ExitCode {
         ..o.build()
     };
     let quiet = o.quiet;
-    let built = match build::build(&opts) {
+    let built = match build::build(&opts, &output::Files::nowhere()) {
         Ok(built) => built,
         Err(Failure::Content(ds)) if json => {
             say!(

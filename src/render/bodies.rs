@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::content::model::{Key, Site};
 use crate::errors::{Diagnostic, Diagnostics, Severity};
-use crate::output::Output;
+use crate::output::Manifest;
 use crate::render::context::root_for;
 use crate::render::markdown::{self, Body, Tools};
 use crate::render::search::search_entry;
@@ -158,7 +158,7 @@ pub(crate) fn check_anchors(bodies: &Bodies, wanted: impl Fn(&Key, &Key) -> bool
 /// picks which pages' links to check.
 pub(crate) fn check_site_paths(
     bodies: &Bodies,
-    output: &Output,
+    output: &Manifest,
     wanted: impl Fn(&Key) -> bool,
 ) -> Diagnostics {
     let mut problems = Diagnostics::default();

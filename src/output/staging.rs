@@ -1,0 +1,356 @@
+//! The staging folder a build writes into as it renders, and the swap that publishes it. A
+//! build claims the hidden spare beside the output (`.public.spare`, the site the previous
+//! build replaced) by renaming it to `.public.staging-<pid>`, or makes a new marked folder;
+//! each file is then written as soon as it is rendered: a file the spare already holds with
+//! the same bytes stays, one the published site holds with the same bytes becomes a hard link
+//! to it, anything else is a new file (never rewritten in place: the two trees share
+//! unchanged files). `publish` removes what the site no longer has, exchanges the folder with
+//! the output in one rename and keeps the replaced site as the next spare. A build that fails
+//! drops its staging folder: a claimed spare goes back to being the spare, a new one is
+//! removed; the output folder is never touched. Nothing is written through a link, and only
+//! folders holding playbook's marker are ever removed or written into.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::errors::Fatal;
+
+use super::{Manifest, MARKER};
+
+/// A staging folder being filled.
+pub(crate) struct Staging {
+    out: PathBuf,
+    dir: PathBuf,
+    spare: PathBuf,
+    spare_is_ours: bool,
+    /// The staging folder was the spare (not a new folder).
+    claimed: bool,
+    /// The published output, when it is ours: unchanged files are hard-linked from it.
+    previous: Option<PathBuf>,
+    /// What the claimed spare held: path → is a folder.
+    existing: BTreeMap<String, bool>,
+    done: bool,
+}
+
+impl Staging {
+    /// Claims the spare (or makes a new staging folder) for the output folder `out`; refuses
+    /// an output folder playbook did not make.
+    pub(crate) fn open(out: &Path) -> Result<Staging, Fatal> {
+        let out = absolute(out)?;
+        let parent = out
+            .parent()
+            .ok_or_else(|| Fatal(format!("cannot publish to `{}`", out.display())))?
+            .to_path_buf();
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "public".into());
+        std::fs::create_dir_all(&parent)
+            .map_err(|e| Fatal(format!("cannot create `{}`: {e}", parent.display())))?;
+        if out.exists()
+            && !out.join(MARKER).exists()
+            && std::fs::read_dir(&out)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(true)
+        {
+            return Err(Fatal(format!(
+                "`{}` exists and was not made by playbook; remove it or choose another --output",
+                out.display()
+            )));
+        }
+        clean_leftovers(&parent, &name);
+        let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
+        let spare = parent.join(format!(".{name}.spare"));
+        // Ours from a process that had this id before, or the author's: only ours is replaced.
+        if std::fs::symlink_metadata(&dir).is_ok() {
+            if !is_ours(&dir) {
+                return Err(Fatal(format!(
+                    "`{}` exists and was not made by playbook; remove or rename it",
+                    dir.display()
+                )));
+            }
+            remove(&dir)?;
+        }
+        let spare_is_ours = match std::fs::symlink_metadata(&spare) {
+            Err(_) => true,
+            Ok(_) if is_ours(&spare) => true,
+            Ok(_) => {
+                eprintln!(
+                    "warning: `{}` was not made by playbook; it is left alone and the site is written from scratch",
+                    spare.display()
+                );
+                false
+            }
+        };
+        // The spare is claimed by a rename, so two builds at once never share it; a new
+        // staging folder is marked before anything else is written in it.
+        let claimed = spare_is_ours && std::fs::rename(&spare, &dir).is_ok();
+        if !claimed {
+            std::fs::create_dir(&dir)
+                .and_then(|()| std::fs::write(dir.join(MARKER), b""))
+                .map_err(|e| Fatal(format!("cannot write `{}`: {e}", dir.display())))?;
+        }
+        let previous = out.join(MARKER).is_file().then(|| out.clone());
+        let mut staging = Staging {
+            out,
+            dir,
+            spare,
+            spare_is_ours,
+            claimed,
+            previous,
+            existing: BTreeMap::new(),
+            done: false,
+        };
+        if claimed {
+            staging.existing = staging.survey()?;
+        }
+        Ok(staging)
+    }
+
+    /// The files and folders of the claimed spare; anything else (a link, a socket) is
+    /// removed now, so that nothing is ever written through it.
+    fn survey(&self) -> Result<BTreeMap<String, bool>, Fatal> {
+        let mut existing = BTreeMap::new();
+        for entry in walkdir::WalkDir::new(&self.dir).min_depth(1) {
+            let Ok(entry) = entry else { continue };
+            let Ok(rel) = entry.path().strip_prefix(&self.dir) else {
+                continue;
+            };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            let kind = entry.file_type();
+            if kind.is_dir() || kind.is_file() {
+                existing.insert(rel, kind.is_dir());
+            } else {
+                std::fs::remove_file(entry.path()).map_err(|e| fail(entry.path(), e))?;
+            }
+        }
+        Ok(existing)
+    }
+
+    /// Writes one file of the site (`rel`, with `/`) into the staging folder.
+    pub(crate) fn put(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
+        let path = self.dir.join(rel);
+        match self.existing.get(rel) {
+            Some(false) => {
+                if same_content(&path, bytes) {
+                    return Ok(());
+                }
+                // Maybe shared with the published site: replaced, never written in place.
+                ignore_missing(std::fs::remove_file(&path)).map_err(|e| fail(&path, e))?;
+            }
+            // A folder where the site now has a file: nothing the site wants is inside.
+            Some(true) => {
+                ignore_missing(std::fs::remove_dir_all(&path)).map_err(|e| fail(&path, e))?
+            }
+            None => {}
+        }
+        if let Some(old) = self.previous.as_ref().map(|p| p.join(rel)) {
+            if same_content(&old, bytes) && self.create(rel, |p| std::fs::hard_link(&old, p)) {
+                return Ok(());
+            }
+        }
+        if self.create(rel, |p| std::fs::write(p, bytes)) {
+            Ok(())
+        } else {
+            std::fs::write(&path, bytes).map_err(|e| fail(&path, e))
+        }
+    }
+
+    /// Runs `make` on the path of `rel`, making its folders when they are missing (or a file
+    /// of the spare stands where the site now has a folder). False when it still fails.
+    fn create(&self, rel: &str, make: impl Fn(&Path) -> std::io::Result<()>) -> bool {
+        let path = self.dir.join(rel);
+        if make(&path).is_ok() {
+            return true;
+        }
+        let mut folder = String::new();
+        for part in rel
+            .split('/')
+            .collect::<Vec<_>>()
+            .split_last()
+            .map_or(&[][..], |(_, p)| p)
+        {
+            if !folder.is_empty() {
+                folder.push('/');
+            }
+            folder.push_str(part);
+            if self.existing.get(&folder) == Some(&false) {
+                // Another thread may have replaced it already.
+                let _ = std::fs::remove_file(self.dir.join(&folder));
+            }
+        }
+        path.parent()
+            .is_some_and(|p| std::fs::create_dir_all(p).is_ok())
+            && make(&path).is_ok()
+    }
+
+    /// Removes what the staging folder holds beyond `files` (the site's files), puts it in
+    /// place of the output folder and keeps the replaced site as the next build's spare.
+    pub(crate) fn publish(mut self, files: &Manifest) -> Result<(), Fatal> {
+        let wanted_folders: BTreeSet<&str> = files.keys().flat_map(|rel| ancestors(rel)).collect();
+        let mut unwanted: Vec<(&str, bool)> = Vec::new();
+        let mut removed_folder: Option<&str> = None;
+        for (rel, &is_dir) in &self.existing {
+            let rel = rel.as_str();
+            if rel == MARKER || files.contains_key(rel) || wanted_folders.contains(rel) {
+                continue;
+            }
+            // Inside a folder that goes as a whole.
+            if removed_folder.is_some_and(|f| rel.starts_with(f) && rel[f.len()..].starts_with('/'))
+            {
+                continue;
+            }
+            if is_dir {
+                removed_folder = Some(rel);
+            }
+            unwanted.push((rel, is_dir));
+        }
+        unwanted.par_iter().try_for_each(|&(rel, is_dir)| {
+            let path = self.dir.join(rel);
+            // What stands there now may be what the site put in its place.
+            match std::fs::symlink_metadata(&path).map(|m| m.is_dir()) {
+                Ok(true) if is_dir => std::fs::remove_dir_all(&path),
+                Ok(false) if !is_dir => std::fs::remove_file(&path),
+                _ => Ok(()),
+            }
+            .map_err(|e| fail(&path, e))
+        })?;
+        if !self.dir.join(MARKER).is_file() {
+            std::fs::write(self.dir.join(MARKER), b"").map_err(|e| fail(&self.dir, e))?;
+        }
+        self.done = true;
+        let result = swap(&self.dir, &self.out);
+        // The replaced site is the next build's starting point, unless a folder of the
+        // author's has the spare's name.
+        let kept = result.is_ok()
+            && self.spare_is_ours
+            && std::fs::symlink_metadata(&self.spare).is_err()
+            && is_ours(&self.dir)
+            && std::fs::rename(&self.dir, &self.spare).is_ok();
+        if !kept && is_ours(&self.dir) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        result
+    }
+}
+
+impl Drop for Staging {
+    /// A build that did not publish: a claimed spare is still a spare (its files are compared
+    /// byte by byte before any is kept), a new staging folder goes.
+    fn drop(&mut self) {
+        if self.done || !is_ours(&self.dir) {
+            return;
+        }
+        let back = self.claimed
+            && std::fs::symlink_metadata(&self.spare).is_err()
+            && std::fs::rename(&self.dir, &self.spare).is_ok();
+        if !back {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// `a/b/c.html` → `a`, `a/b`.
+fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
+    rel.match_indices('/').map(move |(i, _)| &rel[..i])
+}
+
+fn fail(p: &Path, e: std::io::Error) -> Fatal {
+    Fatal(format!("cannot write `{}`: {e}", p.display()))
+}
+
+fn ignore_missing(r: std::io::Result<()>) -> std::io::Result<()> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+/// A real folder (not a link to one) holding playbook's marker: only such folders are ever
+/// removed or written into.
+pub(super) fn is_ours(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+        && std::fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file())
+}
+
+fn remove(dir: &Path) -> Result<(), Fatal> {
+    std::fs::remove_dir_all(dir)
+        .map_err(|e| Fatal(format!("cannot remove `{}`: {e}", dir.display())))
+}
+
+/// Removes the staging folders of builds that were killed (`.<name>.staging-<pid>`, and its
+/// `.old` from the two-rename swap): those that carry the marker and whose process is no
+/// longer a running playbook. Anything else with such a name is left alone.
+fn clean_leftovers(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let prefix = format!(".{name}.staging-");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let Ok(pid) = rest.strip_suffix(".old").unwrap_or(rest).parse::<u32>() else {
+            continue;
+        };
+        if pid != std::process::id() && !is_running_playbook(pid) && is_ours(&entry.path()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` is a playbook that may still be writing its staging folder. Without
+/// `/proc` there is no telling, so the answer is yes.
+fn is_running_playbook(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/comm")) {
+        Ok(comm) => comm.trim_end() == "playbook",
+        Err(_) => !Path::new("/proc/self").exists(),
+    }
+}
+
+pub(super) fn absolute(path: &Path) -> Result<PathBuf, Fatal> {
+    if path.is_absolute() {
+        Ok(path.to_path_buf())
+    } else {
+        Ok(std::env::current_dir()
+            .map_err(|e| Fatal(format!("cannot read the current folder: {e}")))?
+            .join(path))
+    }
+}
+
+/// True when `path` is a regular file holding exactly `bytes`.
+fn same_content(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && std::fs::read(path).is_ok_and(|old| old == bytes)
+}
+
+/// Puts `staging` in place of `out`; afterwards `staging` holds the old site (or nothing).
+fn swap(staging: &Path, out: &Path) -> Result<(), Fatal> {
+    if !out.exists() {
+        return std::fs::rename(staging, out)
+            .map_err(|e| Fatal(format!("cannot create `{}`: {e}", out.display())));
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        if renameat_with(CWD, staging, CWD, out, RenameFlags::EXCHANGE).is_ok() {
+            return Ok(());
+        }
+    }
+    // No atomic exchange here: two renames, the window between them kept as short as possible.
+    let mut old_name = staging.file_name().unwrap_or_default().to_owned();
+    old_name.push(".old");
+    let old = staging.with_file_name(old_name);
+    if is_ours(&old) {
+        remove(&old)?;
+    }
+    std::fs::rename(out, &old)
+        .map_err(|e| Fatal(format!("cannot replace `{}`: {e}", out.display())))?;
+    std::fs::rename(staging, out)
+        .map_err(|e| Fatal(format!("cannot replace `{}`: {e}", out.display())))?;
+    std::fs::rename(&old, staging)
+        .map_err(|e| Fatal(format!("cannot clean up `{}`: {e}", old.display())))
+}
