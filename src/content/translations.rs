@@ -85,7 +85,7 @@ pub(crate) struct Status {
 
 /// The source language's file of a page, if the page has one.
 pub(crate) fn source<'a>(site: &'a Site, entry: &'a Entry) -> Option<&'a Translation> {
-    entry.translations.get(&site.languages[0])
+    entry.translations.get(&site.languages[0]).map(|t| &**t)
 }
 
 /// Whether `lang`'s translation of `entry` is stale.

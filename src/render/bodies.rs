@@ -53,7 +53,9 @@ pub(crate) fn render_body(site: &Site, tools: &Tools, key: &Key, lang: &str) -> 
     let (mut body, problems) = markdown::render(t, &ctx);
     // The plain text only feeds the search index: keep its line, not the text too.
     let text = std::mem::take(&mut body.text);
-    let search = search_entry(site, key, lang, &text);
+    let mut search = search_entry(site, key, lang, &text);
+    // Kept for the whole build: no spare capacity.
+    search.shrink_to_fit();
     Some((body, problems, shown_lang == lang, search))
 }
 
