@@ -175,7 +175,7 @@ pub(crate) fn build_parts(
 /// Runs the whole pipeline, handing every file to `files`.
 pub(crate) fn build(opts: &BuildOptions, files: &Files) -> Result<Built, Failure> {
     let started = Instant::now();
-    let (loaded, rendered) = build_parts(opts, &Highlighter::remembering(), files)?;
+    let (loaded, rendered) = build_parts(opts, &Highlighter::default(), files)?;
     let translations = translations::report(&loaded.site);
     let mut warnings = loaded.warnings;
     warnings.extend(rendered.bodies.warnings());

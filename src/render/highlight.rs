@@ -21,10 +21,11 @@ pub(crate) const LIGHT_BACKGROUND: (u8, u8, u8) = (0xf6, 0xf8, 0xfa);
 pub(crate) const DARK_BACKGROUND: (u8, u8, u8) = (0x1b, 0x1f, 0x24);
 
 /// Highlights code blocks; cheap to create, loads syntaxes on first use. Highlighting is by far
-/// the costliest part of rendering, so a build uses a `remembering` highlighter (and watch mode
-/// keeps one across rebuilds): a block it has seen (the same code in the other language's
-/// page, unchanged on the edited page, or in the print view, which shows every obstacle and
-/// step again) is not highlighted a second time. What it remembers is bounded.
+/// the costliest part of rendering, so watch mode keeps a `remembering` highlighter across
+/// rebuilds: a block it has seen (unchanged on the edited page, or in the print view, which
+/// shows every obstacle and step again) is not highlighted a second time. What it remembers
+/// is bounded. (A one-off build does not remember: real pages' blocks differ, even between
+/// languages, whose comments are translated.)
 #[derive(Default)]
 pub(crate) struct Highlighter {
     syntaxes: OnceLock<SyntaxSet>,
