@@ -35,6 +35,7 @@ impl Options {
             root: self.root.clone(),
             base_url: self.base_url.clone(),
             ledger: LedgerMode::Update,
+            cache: false,
         }
     }
 
@@ -68,8 +69,10 @@ impl Options {
 
 /// `playbook build`: the site into the output folder, atomically.
 pub fn build(o: &Options) -> ExitCode {
+    // Only a one-off build reuses the pages of the last one (`.playbook-cache/build`).
     let opts = BuildOptions {
         ledger: o.ledger_mode(LedgerMode::Update),
+        cache: true,
         ..o.build()
     };
     exit(build_once(&opts, &o.out_dir(), o.quiet))

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 
 use crate::errors::Fatal;
 
-pub(crate) use staging::Staging;
+pub(crate) use staging::{Stamp, Staging};
 
 /// Path relative to the output folder (with `/`) → file content. Sorted, so the same input
 /// always gives the same files in the same order.
@@ -33,6 +33,8 @@ pub(crate) struct Files {
     /// The bytes too, when asked (the preview server serves from memory).
     bytes: Option<Mutex<Output>>,
     staging: Option<Staging>,
+    /// The stamp of every file in the staging folder (what the build cache records).
+    stamps: Mutex<BTreeMap<String, Stamp>>,
     /// The first write that failed: the build fails with it when it publishes.
     failed: Mutex<Option<Fatal>>,
 }
@@ -44,6 +46,7 @@ impl Files {
             manifest: Mutex::default(),
             bytes: None,
             staging: None,
+            stamps: Mutex::default(),
             failed: Mutex::default(),
         }
     }
@@ -62,15 +65,46 @@ impl Files {
     pub(crate) fn put(&self, rel: String, bytes: Vec<u8>) {
         let hash = blake3::hash(&bytes);
         if let Some(staging) = &self.staging {
-            if let Err(e) = staging.put(&rel, &bytes) {
-                let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
-                failed.get_or_insert(e);
+            match staging.put(&rel, &bytes) {
+                Ok(Some(stamp)) => {
+                    lock(&self.stamps).insert(rel.clone(), stamp);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    lock(&self.failed).get_or_insert(e);
+                }
             }
         }
         if let Some(kept) = &self.bytes {
             lock(kept).insert(rel.clone(), bytes);
         }
         lock(&self.manifest).insert(rel, hash);
+    }
+
+    /// Adds the file the output folder published at `rel` by the last build, unchanged, when
+    /// it still has the `stamp` the build cache recorded for it (its bytes hash to `hash`).
+    /// False when it cannot (no staging folder, bytes kept in memory, the file changed): the
+    /// caller renders it.
+    pub(crate) fn reuse(&self, rel: &str, hash: blake3::Hash, stamp: Stamp) -> bool {
+        let Some(staging) = self.staging.as_ref().filter(|_| self.bytes.is_none()) else {
+            return false;
+        };
+        if !staging.reuse(rel, stamp) {
+            return false;
+        }
+        lock(&self.stamps).insert(rel.to_string(), stamp);
+        lock(&self.manifest).insert(rel.to_string(), hash);
+        true
+    }
+
+    /// The stamp of a staged file.
+    pub(crate) fn stamp(&self, rel: &str) -> Option<Stamp> {
+        lock(&self.stamps).get(rel).copied()
+    }
+
+    /// The hash of an added file.
+    pub(crate) fn hash(&self, rel: &str) -> Option<blake3::Hash> {
+        lock(&self.manifest).get(rel).copied()
     }
 
     /// What was added so far.

@@ -129,8 +129,43 @@ impl Staging {
         Ok(existing)
     }
 
-    /// Writes one file of the site (`rel`, with `/`) into the staging folder.
-    pub(crate) fn put(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
+    /// Writes one file of the site (`rel`, with `/`) into the staging folder; its stamp.
+    pub(crate) fn put(&self, rel: &str, bytes: &[u8]) -> Result<Option<Stamp>, Fatal> {
+        self.write(rel, bytes)?;
+        Ok(Stamp::of(&self.dir.join(rel)))
+    }
+
+    /// Puts the published file at `rel` into the staging folder as it is, when it still has
+    /// the `stamp` it had when it was published (a hard link, or nothing to do when the
+    /// spare already shares it). False when it cannot: the caller renders the file instead.
+    pub(crate) fn reuse(&self, rel: &str, stamp: Stamp) -> bool {
+        let Some(old) = self.previous.as_ref().map(|p| p.join(rel)) else {
+            return false;
+        };
+        if Stamp::of(&old) != Some(stamp) {
+            return false;
+        }
+        let path = self.dir.join(rel);
+        match self.existing.get(rel) {
+            Some(false) => {
+                if Stamp::of(&path) == Some(stamp) {
+                    return true;
+                }
+                if ignore_missing(std::fs::remove_file(&path)).is_err() {
+                    return false;
+                }
+            }
+            Some(true) => {
+                if ignore_missing(std::fs::remove_dir_all(&path)).is_err() {
+                    return false;
+                }
+            }
+            None => {}
+        }
+        self.create(rel, |p| std::fs::hard_link(&old, p))
+    }
+
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
         let path = self.dir.join(rel);
         match self.existing.get(rel) {
             Some(false) => {
@@ -233,6 +268,38 @@ impl Staging {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
         result
+    }
+}
+
+/// What tells a published file's bytes without reading them: its size, modification time and
+/// inode (a file replaced or written to has another). Kept in the build cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    pub(crate) len: u64,
+    pub(crate) mtime: i64,
+    pub(crate) mtime_nanos: i64,
+    pub(crate) inode: u64,
+}
+
+impl Stamp {
+    /// The stamp of the regular file at `path` (none for anything else, or off Unix).
+    pub(crate) fn of(path: &Path) -> Option<Stamp> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let m = std::fs::symlink_metadata(path).ok()?;
+            m.is_file().then(|| Stamp {
+                len: m.len(),
+                mtime: m.mtime(),
+                mtime_nanos: m.mtime_nsec(),
+                inode: m.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = path;
+            None
+        }
     }
 }
 

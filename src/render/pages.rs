@@ -145,9 +145,13 @@ pub(crate) fn render_pages(
     (files, problems)
 }
 
+/// A page the build cache published again without rendering it: its body as it was (`None`
+/// for a page without one); `None` when the page must be rendered.
+pub(crate) type Reuse<'a> = dyn Fn(&Key, &str) -> Option<Option<BodyJob>> + Sync + 'a;
+
 /// Renders the bodies and the pages of the given jobs in one parallel pass, handing each page
 /// to `files` as soon as its body is ready, so the site is never in memory (as bodies or as
-/// pages). The bodies keep their headings, anchors and search lines, but their HTML only for
+/// pages); a page `reuse` could publish as it was is not rendered. The bodies keep their headings, anchors and search lines, but their HTML only for
 /// the diagnostic's start page (the one page rendered later from its body).
 pub(crate) fn render_content(
     site: &Site,
@@ -155,6 +159,7 @@ pub(crate) fn render_content(
     tools: &Tools,
     jobs: &[(&Key, &str)],
     files: &Files,
+    reuse: &Reuse,
 ) -> (Bodies, Diagnostics) {
     type Done = (Option<BodyJob>, Option<Diagnostic>);
     let diagnostic_index = diagnostic_index();
@@ -162,6 +167,9 @@ pub(crate) fn render_content(
     let done: Vec<Done> = jobs
         .par_iter()
         .map(|&(key, lang)| {
+            if let Some(body) = reuse(key, lang) {
+                return (body, None);
+            }
             let mut body = render_body(site, tools, key, lang);
             if *key == diagnostic_index {
                 return (body, None);

@@ -5,6 +5,9 @@
 //! choice: `build` stages them beside the output folder and publishes them once the build
 //! succeeded, `check` keeps only their hashes, `watch` and `serve` call it again on every change.
 
+mod cache;
+mod codec;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -12,7 +15,7 @@ use std::time::{Duration, Instant};
 use crate::content::discover::{discover, Discovered};
 use crate::content::history::History;
 use crate::content::ledger::{self, update::Update, LedgerFile};
-use crate::content::model::Site;
+use crate::content::model::{Key, Site};
 use crate::content::settings::Settings;
 use crate::content::translations;
 use crate::diagnostic::DecisionTree;
@@ -34,6 +37,8 @@ pub(crate) struct BuildOptions {
     pub(crate) base_url: Option<String>,
     /// What to do with the URL ledger, `content/urls.lock`.
     pub(crate) ledger: LedgerMode,
+    /// Reuse the pages of the last build from the build cache, and leave it up to date.
+    pub(crate) cache: bool,
 }
 
 /// How a run treats the URL ledger.
@@ -155,12 +160,15 @@ pub(crate) fn build_parts(
         s.spawn(|| highlighter.preload());
         load(opts)
     })?;
+    let cache = opts
+        .cache
+        .then(|| cache::Cache::open(&opts.root, &loaded.site))
+        .flatten();
     let rendered = render(
         &loaded.site,
         &loaded.theme,
         loaded.tree.as_ref(),
-        highlighter,
-        &Cache::new(&opts.root),
+        (highlighter, &Cache::new(&opts.root), cache.as_ref()),
         (loaded.ledger.as_ref(), opts.ledger),
         files,
     )
@@ -168,6 +176,11 @@ pub(crate) fn build_parts(
         ds.extend(loaded.warnings.clone());
         Failure::Content(ds)
     })?;
+    if let Some(cache) = cache {
+        if let Err(e) = cache.save(&loaded.site, &rendered.bodies, files) {
+            eprintln!("warning: cannot write the build cache in `.playbook-cache/build`: {e}");
+        }
+    }
     loaded.warnings.extend(rendered.warnings.clone());
     Ok((loaded, rendered))
 }
@@ -211,8 +224,7 @@ pub(crate) fn render(
     site: &Site,
     theme: &Theme,
     tree: Option<&DecisionTree>,
-    highlighter: &Highlighter,
-    cache: &Cache,
+    (highlighter, cache, pages): (&Highlighter, &Cache, Option<&cache::Cache>),
     ledger: (Option<&LedgerFile>, LedgerMode),
     files: &Files,
 ) -> Result<Rendered, Diagnostics> {
@@ -224,8 +236,9 @@ pub(crate) fn render(
         strings: &theme.strings,
     };
     let jobs = all_jobs(site);
+    let reuse = |key: &Key, lang: &str| pages.and_then(|c| c.reuse(site, files, key, lang));
     let (bodies, body_problems) =
-        crate::render::pages::render_content(site, theme, &tools, &jobs, files);
+        crate::render::pages::render_content(site, theme, &tools, &jobs, files, &reuse);
     problems.extend(body_problems);
     problems.extend(check_anchors(&bodies, |_, _| true));
     let failed = |mut problems: Diagnostics, bodies: &Bodies| {
