@@ -66,6 +66,8 @@ pub(crate) struct Built {
     /// Pictures and attachments no page uses, as warnings: `check` reports them.
     pub(crate) unused_media: Diagnostics,
     pub(crate) elapsed: Duration,
+    /// Pages published again from the build cache without being rendered.
+    pub(crate) reused: usize,
 }
 
 impl Built {
@@ -73,8 +75,12 @@ impl Built {
     pub(crate) fn summary(&self) -> String {
         let total: usize = self.pages.values().sum();
         let per: Vec<String> = self.pages.iter().map(|(l, n)| format!("{l} {n}")).collect();
+        let reused = match self.reused {
+            0 => String::new(),
+            n => format!(" ({n} unchanged, from the build cache)"),
+        };
         format!(
-            "{total} pages ({}) in {} ms",
+            "{total} pages ({}) in {} ms{reused}",
             per.join(", "),
             self.elapsed.as_millis()
         )
@@ -199,6 +205,7 @@ pub(crate) fn build(opts: &BuildOptions, files: &Files) -> Result<Built, Failure
         translations,
         ledger: rendered.ledger,
         elapsed: started.elapsed(),
+        reused: rendered.reused,
     })
 }
 
@@ -215,6 +222,8 @@ pub(crate) struct Rendered {
     pub(crate) warnings: Diagnostics,
     /// The published pictures and attachments, which re-rendered bodies show.
     pub(crate) media: Catalog,
+    /// Content pages published again from the build cache.
+    pub(crate) reused: usize,
 }
 
 /// Renders the whole site; the redirects come last, once every other file is known, from the
@@ -236,7 +245,14 @@ pub(crate) fn render(
         strings: &theme.strings,
     };
     let jobs = all_jobs(site);
-    let reuse = |key: &Key, lang: &str| pages.and_then(|c| c.reuse(site, files, key, lang));
+    let reused = std::sync::atomic::AtomicUsize::new(0);
+    let reuse = |key: &Key, lang: &str| {
+        let body = pages.and_then(|c| c.reuse(site, files, key, lang));
+        if body.is_some() {
+            reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        body
+    };
     let (bodies, body_problems) =
         crate::render::pages::render_content(site, theme, &tools, &jobs, files, &reuse);
     problems.extend(body_problems);
@@ -288,6 +304,7 @@ pub(crate) fn render(
         ledger,
         warnings,
         media: media.catalog,
+        reused: reused.into_inner(),
     })
 }
 
