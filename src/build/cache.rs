@@ -23,7 +23,7 @@ use super::codec::{Reader, Writer};
 use crate::content::discover::DIAGNOSTIC_SECTION;
 use crate::content::model::{Key, Site};
 use crate::output::{Files, Stamp};
-use crate::render::bodies::{all_jobs, BodyJob, Bodies};
+use crate::render::bodies::{all_jobs, Bodies, BodyJob};
 use crate::render::media::resize::CACHE_DIR;
 
 const MAGIC: &[u8] = b"playbook build cache\n";
@@ -107,7 +107,13 @@ impl Cache {
         }
     }
 
-    fn write(&self, tmp: &Path, site: &Site, bodies: &Bodies, files: &Files) -> std::io::Result<()> {
+    fn write(
+        &self,
+        tmp: &Path,
+        site: &Site,
+        bodies: &Bodies,
+        files: &Files,
+    ) -> std::io::Result<()> {
         let mut out = std::io::BufWriter::new(std::fs::File::create(tmp)?);
         let mut sum = blake3::Hasher::new();
         let mut put = |w: &mut Writer| -> std::io::Result<()> {
@@ -152,7 +158,12 @@ impl Cache {
             w.buf.extend_from_slice(self.inputs[k].as_bytes());
             w.str(&path);
             w.buf.extend_from_slice(hash.as_bytes());
-            for n in [stamp.len, stamp.mtime as u64, stamp.mtime_nanos as u64, stamp.inode] {
+            for n in [
+                stamp.len,
+                stamp.mtime as u64,
+                stamp.mtime_nanos as u64,
+                stamp.inode,
+            ] {
                 w.u64(n);
             }
             match bodies.map.get(k) {

@@ -66,7 +66,10 @@ impl Writer {
     }
 
     /// A body without its HTML and text (a cached page is not rendered again).
-    pub(super) fn job(&mut self, (body, problems, own, search): (&Body, &[Diagnostic], bool, &str)) {
+    pub(super) fn job(
+        &mut self,
+        (body, problems, own, search): (&Body, &[Diagnostic], bool, &str),
+    ) {
         self.u64(body.headings.len() as u64);
         for h in &body.headings {
             self.buf.push(h.level);

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 
 use crate::errors::Fatal;
 
-pub(crate) use staging::{Stamp, Staging};
+pub(crate) use staging::{Staging, Stamp};
 
 /// Path relative to the output folder (with `/`) → file content. Sorted, so the same input
 /// always gives the same files in the same order.
