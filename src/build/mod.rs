@@ -182,11 +182,6 @@ pub(crate) fn build_parts(
         ds.extend(loaded.warnings.clone());
         Failure::Content(ds)
     })?;
-    if let Some(cache) = cache {
-        if let Err(e) = cache.save(&loaded.site, &rendered.bodies, files) {
-            eprintln!("warning: cannot write the build cache in `.playbook-cache/build`: {e}");
-        }
-    }
     loaded.warnings.extend(rendered.warnings.clone());
     Ok((loaded, rendered))
 }
@@ -264,9 +259,51 @@ pub(crate) fn render(
     if problems.has_errors() {
         return failed(problems, &bodies);
     }
+    let (rest, saved) = std::thread::scope(|s| {
+        // The build cache is written while the generated pages render.
+        let saving = pages.map(|c| s.spawn(|| c.save(site, &bodies, files)));
+        let rest = render_rest((site, theme, tree), &tools, media.files, ledger, files, &bodies);
+        (rest, saving.map(|h| h.join()))
+    });
+    if let Some(Ok(Err(e))) = saved {
+        eprintln!("warning: cannot write the build cache in `.playbook-cache/build`: {e}");
+    }
+    let (pages, ledger, warnings) = match rest {
+        Ok(rest) => rest,
+        Err(ds) => {
+            problems.extend(ds);
+            return failed(problems, &bodies);
+        }
+    };
+    Ok(Rendered {
+        files: files.manifest(),
+        pages,
+        bodies,
+        ledger,
+        warnings,
+        media: media.catalog,
+        reused: reused.into_inner(),
+    })
+}
+
+/// What a render leaves besides its files: pages per language, the URL ledger and its
+/// warnings.
+type Rest = (BTreeMap<String, usize>, Option<Update>, Diagnostics);
+
+/// Everything after the content pages: media, generated pages, the decision tree, the theme's
+/// files, then the site paths checked against the finished site and the redirects last.
+fn render_rest(
+    (site, theme, tree): (&Site, &Theme, Option<&DecisionTree>),
+    tools: &Tools,
+    media: Vec<(String, Vec<u8>)>,
+    ledger: (Option<&LedgerFile>, LedgerMode),
+    files: &Files,
+    bodies: &Bodies,
+) -> Result<Rest, Diagnostics> {
+    let mut problems = Diagnostics::default();
     let put_all = |all: Vec<(String, Vec<u8>)>| all.into_iter().for_each(|(p, b)| files.put(p, b));
-    put_all(media.files);
-    match crate::render::generated::render_all(site, theme, &bodies, &tools) {
+    put_all(media);
+    match crate::render::generated::render_all(site, theme, bodies, tools) {
         Ok(generated) => put_all(generated),
         Err(ds) => problems.extend(ds),
     }
@@ -280,9 +317,9 @@ pub(crate) fn render(
         files.put(path.clone(), bytes.clone());
     }
     let output = files.manifest();
-    problems.extend(check_site_paths(&bodies, &output, |_| true));
+    problems.extend(check_site_paths(bodies, &output, |_| true));
     if problems.has_errors() {
-        return failed(problems, &bodies);
+        return Err(problems);
     }
     let published = Published::new(site, &output);
     let (ledger, warnings) = keep_addresses(site, &published, ledger, &mut problems);
@@ -292,20 +329,12 @@ pub(crate) fn render(
     problems.extend(alias_problems);
     if problems.has_errors() {
         problems.extend(warnings);
-        return failed(problems, &bodies);
+        return Err(problems);
     }
     // Pages, not the redirects among them.
     let pages = count_pages(site, &output);
     put_all(redirects);
-    Ok(Rendered {
-        files: files.manifest(),
-        pages,
-        bodies,
-        ledger,
-        warnings,
-        media: media.catalog,
-        reused: reused.into_inner(),
-    })
+    Ok((pages, ledger, warnings))
 }
 
 /// Pictures and attachments no page uses: probably forgotten.

@@ -101,12 +101,15 @@ pub(crate) fn is_stale(site: &Site, entry: &Entry, lang: &str) -> bool {
 
 /// Every missing or stale translation, by language then file.
 pub(crate) fn report(site: &Site) -> Vec<Status> {
+    use rayon::prelude::*;
+    let entries: Vec<&Entry> = site.entries.values().collect();
     site.languages[1..]
         .iter()
         .flat_map(|lang| {
-            site.entries
-                .values()
-                .filter_map(move |entry| status(site, entry, lang))
+            entries
+                .par_iter()
+                .filter_map(|entry| status(site, entry, lang))
+                .collect::<Vec<_>>()
         })
         .collect()
 }
