@@ -12,6 +12,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
 
 use rayon::prelude::*;
 
@@ -29,8 +31,10 @@ pub(crate) struct Staging {
     claimed: bool,
     /// The published output, when it is ours: unchanged files are hard-linked from it.
     previous: Option<PathBuf>,
-    /// What the claimed spare held: path → is a folder.
-    existing: BTreeMap<String, bool>,
+    /// What the claimed spare held: path → is a folder. Surveyed on another thread while
+    /// the site loads; the first write waits for it.
+    existing: OnceLock<Result<BTreeMap<String, bool>, Fatal>>,
+    survey: Mutex<Option<JoinHandle<Result<BTreeMap<String, bool>, Fatal>>>>,
     done: bool,
 }
 
@@ -93,40 +97,35 @@ impl Staging {
                 .map_err(|e| Fatal(format!("cannot write `{}`: {e}", dir.display())))?;
         }
         let previous = out.join(MARKER).is_file().then(|| out.clone());
-        let mut staging = Staging {
+        let staging = Staging {
             out,
             dir,
             spare,
             spare_is_ours,
             claimed,
             previous,
-            existing: BTreeMap::new(),
+            existing: OnceLock::new(),
+            survey: Mutex::new(None),
             done: false,
         };
         if claimed {
-            staging.existing = staging.survey()?;
+            let dir = staging.dir.clone();
+            *lock(&staging.survey) = Some(std::thread::spawn(move || survey(&dir)));
+        } else {
+            let _ = staging.existing.set(Ok(BTreeMap::new()));
         }
         Ok(staging)
     }
 
-    /// The files and folders of the claimed spare; anything else (a link, a socket) is
-    /// removed now, so that nothing is ever written through it.
-    fn survey(&self) -> Result<BTreeMap<String, bool>, Fatal> {
-        let mut existing = BTreeMap::new();
-        for entry in walkdir::WalkDir::new(&self.dir).min_depth(1) {
-            let Ok(entry) = entry else { continue };
-            let Ok(rel) = entry.path().strip_prefix(&self.dir) else {
-                continue;
-            };
-            let rel = rel.to_string_lossy().replace('\\', "/");
-            let kind = entry.file_type();
-            if kind.is_dir() || kind.is_file() {
-                existing.insert(rel, kind.is_dir());
-            } else {
-                std::fs::remove_file(entry.path()).map_err(|e| fail(entry.path(), e))?;
-            }
-        }
-        Ok(existing)
+    /// What the claimed spare held, once surveyed.
+    fn existing(&self) -> Result<&BTreeMap<String, bool>, Fatal> {
+        self.existing
+            .get_or_init(|| match lock(&self.survey).take().map(JoinHandle::join) {
+                Some(Ok(surveyed)) => surveyed,
+                _ => Err(Fatal(format!("cannot read `{}`", self.dir.display()))),
+            })
+            .as_ref()
+            .map_err(|e| Fatal(e.0.clone()))
     }
 
     /// Writes one file of the site (`rel`, with `/`) into the staging folder; its stamp.
@@ -146,7 +145,10 @@ impl Staging {
             return false;
         }
         let path = self.dir.join(rel);
-        match self.existing.get(rel) {
+        let Ok(existing) = self.existing() else {
+            return false;
+        };
+        match existing.get(rel) {
             Some(false) => {
                 if Stamp::of(&path) == Some(stamp) {
                     return true;
@@ -167,7 +169,7 @@ impl Staging {
 
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
         let path = self.dir.join(rel);
-        match self.existing.get(rel) {
+        match self.existing()?.get(rel) {
             Some(false) => {
                 if same_content(&path, bytes) {
                     return Ok(());
@@ -211,7 +213,7 @@ impl Staging {
                 folder.push('/');
             }
             folder.push_str(part);
-            if self.existing.get(&folder) == Some(&false) {
+            if self.existing().is_ok_and(|e| e.get(&folder) == Some(&false)) {
                 // Another thread may have replaced it already.
                 let _ = std::fs::remove_file(self.dir.join(&folder));
             }
@@ -227,7 +229,7 @@ impl Staging {
         let wanted_folders: BTreeSet<&str> = files.keys().flat_map(|rel| ancestors(rel)).collect();
         let mut unwanted: Vec<(&str, bool)> = Vec::new();
         let mut removed_folder: Option<&str> = None;
-        for (rel, &is_dir) in &self.existing {
+        for (rel, &is_dir) in self.existing()? {
             let rel = rel.as_str();
             if rel == MARKER || files.contains_key(rel) || wanted_folders.contains(rel) {
                 continue;
@@ -307,6 +309,8 @@ impl Drop for Staging {
     /// A build that did not publish: a claimed spare is still a spare (its files are compared
     /// byte by byte before any is kept), a new staging folder goes.
     fn drop(&mut self) {
+        // Nothing is moved or removed while the survey walks it.
+        let _ = self.existing();
         if self.done || !is_ours(&self.dir) {
             return;
         }
@@ -319,6 +323,26 @@ impl Drop for Staging {
     }
 }
 
+/// The files and folders of a claimed spare; anything else (a link, a socket) is removed
+/// now, so that nothing is ever written through it.
+fn survey(dir: &Path) -> Result<BTreeMap<String, bool>, Fatal> {
+    let mut existing = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1) {
+        let Ok(entry) = entry else { continue };
+        let Ok(rel) = entry.path().strip_prefix(dir) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let kind = entry.file_type();
+        if kind.is_dir() || kind.is_file() {
+            existing.insert(rel, kind.is_dir());
+        } else {
+            std::fs::remove_file(entry.path()).map_err(|e| fail(entry.path(), e))?;
+        }
+    }
+    Ok(existing)
+}
+
 /// `a/b/c.html` → `a`, `a/b`.
 fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
     rel.match_indices('/').map(move |(i, _)| &rel[..i])
@@ -326,6 +350,10 @@ fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
 
 fn fail(p: &Path, e: std::io::Error) -> Fatal {
     Fatal(format!("cannot write `{}`: {e}", p.display()))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn ignore_missing(r: std::io::Result<()>) -> std::io::Result<()> {
