@@ -206,4 +206,33 @@ fn a_published_file_changed_by_hand_is_rendered_again() {
     let stdout = build(&site, &out);
     assert!(reused(&stdout) > 0, "{stdout}");
     assert_same_tree(&clean_build(&site), &snapshot(&out), "after a hand edit");
+    // The same size, other bytes: read and hashed, not trusted either.
+    let len = std::fs::metadata(out.join(&page)).unwrap().len() as usize;
+    let other = site.path("other");
+    std::fs::write(&other, "x".repeat(len)).unwrap();
+    std::fs::rename(&other, out.join(&page)).unwrap();
+    let stdout = build(&site, &out);
+    assert!(reused(&stdout) > 0, "{stdout}");
+    assert_same_tree(
+        &clean_build(&site),
+        &snapshot(&out),
+        "after a same-size edit",
+    );
+}
+
+#[test]
+fn an_output_restored_by_a_ci_cache_is_reused() {
+    // What a CI cache restores: copies of the output folder and of the cache, with new
+    // inodes and times, and no spare.
+    let site = Site::real();
+    let out = site.public();
+    build(&site, &out);
+    let copy = site.path("restored");
+    common::copy_dir(&out, &copy);
+    std::fs::remove_dir_all(&out).unwrap();
+    let _ = std::fs::remove_dir_all(site.path(".public.spare"));
+    std::fs::rename(&copy, &out).unwrap();
+    let stdout = build(&site, &out);
+    assert!(reused(&stdout) >= 20, "{stdout}");
+    assert_same_tree(&clean_build(&site), &snapshot(&out), "after a restore");
 }

@@ -262,7 +262,14 @@ pub(crate) fn render(
     let (rest, saved) = std::thread::scope(|s| {
         // The build cache is written while the generated pages render.
         let saving = pages.map(|c| s.spawn(|| c.save(site, &bodies, files)));
-        let rest = render_rest((site, theme, tree), &tools, media.files, ledger, files, &bodies);
+        let rest = render_rest(
+            (site, theme, tree),
+            &tools,
+            media.files,
+            ledger,
+            files,
+            &bodies,
+        );
         (rest, saving.map(|h| h.join()))
     });
     if let Some(Ok(Err(e))) = saved {

@@ -82,16 +82,17 @@ impl Files {
     }
 
     /// Adds the file the output folder published at `rel` by the last build, unchanged, when
-    /// it still has the `stamp` the build cache recorded for it (its bytes hash to `hash`).
+    /// it still has the `stamp` the build cache recorded for it or else its bytes still hash
+    /// to `hash`.
     /// False when it cannot (no staging folder, bytes kept in memory, the file changed): the
     /// caller renders it.
     pub(crate) fn reuse(&self, rel: &str, hash: blake3::Hash, stamp: Stamp) -> bool {
         let Some(staging) = self.staging.as_ref().filter(|_| self.bytes.is_none()) else {
             return false;
         };
-        if !staging.reuse(rel, stamp) {
+        let Some(stamp) = staging.reuse(rel, &hash, stamp) else {
             return false;
-        }
+        };
         lock(&self.stamps).insert(rel.to_string(), stamp);
         lock(&self.manifest).insert(rel.to_string(), hash);
         true

@@ -134,37 +134,33 @@ impl Staging {
         Ok(Stamp::of(&self.dir.join(rel)))
     }
 
-    /// Puts the published file at `rel` into the staging folder as it is, when it still has
-    /// the `stamp` it had when it was published (a hard link, or nothing to do when the
-    /// spare already shares it). False when it cannot: the caller renders the file instead.
-    pub(crate) fn reuse(&self, rel: &str, stamp: Stamp) -> bool {
-        let Some(old) = self.previous.as_ref().map(|p| p.join(rel)) else {
-            return false;
-        };
-        if Stamp::of(&old) != Some(stamp) {
-            return false;
+    /// Puts the published file at `rel` into the staging folder as it is, when it still holds
+    /// the bytes hashing to `hash`: it has the `stamp` it had when it was published, or else
+    /// (a copy restored by a CI cache has new inodes and times) its bytes are read and hashed.
+    /// A hard link, or nothing to do when the spare already shares it. Its stamp now; `None`
+    /// when it cannot: the caller renders the file instead.
+    pub(crate) fn reuse(&self, rel: &str, hash: &blake3::Hash, stamp: Stamp) -> Option<Stamp> {
+        let old = self.previous.as_ref()?.join(rel);
+        let now = Stamp::of(&old)?;
+        if now != stamp
+            && (now.len != stamp.len
+                || std::fs::read(&old).map(|b| blake3::hash(&b)).ok()? != *hash)
+        {
+            return None;
         }
         let path = self.dir.join(rel);
-        let Ok(existing) = self.existing() else {
-            return false;
-        };
-        match existing.get(rel) {
+        match self.existing().ok()?.get(rel) {
             Some(false) => {
-                if Stamp::of(&path) == Some(stamp) {
-                    return true;
+                if Stamp::of(&path) == Some(now) {
+                    return Some(now);
                 }
-                if ignore_missing(std::fs::remove_file(&path)).is_err() {
-                    return false;
-                }
+                ignore_missing(std::fs::remove_file(&path)).ok()?;
             }
-            Some(true) => {
-                if ignore_missing(std::fs::remove_dir_all(&path)).is_err() {
-                    return false;
-                }
-            }
+            Some(true) => ignore_missing(std::fs::remove_dir_all(&path)).ok()?,
             None => {}
         }
         self.create(rel, |p| std::fs::hard_link(&old, p))
+            .then_some(now)
     }
 
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
@@ -213,7 +209,10 @@ impl Staging {
                 folder.push('/');
             }
             folder.push_str(part);
-            if self.existing().is_ok_and(|e| e.get(&folder) == Some(&false)) {
+            if self
+                .existing()
+                .is_ok_and(|e| e.get(&folder) == Some(&false))
+            {
                 // Another thread may have replaced it already.
                 let _ = std::fs::remove_file(self.dir.join(&folder));
             }
