@@ -310,9 +310,8 @@ fn render_rest(
     let mut problems = Diagnostics::default();
     let put_all = |all: Vec<(String, Vec<u8>)>| all.into_iter().for_each(|(p, b)| files.put(p, b));
     put_all(media);
-    match crate::render::generated::render_all(site, theme, bodies, tools) {
-        Ok(generated) => put_all(generated),
-        Err(ds) => problems.extend(ds),
+    if let Err(ds) = crate::render::generated::render_all(site, theme, bodies, tools, files) {
+        problems.extend(ds);
     }
     if let Some(tree) = tree {
         match crate::diagnostic::render(tree, site, theme, &bodies.map) {

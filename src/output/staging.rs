@@ -415,10 +415,28 @@ pub(super) fn absolute(path: &Path) -> Result<PathBuf, Fatal> {
     }
 }
 
-/// True when `path` is a regular file holding exactly `bytes`.
+/// True when `path` is a regular file holding exactly `bytes`; read in pieces (a search index
+/// is megabytes: not twice in memory).
 fn same_content(path: &Path, bytes: &[u8]) -> bool {
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
-        && std::fs::read(path).is_ok_and(|old| old == bytes)
+    use std::io::Read;
+    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+    {
+        return false;
+    }
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = vec![0; bytes.len().clamp(1, 1 << 16)];
+    let mut rest = bytes;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return rest.is_empty(),
+            Ok(n) if n <= rest.len() && buf[..n] == rest[..n] => rest = &rest[n..],
+            Ok(_) => return false,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
 }
 
 /// Puts `staging` in place of `out`; afterwards `staging` holds the old site (or nothing).
