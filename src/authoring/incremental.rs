@@ -29,7 +29,7 @@ use crate::render::markdown::Tools;
 use crate::render::media::Catalog;
 use crate::render::pages::render_pages;
 use crate::render::print::{in_print_view, print_page};
-use crate::render::search::search_index;
+use crate::render::search::{index_folder, search_index};
 
 /// A page made of several pages' bodies (the print view, the checklist).
 type PageFn = fn(
@@ -260,8 +260,21 @@ impl Session {
         problems.extend(template_problems);
         let in_print = affected.iter().any(in_print_view);
         let in_list = affected.iter().any(in_checklist);
+        let mut index_moved = false;
         for lang in &site.languages {
-            files.push(search_index(site, lang, bodies));
+            // The index's files keep their names unless a chunk was added or dropped; then
+            // the full build publishes them, removing those that went.
+            let index = search_index(site, lang, bodies);
+            let folder = index_folder(lang);
+            let before = state
+                .output
+                .range(folder.clone()..)
+                .take_while(|(p, _)| p.starts_with(&folder))
+                .map(|(p, _)| p.as_str());
+            let mut after: Vec<&str> = index.iter().map(|(p, _)| p.as_str()).collect();
+            after.sort_unstable();
+            index_moved |= !before.eq(after);
+            files.extend(index);
             for (wanted, page) in [(in_print, print_page as PageFn), (in_list, checklist_page)] {
                 if wanted {
                     match page(site, theme, lang, &tools) {
@@ -271,7 +284,7 @@ impl Session {
                 }
             }
         }
-        if problems.has_errors() {
+        if problems.has_errors() || index_moved {
             // Let the full build report it; until one succeeds there is no state to build on.
             drop(previous);
             self.state = None;
