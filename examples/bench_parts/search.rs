@@ -13,12 +13,17 @@ use std::path::{Path, PathBuf};
 #[path = "../../src/render/search/words.rs"]
 mod words;
 
+/// Appends the folded words of `text` (the inside of a JSON string), each followed by a space.
+pub fn words_of(text: &str, out: &mut String) -> usize {
+    words::words_of_json(text, out)
+}
+
 /// Results the search page shows before "show more".
 pub const SHOWN: usize = 10;
 /// Query words shorter than this match whole words only.
 const SHORT: usize = 3;
 /// The stemmer's endings, in `search.js`'s order.
-pub const SUFFIXES: [&str; 44] = [
+pub const SUFFIXES: [&str; 43] = [
     "issements", "issement", "ications", "ication", "atrices", "ateurs", "ations", "ements",
     "atrice", "ateur", "ation", "ement", "ments", "ment", "ances", "ance", "ences", "ence",
     "ities", "ity", "ings", "ing", "ised", "ized", "ises", "izes", "ise", "ize", "ness", "euses",
