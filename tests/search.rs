@@ -29,7 +29,9 @@ fn generated(n: usize) -> Site {
         seed ^= seed << 17;
         (seed % below as u64) as usize
     };
-    let syllables = ["pro", "jé", "qui", "pe", "ré", "seau", "ges", "tion", "con", "fi", "an"];
+    let syllables = [
+        "pro", "jé", "qui", "pe", "ré", "seau", "ges", "tion", "con", "fi", "an",
+    ];
     let vocabulary: Vec<String> = (0..4000)
         .map(|i| {
             let mut w = String::new();
@@ -50,7 +52,11 @@ fn generated(n: usize) -> Site {
                 let i = next(bound);
                 let _ = write!(text, "{} ", vocabulary[i]);
             }
-            let quasar = if lang == "fr" { "quasarité" } else { "quasarity" };
+            let quasar = if lang == "fr" {
+                "quasarité"
+            } else {
+                "quasarity"
+            };
             let title = if p == 7 {
                 format!("{quasar} {p}")
             } else {
@@ -128,9 +134,13 @@ fn brute_force(public: &Path, lang: &str, query: &str) -> BTreeSet<u32> {
         .filter(|(_, d)| {
             let words = folded_words(&format!("{}\n{}", d[0], d[3]));
             terms.iter().all(|(key, whole)| {
-                words
-                    .iter()
-                    .any(|w| if *whole { w == key } else { w.starts_with(key.as_str()) })
+                words.iter().any(|w| {
+                    if *whole {
+                        w == key
+                    } else {
+                        w.starts_with(key.as_str())
+                    }
+                })
             })
         })
         .map(|(n, _)| n)
@@ -169,7 +179,11 @@ fn the_index_is_a_manifest_term_chunks_and_one_file_per_page() {
         let mut all = Vec::new();
         for (n, first) in firsts.iter().enumerate() {
             let js = std::fs::read_to_string(dir.join(format!("terms/{n}.js"))).unwrap();
-            assert!(js.len() <= 32 * 1024 + 64, "{lang} chunk {n}: {} bytes", js.len());
+            assert!(
+                js.len() <= 32 * 1024 + 64,
+                "{lang} chunk {n}: {} bytes",
+                js.len()
+            );
             let list: Vec<String> = serde_json::from_str(
                 js.strip_prefix(&format!("window.playbookSearch.terms({n},"))
                     .and_then(|s| s.strip_suffix(");\n"))
@@ -183,10 +197,19 @@ fn the_index_is_a_manifest_term_chunks_and_one_file_per_page() {
             }
             all.extend(words.into_iter().cloned());
         }
-        let sorted: Vec<String> = all.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+        let sorted: Vec<String> = all
+            .iter()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         assert_eq!(all, sorted, "{lang}: words out of order or repeated");
         // The manifest is small: what the search page loads before the first keystroke.
-        assert!(manifest.len() < 4096, "{lang}: manifest of {} bytes", manifest.len());
+        assert!(
+            manifest.len() < 4096,
+            "{lang}: manifest of {} bytes",
+            manifest.len()
+        );
     }
 }
 
@@ -206,15 +229,14 @@ fn a_query_loads_the_chunks_holding_its_words_and_finds_what_a_full_scan_finds()
     ] {
         let q = search::query_files(&public, lang, query).unwrap();
         let found: BTreeSet<u32> = q.ranked.iter().copied().collect();
-        assert_eq!(
-            found,
-            brute_force(&public, lang, query),
-            "{lang} “{query}”"
-        );
+        assert_eq!(found, brute_force(&public, lang, query), "{lang} “{query}”");
         assert!(!found.is_empty(), "{lang} “{query}” finds nothing");
         // Few chunks, and the shown pages' files only.
         let chunks = files(&public.join(lang).join("search-index/terms")).len();
-        assert!(q.chunks.len() < chunks, "{lang} “{query}”: every chunk loaded");
+        assert!(
+            q.chunks.len() < chunks,
+            "{lang} “{query}”: every chunk loaded"
+        );
         assert_eq!(q.pages.len(), found.len().min(search::SHOWN));
     }
     // The word in a title comes first; the two pages with it in their text follow.
@@ -250,9 +272,15 @@ fn accents_case_endings_and_prefixes_on_the_real_playbook() {
         // The chunk holds the word and the first page shown has it.
         let chunk = std::fs::read_to_string(&q.chunks[0]).unwrap();
         let stem = search::stem(&folded_words(query)[0]);
-        assert!(chunk.contains(&format!("\"{stem}")), "{lang} “{query}”: no {stem}… in its chunk");
+        assert!(
+            chunk.contains(&format!("\"{stem}")),
+            "{lang} “{query}”: no {stem}… in its chunk"
+        );
         let first = std::fs::read_to_string(&q.pages[0]).unwrap().to_lowercase();
-        assert!(first.contains(expected), "{lang} “{query}”: first result lacks {expected}");
+        assert!(
+            first.contains(expected),
+            "{lang} “{query}”: first result lacks {expected}"
+        );
     }
 }
 
@@ -271,12 +299,17 @@ fn the_same_content_gives_the_same_index_bytes() {
             .collect::<std::collections::BTreeMap<_, _>>()
     };
     assert!(index(&first).len() > 10);
-    assert_same_tree(&index(&first), &index(&second), "two builds' search indexes");
+    assert_same_tree(
+        &index(&first),
+        &index(&second),
+        "two builds' search indexes",
+    );
 }
 
 #[test]
 fn the_bench_stems_like_search_js() {
-    let js = std::fs::read_to_string(common::repo().join("themes/default/static/search.js")).unwrap();
+    let js =
+        std::fs::read_to_string(common::repo().join("themes/default/static/search.js")).unwrap();
     let start = js.find("var SUFFIXES = [").unwrap();
     let list = &js[start..start + js[start..].find("];").unwrap()];
     let suffixes: Vec<&str> = list.split('"').skip(1).step_by(2).collect();

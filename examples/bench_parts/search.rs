@@ -24,10 +24,49 @@ pub const SHOWN: usize = 10;
 const SHORT: usize = 3;
 /// The stemmer's endings, in `search.js`'s order.
 pub const SUFFIXES: [&str; 43] = [
-    "issements", "issement", "ications", "ication", "atrices", "ateurs", "ations", "ements",
-    "atrice", "ateur", "ation", "ement", "ments", "ment", "ances", "ance", "ences", "ence",
-    "ities", "ity", "ings", "ing", "ised", "ized", "ises", "izes", "ise", "ize", "ness", "euses",
-    "euse", "eurs", "eur", "ers", "er", "ies", "ied", "ees", "ee", "ed", "es", "s", "x",
+    "issements",
+    "issement",
+    "ications",
+    "ication",
+    "atrices",
+    "ateurs",
+    "ations",
+    "ements",
+    "atrice",
+    "ateur",
+    "ation",
+    "ement",
+    "ments",
+    "ment",
+    "ances",
+    "ance",
+    "ences",
+    "ence",
+    "ities",
+    "ity",
+    "ings",
+    "ing",
+    "ised",
+    "ized",
+    "ises",
+    "izes",
+    "ise",
+    "ize",
+    "ness",
+    "euses",
+    "euse",
+    "eurs",
+    "eur",
+    "ers",
+    "er",
+    "ies",
+    "ied",
+    "ees",
+    "ee",
+    "ed",
+    "es",
+    "s",
+    "x",
 ];
 const DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -139,7 +178,9 @@ fn chunks_of(firsts: &[String], key: &str, whole: bool) -> Vec<usize> {
     if firsts.is_empty() {
         return Vec::new();
     }
-    let at = firsts.partition_point(|f| f.as_str() <= key).saturating_sub(1);
+    let at = firsts
+        .partition_point(|f| f.as_str() <= key)
+        .saturating_sub(1);
     let end = format!("{key}{{");
     let mut out = vec![at];
     if !whole {
@@ -176,8 +217,8 @@ pub fn query_files(site: &Path, lang: &str, word: &str) -> Result<QueryFiles, St
     // The search page, where the header's search form goes.
     let home = format!("{lang}/index.html");
     let home_html = read(&site.join(&home))?;
-    let action = attr_after(&home_html, "class=\"site-search\"", "action")
-        .ok_or("no header search form")?;
+    let action =
+        attr_after(&home_html, "class=\"site-search\"", "action").ok_or("no header search form")?;
     let search_page = resolve(site, &home, action);
     let rel = search_page
         .strip_prefix(site)
@@ -194,14 +235,21 @@ pub fn query_files(site: &Path, lang: &str, word: &str) -> Result<QueryFiles, St
     for (at, _) in html.match_indices("<script src=\"") {
         let src = &html[at + 13..];
         let src = &src[..src.find('"').unwrap_or(0)];
-        if src.rsplit('/').next().is_some_and(|f| f.starts_with("search")) {
+        if src
+            .rsplit('/')
+            .next()
+            .is_some_and(|f| f.starts_with("search"))
+        {
             first_load.push(resolve(site, &rel, src));
         }
     }
     first_load.push(manifest.clone());
-    let folder = manifest.parent().ok_or("manifest without folder")?.to_path_buf();
-    let m: serde_json::Value =
-        serde_json::from_str(payload(&read(&manifest)?, "manifest(")?).map_err(|e| e.to_string())?;
+    let folder = manifest
+        .parent()
+        .ok_or("manifest without folder")?
+        .to_path_buf();
+    let m: serde_json::Value = serde_json::from_str(payload(&read(&manifest)?, "manifest(")?)
+        .map_err(|e| e.to_string())?;
     let firsts: Vec<String> = m["chunks"]
         .as_array()
         .ok_or("manifest without chunks")?
@@ -249,7 +297,11 @@ pub fn query_files(site: &Path, lang: &str, word: &str) -> Result<QueryFiles, St
             let words = &loaded[&n];
             let from = words.partition_point(|(w, _)| w.as_str() < key.as_str());
             for (w, list) in &words[from..] {
-                if if *whole { w != key } else { !w.starts_with(key.as_str()) } {
+                if if *whole {
+                    w != key
+                } else {
+                    !w.starts_with(key.as_str())
+                } {
                     break;
                 }
                 let exact = w.starts_with(typed.as_str());

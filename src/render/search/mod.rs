@@ -251,7 +251,12 @@ mod tests {
     #[test]
     fn same_entries_same_bytes() {
         let entries: Vec<Cow<str>> = (0..600)
-            .map(|i| Cow::Owned(doc(&format!("Page {}", i % 97), &format!("mot{} texte {i}", i % 13))))
+            .map(|i| {
+                Cow::Owned(doc(
+                    &format!("Page {}", i % 97),
+                    &format!("mot{} texte {i}", i % 13),
+                ))
+            })
             .collect();
         assert_eq!(
             index_files("en/search-index/", &entries),

@@ -193,7 +193,9 @@ mod tests {
     fn chunks_are_cut_by_size_in_word_order() {
         let mut p = Postings::default();
         for page in 0..2000 {
-            let text: String = (0..40).map(|w| format!("w{:03} ", (page * 7 + w) % 600)).collect();
+            let text: String = (0..40)
+                .map(|w| format!("w{:03} ", (page * 7 + w) % 600))
+                .collect();
             p.add(page, &text, &page_words(&text, 0));
         }
         let chunks = p.chunks();

@@ -119,7 +119,10 @@ mod tests {
     #[test]
     fn folds_accents_case_and_special_letters() {
         assert_eq!(words("Équipe ÉLARGIE"), "equipe elargie ");
-        assert_eq!(words("Œuvre cœur Straße ınk Ærø"), "ouvre cour strase ink ar ");
+        assert_eq!(
+            words("Œuvre cœur Straße ınk Ærø"),
+            "ouvre cour strase ink ar "
+        );
         assert_eq!(words("Việt Nam đ"), "viet nam ");
         assert_eq!(words("\u{212A}elvin"), "kelvin ");
     }
@@ -127,7 +130,10 @@ mod tests {
     #[test]
     fn escapes_and_punctuation_separate_words() {
         assert_eq!(words("a\"b\\c\nd<e\u{1}f"), "a b c d e f ");
-        assert_eq!(words("l’équipe, c'est-à-dire 2026"), "l equipe c est a dire 2026 ");
+        assert_eq!(
+            words("l’équipe, c'est-à-dire 2026"),
+            "l equipe c est a dire 2026 "
+        );
         assert_eq!(words("日本 x"), "x ");
     }
 
