@@ -13,7 +13,6 @@ use std::path::Path;
 
 use common::{assert_same_tree, snapshot, Site};
 
-#[allow(dead_code)]
 #[path = "../examples/bench_parts/search.rs"]
 mod search;
 

@@ -6,10 +6,12 @@
 //! `tests/search.rs`. Words are folded by the generator's own `words.rs`; the stemmer's endings
 //! are the list in `search.js` (tests/search.rs checks they agree).
 
+// The bench uses `search_bytes`, the tests the rest.
+#![allow(dead_code)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-#[allow(dead_code)]
 #[path = "../../src/render/search/words.rs"]
 mod words;
 

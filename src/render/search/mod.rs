@@ -139,7 +139,7 @@ fn index_files(folder: &str, entries: &[Cow<str>]) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::with_capacity(entries.len() + 64);
     let mut postings = terms::Postings::default();
     for (b, batch) in order.chunks(BATCH).enumerate() {
-        let folded: Vec<(String, Vec<(u32, u32, u32)>)> = batch
+        let folded: Vec<(String, terms::PageWords)> = batch
             .par_iter()
             .map(|&i| {
                 let mut folded = String::new();

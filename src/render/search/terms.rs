@@ -87,10 +87,13 @@ impl Postings {
     }
 }
 
+/// A page's distinct words, as `(start, end, weight)` in its folded text.
+pub(crate) type PageWords = Vec<(u32, u32, u32)>;
+
 /// The distinct words of a page and their weights, as `(start, end, weight)` in `folded`: its
 /// folded words, each followed by a space (see `words::words_of_json`), the first `title_len`
 /// bytes those of its title.
-pub(crate) fn page_words(folded: &str, title_len: usize) -> Vec<(u32, u32, u32)> {
+pub(crate) fn page_words(folded: &str, title_len: usize) -> PageWords {
     let mut all: Vec<(&str, bool, u32)> = Vec::new();
     let mut start = 0;
     for (i, b) in folded.bytes().enumerate() {
