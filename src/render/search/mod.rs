@@ -19,10 +19,19 @@
 //! words; a query word of one or two letters matches whole words only, so that typing "e" does
 //! not load every chunk of words starting with "e". Every word of the query must match (AND).
 //!
+//! Results rank as before the split: a word in the title first, then how often in the text
+//! (up to ten), the typed form before the stem; equal scores in title order, which is page order.
+//!
 //! The pipeline keeps one line per page (`entry`, the page's JSON data, made when its body is
-//! rendered); `search_index` numbers the pages, folds their words in parallel batches into
-//! postings (the index holds page numbers and weights, not text) and writes the files. Same
-//! input, same bytes: pages are ordered by title, words alphabetically, chunks cut by content.
+//! rendered); `search_index` numbers the pages, folds their words in parallel batches of
+//! `BATCH` pages into postings (page numbers and weights, not text: a few bytes per word and
+//! page) and writes the files. It holds little besides the lines it is given and the page files
+//! it returns. Same input, same bytes: pages are ordered by title, words alphabetically, chunks
+//! cut by content. In watch mode an edit re-folds every page of the language (folded words are
+//! not kept between builds, to hold no more than the text) but only the files whose bytes
+//! changed are written: the page's own file and the chunks of the words it gained or lost, since
+//! the cuts between chunks depend on their words, not on offsets. When an edit adds or drops a
+//! chunk, `authoring::incremental` falls back to a full build, which removes the file that went.
 
 mod terms;
 mod words;
