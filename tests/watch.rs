@@ -169,12 +169,16 @@ fn edit_appears_in_public_with_poll() {
 }
 
 /// A text edit rewrites the page's own search file and the term chunks of the words it added,
-/// and leaves every other file of the index untouched (same inode, same modification time).
+/// and leaves every other file of the index untouched (same inode, same modification time);
+/// the index kept between edits gives the bytes of a full build.
 #[test]
 fn an_edit_rewrites_only_the_search_files_it_changes() {
     use std::os::unix::fs::MetadataExt;
     let site = Site::from_fixture("basic");
     let mut run = start_watch(&site, false);
+    // The first edit indexes each language whole and keeps the index; the second updates it.
+    append(&site, GROUP_FR, "\nUne première modification.\n");
+    wait_equal_to_full_build(&mut run, &site);
     let index = site.public().join("fr/search-index");
     let stamp = |p: &Path| {
         let m = std::fs::metadata(p).unwrap();

@@ -33,12 +33,14 @@
 //! the cuts between chunks depend on their words, not on offsets. When an edit adds or drops a
 //! chunk, `authoring::incremental` falls back to a full build, which removes the file that went.
 
+mod index;
 mod terms;
 mod words;
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 
-use rayon::prelude::*;
+pub(crate) use index::Index;
 
 use crate::content::model::{Key, Site};
 use crate::render::bodies::Bodies;
@@ -104,81 +106,67 @@ pub(crate) fn index_folder(lang: &str) -> String {
     format!("{lang}/search-index/")
 }
 
-/// The search index files of one language, from the entries indexed with the bodies (a page
-/// without a body of its own, such as a section without an `_index` file, is indexed here).
-pub(crate) fn search_index(site: &Site, lang: &str, bodies: &Bodies) -> Vec<(String, Vec<u8>)> {
+/// Every page's line in one language, in `site.entries` order: the entries indexed with the
+/// bodies, and a line made here for a page without a body of its own (such as a section
+/// without an `_index` file).
+fn lines<'a>(site: &Site, lang: &str, bodies: &'a Bodies) -> Vec<Cow<'a, str>> {
     // `bodies.search` is sorted by page then language, like `site.entries`: walk both at once.
     let mut indexed = bodies
         .search
         .iter()
         .filter(|((_, l), _)| l == lang)
         .peekable();
-    let mut entries: Vec<Cow<str>> = Vec::with_capacity(site.entries.len());
+    let mut lines: Vec<Cow<str>> = Vec::with_capacity(site.entries.len());
     for key in site.entries.keys() {
         while indexed.next_if(|((k, _), _)| k < key).is_some() {}
-        entries.push(match indexed.next_if(|((k, _), _)| k == key) {
+        lines.push(match indexed.next_if(|((k, _), _)| k == key) {
             Some((_, line)) => Cow::Borrowed(line.as_str()),
             None => Cow::Owned(search_entry(site, key, lang, "")),
         });
     }
-    index_files(&index_folder(lang), &entries)
+    lines
 }
 
-/// Pages folded per parallel batch: bounds what is held besides the postings.
-const BATCH: usize = 256;
+/// The search index files of one language.
+pub(crate) fn search_index(site: &Site, lang: &str, bodies: &Bodies) -> Vec<(String, Vec<u8>)> {
+    let lines = lines(site, lang, bodies);
+    Index::build(&index_folder(lang), &lines).files(&lines, None)
+}
 
-/// The manifest, term chunks and page files for the entries (`entry` lines), under `folder`.
-fn index_files(folder: &str, entries: &[Cow<str>]) -> Vec<(String, Vec<u8>)> {
-    // Pages in title order (folded, then as written, then by address): a page's number is its
-    // rank, so equal scores in the browser need no title to break the tie.
-    let fields: Vec<Vec<&str>> = entries.iter().map(|e| words::json_strings(e)).collect();
-    let field = |i: usize, n: usize| fields[i].get(n).copied().unwrap_or("");
-    let mut order: Vec<(String, usize)> = (0..entries.len())
-        .map(|i| {
-            let mut folded = String::new();
-            words::words_of_json(field(i, 0), &mut folded);
-            (folded, i)
-        })
+/// A language's index to keep between watch-mode rebuilds, and its files.
+pub(crate) fn live_index(
+    site: &Site,
+    lang: &str,
+    bodies: &Bodies,
+) -> (Index, Vec<(String, Vec<u8>)>) {
+    let lines = lines(site, lang, bodies);
+    let index = Index::build(&index_folder(lang), &lines);
+    let files = index.files(&lines, None);
+    (index, files)
+}
+
+/// Updates a kept index after the text of `changed` pages changed (their titles cannot have:
+/// that is a full build), and returns the files that can differ: the manifest, the chunks
+/// and the changed pages' files.
+pub(crate) fn update_index(
+    index: &mut Index,
+    site: &Site,
+    lang: &str,
+    bodies: &Bodies,
+    changed: &BTreeSet<Key>,
+) -> Vec<(String, Vec<u8>)> {
+    let lines = lines(site, lang, bodies);
+    let positions: Vec<usize> = site
+        .entries
+        .keys()
+        .enumerate()
+        .filter(|(_, k)| changed.contains(*k))
+        .map(|(i, _)| i)
         .collect();
-    order.sort_by(|a, b| {
-        (&a.0, field(a.1, 0), field(a.1, 2)).cmp(&(&b.0, field(b.1, 0), field(b.1, 2)))
-    });
-    let order: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
-
-    let mut files = Vec::with_capacity(entries.len() + 64);
-    let mut postings = terms::Postings::default();
-    for (b, batch) in order.chunks(BATCH).enumerate() {
-        let folded: Vec<(String, terms::PageWords)> = batch
-            .par_iter()
-            .map(|&i| {
-                let mut folded = String::new();
-                words::words_of_json(field(i, 0), &mut folded);
-                let title_len = folded.len();
-                words::words_of_json(field(i, 3), &mut folded);
-                let words = terms::page_words(&folded, title_len);
-                (folded, words)
-            })
-            .collect();
-        for (n, (text, words)) in folded.iter().enumerate() {
-            postings.add((b * BATCH + n) as u32, text, words);
-        }
+    for &i in &positions {
+        index.update(i, &lines[i]);
     }
-    for (n, &i) in order.iter().enumerate() {
-        let js = format!("window.playbookSearch.page({n},{});\n", entries[i]);
-        files.push((format!("{folder}pages/{n}.js"), js.into_bytes()));
-    }
-    let chunks = postings.chunks();
-    let firsts: Vec<&str> = chunks.iter().map(|(first, _)| first.as_str()).collect();
-    let manifest = serde_json::json!({ "pages": entries.len(), "chunks": firsts });
-    files.push((
-        format!("{folder}index.js"),
-        format!("window.playbookSearch.manifest({manifest});\n").into_bytes(),
-    ));
-    for (n, (_, words)) in chunks.iter().enumerate() {
-        let js = format!("window.playbookSearch.terms({n},{words});\n");
-        files.push((format!("{folder}terms/{n}.js"), js.into_bytes()));
-    }
-    files
+    index.files(&lines, Some(&positions))
 }
 
 /// A page's line of the search index, with the plain text of its body.
@@ -232,7 +220,7 @@ mod tests {
         .into_iter()
         .map(Cow::Owned)
         .collect();
-        let files = index_files("fr/search-index/", &entries);
+        let files = Index::build("fr/search-index/", &entries).files(&entries, None);
         let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(
             paths,
@@ -267,9 +255,27 @@ mod tests {
                 ))
             })
             .collect();
-        assert_eq!(
-            index_files("en/search-index/", &entries),
-            index_files("en/search-index/", &entries)
+        let files = || Index::build("en/search-index/", &entries).files(&entries, None);
+        assert_eq!(files(), files());
+        // A page's text changed in a kept index gives the files of a fresh build.
+        let mut index = Index::build("en/search-index/", &entries);
+        let mut edited = entries.clone();
+        edited[5] = Cow::Owned(doc("Page 5", "un texte neuf"));
+        let partial = index.update_then_files(5, &edited);
+        let fresh = Index::build("en/search-index/", &edited).files(&edited, None);
+        for (path, bytes) in &partial {
+            assert_eq!(
+                Some(bytes),
+                fresh.iter().find(|(p, _)| p == path).map(|(_, b)| b),
+                "{path}"
+            );
+        }
+        assert!(
+            partial
+                .iter()
+                .filter(|(p, _)| p.contains("/pages/"))
+                .count()
+                == 1
         );
     }
 }

@@ -32,13 +32,19 @@ pub(crate) struct Postings {
 }
 
 impl Postings {
-    /// Adds one page's words (from `page_words`). Pages must come in ascending number.
+    /// Adds one page's words (from `page_words`), keeping each word's pages in order.
     pub(crate) fn add(&mut self, page: u32, folded: &str, words: &[(u32, u32, u32)]) {
         for &(start, end, weight) in words {
             let word = &folded[start as usize..end as usize];
             let posting = page << 5 | weight;
             match self.map.get_mut(word) {
-                Some(list) => list.push(posting),
+                Some(list) => match list.last() {
+                    Some(last) if *last >> 5 >= page => {
+                        let at = list.partition_point(|p| p >> 5 < page);
+                        list.insert(at, posting);
+                    }
+                    _ => list.push(posting),
+                },
                 None => {
                     self.map.insert(word.into(), vec![posting]);
                 }
@@ -46,11 +52,22 @@ impl Postings {
         }
     }
 
+    /// Removes one page from every word (a word left without pages goes).
+    pub(crate) fn remove(&mut self, page: u32) {
+        self.map.retain(|_, list| {
+            if let Ok(at) = list.binary_search_by(|p| (p >> 5).cmp(&page)) {
+                list.remove(at);
+            }
+            !list.is_empty()
+        });
+    }
+
     /// The chunks: each its first word and its script's payload, a JSON array of word,
     /// postings, word, postings… in word order.
-    pub(crate) fn chunks(self) -> Vec<(String, String)> {
-        let mut words: Vec<(Box<str>, Vec<u32>)> = self.map.into_iter().collect();
-        words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    pub(crate) fn chunks(&self) -> Vec<(String, String)> {
+        let mut words: Vec<(&str, &Vec<u32>)> =
+            self.map.iter().map(|(w, p)| (w.as_ref(), p)).collect();
+        words.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut chunks: Vec<(String, String)> = Vec::new();
         let mut current = String::new();
         let mut first = String::new();
@@ -58,9 +75,9 @@ impl Postings {
         for (word, postings) in words {
             entry.clear();
             entry.push('"');
-            entry.push_str(&word);
+            entry.push_str(word);
             entry.push_str("\",\"");
-            encode(&postings, &mut entry);
+            encode(postings, &mut entry);
             entry.push('"');
             // A chunk that this word would take past the maximum ends before it.
             if !current.is_empty() && current.len() + entry.len() >= MAX_CHUNK {
@@ -74,7 +91,7 @@ impl Postings {
                 current.push(',');
             }
             current.push_str(&entry);
-            if current.len() >= MIN_CHUNK && hash(&word).trailing_zeros() >= 3 {
+            if current.len() >= MIN_CHUNK && hash(word).trailing_zeros() >= 3 {
                 current.push(']');
                 chunks.push((std::mem::take(&mut first), std::mem::take(&mut current)));
             }
@@ -190,6 +207,23 @@ mod tests {
         assert_eq!(decode(&words[1]), [(0, 1), (5000, 11)]);
         assert_eq!(words[2], "equipe");
         assert_eq!(decode(&words[3]), [(0, 13), (40, 1)]);
+    }
+
+    #[test]
+    fn a_page_replaced_gives_the_postings_of_a_fresh_build() {
+        let pages = [("alpha beta ", 0), ("beta gamma ", 1), ("gamma delta ", 2)];
+        let build = |pages: &[(&str, u32)]| {
+            let mut p = Postings::default();
+            for (text, n) in pages {
+                p.add(*n, text, &page_words(text, 0));
+            }
+            p
+        };
+        let mut p = build(&pages);
+        p.remove(1);
+        p.add(1, "alpha omega ", &page_words("alpha omega ", 0));
+        let fresh = build(&[pages[0], ("alpha omega ", 1), pages[2]]);
+        assert_eq!(p.chunks(), fresh.chunks());
     }
 
     #[test]
