@@ -16,6 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "bench_parts/search.rs"]
+mod search;
+
 const SECTIONS: [&str; 8] = [
     "guides",
     "practices",
@@ -69,15 +72,15 @@ fn parse_args() -> Args {
                 if let Some(bad) = args
                     .only
                     .iter()
-                    .find(|p| !["builds", "watch", "real"].contains(&p.as_str()))
+                    .find(|p| !["builds", "watch", "real", "search"].contains(&p.as_str()))
                 {
                     die(&format!(
-                        "--only takes builds, watch and/or real, not `{bad}`"
+                        "--only takes builds, watch, real and/or search, not `{bad}`"
                     ));
                 }
             }
             "--help" | "-h" => {
-                println!("usage: cargo run --release --example bench -- [--pages N] [--runs R] [--keep DIR] [--only builds,watch,real]");
+                println!("usage: cargo run --release --example bench -- [--pages N] [--runs R] [--keep DIR] [--only builds,watch,real,search]");
                 std::process::exit(0);
             }
             other => die(&format!("unknown argument `{other}`")),
@@ -160,6 +163,9 @@ fn main() {
     if args.wants("real") {
         real_build(&args, &playbook, &repo, &dir);
     }
+    if args.wants("search") {
+        search_figures(&playbook, &pb_site, &repo, &dir, &corpus);
+    }
     if let Some(keep) = &args.keep {
         println!("corpus kept in {}", keep.display());
     }
@@ -228,6 +234,63 @@ fn full_builds(
     } else {
         println!("hugo: not on PATH, skipped (Debian: apt-get install hugo)");
     }
+}
+
+/// What a reader downloads to search the built corpus (its last build, or a new one): the
+/// whole index, the first load of the search page, and one-word queries, common to rare.
+fn search_figures(playbook: &Path, pb_site: &Path, repo: &Path, dir: &Path, corpus: &Corpus) {
+    let out = dir.join("playbook-public");
+    if !out.join("fr/search-index/index.js").is_file() {
+        if !pb_site.join("content").is_dir() {
+            corpus.write_playbook(pb_site, &repo.join("themes"));
+        }
+        let mut c = Command::new(playbook);
+        c.args(["build", "--quiet", "--root"])
+            .arg(pb_site)
+            .arg("--output")
+            .arg(&out);
+        run_measured(c);
+    }
+    for (lang, words) in [
+        ("fr", ["équipes", "budget", "4321"]),
+        ("en", ["department", "organising", "4321"]),
+    ] {
+        let (mut files, mut bytes) = (0, 0);
+        for e in walkdir(&out.join(lang).join("search-index")) {
+            files += 1;
+            bytes += e;
+        }
+        println!(
+            "search {lang}: index {files} files, {:.1} MB",
+            bytes as f64 / 1e6
+        );
+        for word in words {
+            match search::search_bytes(&out, lang, word) {
+                Ok(b) => println!(
+                    "  “{word}”: first load {:.1} KB, query {:.1} KB, total {:.1} KB in {} files",
+                    b.first_load as f64 / 1024.0,
+                    b.query as f64 / 1024.0,
+                    (b.first_load + b.query) as f64 / 1024.0,
+                    b.files
+                ),
+                Err(e) => println!("  “{word}”: {e}"),
+            }
+        }
+    }
+}
+
+/// Sizes of the files under `dir`.
+fn walkdir(dir: &Path) -> Vec<u64> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            out.extend(walkdir(&path));
+        } else {
+            out.push(e.metadata().map_or(0, |m| m.len()));
+        }
+    }
+    out
 }
 
 /// Whole-process builds of the repository's own `content/`.

@@ -14,7 +14,7 @@ use crate::render::checklist::checklist_page;
 use crate::render::context::{link, render_template, Common, Ctx, Empty, Link, Place};
 use crate::render::markdown::Tools;
 use crate::render::print::print_page;
-use crate::render::search::search_index;
+use crate::render::search::{index_folder, search_index};
 use crate::render::sitemap;
 use crate::render::theme::Theme;
 
@@ -201,7 +201,7 @@ pub(crate) fn render_all(
         // Search page and its index.
         let path = &gen["search"];
         let common = Common::new(site, theme, lang, path, Place::Generated("search"), false);
-        let index = format!("{}{lang}/search-index.js", common.root);
+        let index = format!("{}{}index.js", common.root, index_folder(lang));
         add(
             &mut files,
             &mut problems,
@@ -215,7 +215,7 @@ pub(crate) fn render_all(
                 },
             ),
         );
-        files.push(search_index(site, lang, bodies));
+        files.extend(search_index(site, lang, bodies));
     }
 
     files.push(("sitemap.xml".into(), sitemap::sitemap(site).into_bytes()));
