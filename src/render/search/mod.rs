@@ -27,10 +27,10 @@
 //! `BATCH` pages into postings (page numbers and weights, not text: a few bytes per word and
 //! page) and writes the files. It holds little besides the lines it is given and the page files
 //! it returns. Same input, same bytes: pages are ordered by title, words alphabetically, chunks
-//! cut by content. In watch mode an edit re-folds every page of the language (folded words are
-//! not kept between builds, to hold no more than the text) but only the files whose bytes
-//! changed are written: the page's own file and the chunks of the words it gained or lost, since
-//! the cuts between chunks depend on their words, not on offsets. When an edit adds or drops a
+//! cut by content. In watch mode each language's `Index` is kept between edits (`live_index`);
+//! an edit re-folds only the edited pages (`update_index`) and only the files whose bytes changed
+//! are written: the page's own file and the chunks of the words it gained or lost, since the
+//! cuts between chunks depend on their words, not on offsets. When an edit adds or drops a
 //! chunk, `authoring::incremental` falls back to a full build, which removes the file that went.
 
 mod index;
