@@ -41,6 +41,7 @@ import { chromium } from "playwright-core";
 import * as layout from "./layout.mjs";
 import * as editor from "./editor.mjs";
 import * as searchChecks from "./search.mjs";
+import { walk } from "./files.mjs";
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -99,14 +100,6 @@ function rel(url) {
 // ---------------------------------------------------------------------------------------------
 // Static scan: nothing inline, so that the CSP never has to allow it.
 
-function walk(dir, out = []) {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else out.push(p);
-  }
-  return out;
-}
 const allFiles = walk(publicDir);
 const htmlFiles = allFiles.filter((f) => f.endsWith(".html"));
 function staticScan() {

@@ -16,19 +16,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PLANTED } from "./search-site.mjs";
+import { walk } from "./files.mjs";
 
 const KB = 1024;
 const FIRST_LOAD = 100 * KB;
 const ONE_WORD = 300 * KB;
 
-function walk(dir, out = []) {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else out.push(p);
-  }
-  return out;
-}
 
 const fold = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 
