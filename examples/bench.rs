@@ -15,6 +15,7 @@
 //!   the last one's output compared byte for byte with a clean full build of the same text.
 //! - `watch`: the median latency of a one-page edit under `playbook build --watch`.
 //! - `real`: the median whole-process time of building the repository's own `content/`.
+//! - `search`: what a reader downloads to search the corpus (`bench_parts/search.rs`).
 //! - `compile` (only when named): a fresh `cargo build --release --bin playbook` in an empty
 //!   target folder, then one build of the repository's content — what a newcomer's first
 //!   `cargo run --release -- build` costs.
@@ -26,6 +27,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+#[path = "bench_parts/search.rs"]
+mod search;
 
 const SECTIONS: [&str; 8] = [
     "guides",
@@ -40,7 +44,7 @@ const SECTIONS: [&str; 8] = [
 const LANGS: [&str; 2] = ["fr", "en"];
 const EDITS: usize = 20;
 /// The parts `--only` takes; all but `compile` run when it is not given.
-const PARTS: [&str; 5] = ["builds", "cache", "watch", "real", "compile"];
+const PARTS: [&str; 6] = ["builds", "cache", "watch", "real", "search", "compile"];
 /// Where playbook keeps what a build can reuse; removed before every uncached run.
 const BUILD_CACHE: &str = ".playbook-cache/build";
 
@@ -185,6 +189,9 @@ fn main() {
     }
     if args.wants("compile") {
         compile_time(&repo);
+    }
+    if args.wants("search") {
+        search_figures(&playbook, &pb_site, &repo, &dir, &corpus);
     }
     if let Some(keep) = &args.keep {
         println!("corpus kept in {}", keep.display());
@@ -434,6 +441,63 @@ fn compile_time(repo: &Path) {
         ms(run.wall),
         (compiled + run.wall).as_secs_f64()
     );
+}
+
+/// What a reader downloads to search the built corpus (its last build, or a new one): the
+/// whole index, the first load of the search page, and one-word queries, common to rare.
+fn search_figures(playbook: &Path, pb_site: &Path, repo: &Path, dir: &Path, corpus: &Corpus) {
+    let out = dir.join("playbook-public");
+    if !out.join("fr/search-index/index.js").is_file() {
+        if !pb_site.join("content").is_dir() {
+            corpus.write_playbook(pb_site, &repo.join("themes"));
+        }
+        let mut c = Command::new(playbook);
+        c.args(["build", "--quiet", "--root"])
+            .arg(pb_site)
+            .arg("--output")
+            .arg(&out);
+        run_measured(c);
+    }
+    for (lang, words) in [
+        ("fr", ["équipes", "budget", "4321"]),
+        ("en", ["department", "organising", "4321"]),
+    ] {
+        let (mut files, mut bytes) = (0, 0);
+        for e in walkdir(&out.join(lang).join("search-index")) {
+            files += 1;
+            bytes += e;
+        }
+        println!(
+            "search {lang}: index {files} files, {:.1} MB",
+            bytes as f64 / 1e6
+        );
+        for word in words {
+            match search::search_bytes(&out, lang, word) {
+                Ok(b) => println!(
+                    "  “{word}”: first load {:.1} KB, query {:.1} KB, total {:.1} KB in {} files",
+                    b.first_load as f64 / 1024.0,
+                    b.query as f64 / 1024.0,
+                    (b.first_load + b.query) as f64 / 1024.0,
+                    b.files
+                ),
+                Err(e) => println!("  “{word}”: {e}"),
+            }
+        }
+    }
+}
+
+/// Sizes of the files under `dir`.
+fn walkdir(dir: &Path) -> Vec<u64> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            out.extend(walkdir(&path));
+        } else {
+            out.push(e.metadata().map_or(0, |m| m.len()));
+        }
+    }
+    out
 }
 
 /// Whole-process builds of the repository's own `content/`.

@@ -1037,10 +1037,12 @@ fn path_pages_are_noindex_even_on_an_indexed_site() {
             assert!(robots(&rel).contains("noindex"), "{rel} lacks noindex");
         }
         // Nor are they offered to search engines or to the site search.
-        for file in ["sitemap.xml".to_string(), format!("{lang}/search-index.js")] {
-            if let Ok(text) = std::fs::read_to_string(public.join(&file)) {
-                assert!(!text.contains("diagnostic/q/"), "{file} lists path pages");
-            }
+        let index = snapshot(&public.join(format!("{lang}/search-index")));
+        assert!(index.contains_key("index.js"), "no search index for {lang}");
+        let sitemap = std::fs::read(public.join("sitemap.xml")).unwrap();
+        for (file, bytes) in index.iter().chain([(&"sitemap.xml".to_string(), &sitemap)]) {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(!text.contains("diagnostic/q/"), "{file} lists path pages");
         }
     }
 }

@@ -659,8 +659,8 @@ fn every_alias_collision_is_a_located_error() {
             "collides with `assets/`, the folder of the theme's files".into(),
         ),
         (
-            "/fr/search-index.js".into(),
-            "collides with the file `fr/search-index.js`".into(),
+            "/fr/search-index/index.js".into(),
+            "collides with the file `fr/search-index/index.js`".into(),
         ),
         (
             "/fr/recherche/".into(),

@@ -253,3 +253,38 @@ fn every_page_carries_the_csp_in_a_meta_tag() {
         }
     }
 }
+
+/// The real playbook and every fixture site that builds pass the same parser-based check as
+/// the XSS fixtures: no script of its own, handler, style, embedding element or foreign URL
+/// scheme on any page, the theme's own controls aside.
+#[test]
+fn the_real_site_and_the_fixture_sites_carry_no_unsafe_markup() {
+    let overlaid = |overlay: &str| {
+        let site = Site::from_fixture("basic");
+        site.overlay(&common::fixture(overlay));
+        site
+    };
+    for site in [
+        Site::real(),
+        Site::from_fixture("basic"),
+        Site::from_fixture("editor"),
+        Site::from_fixture("matrix-large"),
+        overlaid("media"),
+        overlaid("glossary"),
+        overlaid("diagnostic"),
+    ] {
+        site.build_ok();
+        let public = site.public();
+        assert!(
+            common::html_files(&public).len() > 5,
+            "{}",
+            public.display()
+        );
+        assert_eq!(
+            common::unsafe_markup(&public),
+            Vec::<String>::new(),
+            "{}",
+            public.display()
+        );
+    }
+}

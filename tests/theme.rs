@@ -283,14 +283,20 @@ fn print_view_numbers_once_and_links_within_itself() {
 #[test]
 fn search_text_keeps_headings_and_paragraphs_apart() {
     let site = basic();
-    let js = std::fs::read_to_string(site.public().join("fr/search-index.js")).unwrap();
-    let json = js
-        .trim()
-        .strip_prefix("window.playbookSearch=")
-        .and_then(|s| s.strip_suffix(';'))
+    // One file per page under fr/search-index/pages/: [title, section, url, text].
+    let dir = site.public().join("fr/search-index/pages");
+    let docs: Vec<Vec<String>> = std::fs::read_dir(&dir)
         .unwrap()
-        .replace(",\n]", "\n]");
-    let docs: Vec<Vec<String>> = serde_json::from_str(&json).unwrap();
+        .map(|e| {
+            let js = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            let data = js
+                .strip_prefix("window.playbookSearch.page(")
+                .and_then(|s| s.split_once(','))
+                .and_then(|(_, s)| s.strip_suffix(");\n"))
+                .unwrap();
+            serde_json::from_str(data).unwrap()
+        })
+        .collect();
     let budget = docs.iter().find(|d| d[0] == "Le budget").unwrap();
     assert!(
         budget[3].starts_with("Les plateformes sont gratuites, pas le temps.\nPourquoi c’est important\nLe temps coûte.\n"),

@@ -168,6 +168,59 @@ fn edit_appears_in_public_with_poll() {
     edit_appears(true);
 }
 
+/// A text edit rewrites the page's own search file and the term chunks of the words it added,
+/// and leaves every other file of the index untouched (same inode, same modification time);
+/// the index kept between edits gives the bytes of a full build.
+#[test]
+fn an_edit_rewrites_only_the_search_files_it_changes() {
+    use std::os::unix::fs::MetadataExt;
+    let site = Site::from_fixture("basic");
+    let mut run = start_watch(&site, false);
+    // The first edit indexes each language whole and keeps the index; the second updates it.
+    append(&site, GROUP_FR, "\nUne première modification.\n");
+    wait_equal_to_full_build(&mut run, &site);
+    let index = site.public().join("fr/search-index");
+    let stamp = |p: &Path| {
+        let m = std::fs::metadata(p).unwrap();
+        (m.ino(), m.mtime(), m.mtime_nsec())
+    };
+    let before: BTreeMap<String, (u64, i64, i64)> = snapshot(&index)
+        .into_keys()
+        .map(|rel| {
+            let s = stamp(&index.join(&rel));
+            (rel, s)
+        })
+        .collect();
+    assert!(before.len() > 5, "{before:?}");
+    append(&site, CHAMPION_FR, "\nZéphyrinesque et quasiréticulaire.\n");
+    run.wait_until("the new words in the search index", |_| {
+        try_snapshot(&index).is_some_and(|files| {
+            files
+                .values()
+                .any(|b| String::from_utf8_lossy(b).contains("\"zephyrinesque\""))
+        })
+    });
+    wait_equal_to_full_build(&mut run, &site);
+    let after = snapshot(&index);
+    let changed: Vec<&String> = before
+        .iter()
+        .filter(|(rel, s)| stamp(&index.join(rel.as_str())) != **s)
+        .map(|(rel, _)| rel)
+        .collect();
+    assert_eq!(after.len(), before.len(), "files added or removed");
+    let pages: Vec<&&String> = changed.iter().filter(|r| r.starts_with("pages/")).collect();
+    assert_eq!(pages.len(), 1, "{changed:?}");
+    assert!(String::from_utf8_lossy(&after[pages[0].as_str()]).contains("Zéphyrinesque"));
+    for rel in changed.iter().filter(|r| r.starts_with("terms/")) {
+        let text = String::from_utf8_lossy(&after[rel.as_str()]);
+        assert!(
+            text.contains("\"zephyrinesque\"") || text.contains("\"quasireticulaire\""),
+            "{rel} was rewritten without a new word"
+        );
+    }
+    assert!(changed.len() <= 3, "{changed:?}");
+}
+
 #[test]
 fn settings_and_theme_changes_rebuild() {
     let site = Site::from_fixture("basic");

@@ -31,7 +31,7 @@ use crate::render::markdown::Tools;
 use crate::render::media::Catalog;
 use crate::render::pages::render_pages;
 use crate::render::print::{in_print_view, print_page};
-use crate::render::search::search_index;
+use crate::render::search::{index_folder, live_index, update_index, Index};
 
 /// A page made of several pages' bodies (the print view, the checklist).
 type PageFn = fn(
@@ -57,6 +57,9 @@ struct State {
     media: Catalog,
     /// Missing and stale translations by (language, page): an edit redoes its page's only.
     translations: BTreeMap<(String, Key), Status>,
+    /// The search index of each language, made at the first edit and updated at each next
+    /// one (the edited pages' words only).
+    search: BTreeMap<String, Index>,
 }
 
 impl State {
@@ -79,6 +82,7 @@ impl State {
             pages: rendered.pages,
             media: rendered.media,
             translations,
+            search: BTreeMap::new(),
         }
     }
 
@@ -288,8 +292,27 @@ impl Session {
         problems.extend(template_problems);
         let in_print = affected.iter().any(in_print_view);
         let in_list = affected.iter().any(in_checklist);
+        let mut index_moved = false;
         for lang in &site.languages {
-            files.push(search_index(site, lang, bodies));
+            // The first edit indexes the language whole; the next ones update the words of the
+            // edited pages. The chunks keep their names unless one was added or dropped; then
+            // the full build publishes the index, removing the file that went.
+            let index = match state.search.get_mut(lang) {
+                Some(index) => update_index(index, site, lang, bodies, &affected),
+                None => {
+                    let (index, files) = live_index(site, lang, bodies);
+                    state.search.insert(lang.clone(), index);
+                    files
+                }
+            };
+            let terms = format!("{}terms/", index_folder(lang));
+            let before = state
+                .files
+                .range(terms.clone()..)
+                .take_while(|(p, _)| p.starts_with(&terms))
+                .count();
+            index_moved |= before != index.iter().filter(|(p, _)| p.starts_with(&terms)).count();
+            files.extend(index);
             for (wanted, page) in [(in_print, print_page as PageFn), (in_list, checklist_page)] {
                 if wanted {
                     match page(site, theme, lang, &tools) {
@@ -299,7 +322,7 @@ impl Session {
                 }
             }
         }
-        if problems.has_errors() {
+        if problems.has_errors() || index_moved {
             // Let the full build report it; until one succeeds there is no state to build on.
             drop(previous);
             self.state = None;

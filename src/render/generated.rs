@@ -15,7 +15,7 @@ use crate::render::checklist::checklist_page;
 use crate::render::context::{link, render_template, Common, Ctx, Empty, Link, Place};
 use crate::render::markdown::Tools;
 use crate::render::print::print_page;
-use crate::render::search::search_index;
+use crate::render::search::{index_folder, search_index};
 use crate::render::sitemap;
 use crate::render::theme::Theme;
 
@@ -203,7 +203,7 @@ pub(crate) fn render_all(
         // Search page and its index.
         let path = &gen["search"];
         let common = Common::new(site, theme, lang, path, Place::Generated("search"), false);
-        let index = format!("{}{lang}/search-index.js", common.root);
+        let index = format!("{}{}index.js", common.root, index_folder(lang));
         add(
             files,
             &mut problems,
@@ -217,8 +217,9 @@ pub(crate) fn render_all(
                 },
             ),
         );
-        let (path, bytes) = search_index(site, lang, bodies);
-        files.put(path, bytes);
+        for (path, bytes) in search_index(site, lang, bodies) {
+            files.put(path, bytes);
+        }
     }
 
     files.put("sitemap.xml".into(), sitemap::sitemap(site).into_bytes());

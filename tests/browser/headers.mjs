@@ -23,6 +23,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveConfig } from "@netlify/config";
 import { parseAllHeaders } from "@netlify/headers-parser";
+import { walk } from "./files.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const publicDir = path.resolve(process.argv[2] || path.join(here, "..", "..", "public"));
@@ -126,14 +127,6 @@ const compiled = rules.map((r) => ({ ...r, mine: matcher(r.for), netlify: netlif
 // ---------------------------------------------------------------------------------------------
 // The site: every file, and the URLs that reach it.
 
-function walk(dir, out = []) {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else out.push(p);
-  }
-  return out;
-}
 const files = walk(publicDir)
   .map((f) => path.relative(publicDir, f).split(path.sep).join("/"))
   .sort();

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Browser suite for the built playbook:
-//   node run.mjs <public dir> [--matrix-site <dir>] [--editor-site <dir>] [--screenshots <dir>]
+//   node run.mjs <public dir> [--matrix-site <dir>] [--editor-site <dir>] [--search-site <dir>]
+//                [--screenshots <dir>]
 // (--matrix-site: the built tests/fixtures/matrix-large site, 12 steps × 9 obstacles;
 // --editor-site: the built tests/fixtures/editor site, in a git repository committed on 2026-11-03;
+// --search-site: the built site of search-site.mjs, 1,500 generated pages per language;
 // --screenshots: where to write the screenshots of every page kind and their index.html).
 //
 // Serves the built site on 127.0.0.1 with `Content-Security-Policy: default-src 'self'`, drives
@@ -18,6 +20,9 @@
 //   - previous/next walk the steps 1→n in index order, both ways;
 //   - search: accents, case, prefixes, stemming, title/section/snippet with <mark>, keyboard,
 //     aria-live announcement, result links land on real pages, header search box;
+//   - search.mjs: on the large generated site, the search page loads the index's manifest only,
+//     one word loads a small part of the index (bytes and files) with the right results marked,
+//     "show more", and the same from file://;
 //   - without JavaScript: navigation, the search page's message and page-index link, the
 //     diagnostic walked to a result with Tab/Enter only (answers at least 24×24 px), the print view;
 //   - print media hides the navigation on a step page;
@@ -29,13 +34,14 @@
 import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
-import zlib from "node:zlib";
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import * as layout from "./layout.mjs";
 import * as editor from "./editor.mjs";
+import * as searchChecks from "./search.mjs";
+import { walk } from "./files.mjs";
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -49,6 +55,7 @@ function option(name) {
 }
 const matrixDir = option("--matrix-site");
 const editorDir = option("--editor-site");
+const searchDir = option("--search-site");
 const shotsDir = option("--screenshots");
 const publicDir = path.resolve(args[0] || path.join(here, "..", "..", "public"));
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -93,14 +100,6 @@ function rel(url) {
 // ---------------------------------------------------------------------------------------------
 // Static scan: nothing inline, so that the CSP never has to allow it.
 
-function walk(dir, out = []) {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else out.push(p);
-  }
-  return out;
-}
 const allFiles = walk(publicDir);
 const htmlFiles = allFiles.filter((f) => f.endsWith(".html"));
 function staticScan() {
@@ -749,6 +748,8 @@ async function main() {
   if (!matrixDir) fail("run.mjs", "no --matrix-site: the 12 × 9 matrix fixture is not checked");
   const editorServer = editorDir ? await startServer(editorDir) : null;
   if (!editorDir) fail("run.mjs", "no --editor-site: callouts, dates and edit links are not checked");
+  const searchServer = searchDir ? await startServer(searchDir) : null;
+  if (!searchDir) fail("run.mjs", "no --search-site: search on a large site is not checked");
   if (shotsDir) {
     fs.rmSync(shotsDir, { recursive: true, force: true });
     fs.mkdirSync(shotsDir, { recursive: true });
@@ -809,6 +810,8 @@ async function main() {
       return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : null;
     };
     await editor.realCallouts(env, base, pages, readPage);
+    log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s) checking search on the large site`);
+    if (searchServer) await searchChecks.searchSite({ ...env, log }, `http://127.0.0.1:${searchServer.address().port}`, searchDir);
     log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s) checking the menu, the table of contents, the theme switch, print`);
     for (const lang of LANGS) {
       await layout.menu(env, lang, named[lang]);
@@ -826,6 +829,7 @@ async function main() {
     server.close();
     if (matrixServer) matrixServer.close();
     if (editorServer) editorServer.close();
+    if (searchServer) searchServer.close();
   }
   log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s) waiting for the Nu HTML checker`);
   await validator;
@@ -833,10 +837,11 @@ async function main() {
   // Search index size per language.
   const sizes = [];
   for (const lang of LANGS) {
-    const f = path.join(publicDir, lang, "search-index.js");
-    if (!check(fs.existsSync(f), "search index", `${path.relative(publicDir, f)} is missing`)) continue;
-    const buf = fs.readFileSync(f);
-    sizes.push(`${lang} ${buf.length} bytes (${zlib.gzipSync(buf, { level: 9 }).length} gzipped)`);
+    const dir = path.join(publicDir, lang, "search-index");
+    if (!check(fs.existsSync(path.join(dir, "index.js")), "search index", `${path.relative(publicDir, dir)}/index.js is missing`)) continue;
+    const files = walk(dir);
+    const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
+    sizes.push(`${lang} ${files.length} files, ${bytes} bytes`);
   }
 
   console.log("");

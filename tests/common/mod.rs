@@ -471,8 +471,8 @@ pub fn csp_violations(public: &Path) -> Vec<String> {
 /// without `src` (or whose `src` is not one of the site's own files), an `on…` handler, a
 /// `style` attribute or element, an element that embeds, redirects or submits (`iframe`,
 /// `object`, `embed`, `base`, `form`, `meta http-equiv=refresh`, `template`, `svg`, `math`…
-/// inside `<main>`, where bodies go, the theme's search form and copy button aside), and a URL
-/// attribute with a scheme other than http, https, mailto and tel.
+/// inside `<main>`, where bodies go, the theme's search form, its "show more" button and the
+/// copy button aside), and a URL attribute with a scheme other than http, https, mailto and tel.
 pub fn unsafe_markup(public: &Path) -> Vec<String> {
     const ELEMENTS: [&str; 18] = [
         "iframe", "frame", "frameset", "object", "embed", "applet", "base", "form", "button",
@@ -501,9 +501,11 @@ pub fn unsafe_markup(public: &Path) -> Vec<String> {
         // Bodies are rendered inside `<main>`; the theme's own icons and buttons (menu, colour
         // theme) live around it.
         let in_main = ancestors.iter().any(|a| a.value().name() == "main");
-        // The theme's own controls: search forms and the diagnostic's copy button.
+        // The theme's own controls: search forms, the search page's "show more" button and
+        // the diagnostic's copy button.
         let theme_control = std::iter::once(&el).chain(&ancestors).any(|a| {
             (a.value().name() == "form" && a.value().attr("role") == Some("search"))
+                || a.value().attr("data-search-more").is_some()
                 || a.value().attr("data-copy-link").is_some()
         });
         match name {

@@ -1,58 +1,87 @@
-// Search over the index shipped as <lang>/search-index.js (window.playbookSearch: [title, section,
-// url, text] per page, the text's blocks separated by line breaks). The index is loaded when the
-// reader first uses the box (or arrives with ?q=), not with the page. Accent- and
-// case-insensitive; every word of the query must start a word of the page (prefix match, so
-// results come while typing); a light French and English stemmer lets "organising" find
-// "organisation" and "équipes" find "équipe". Results show the title, the section and an
-// excerpt with the matches in <mark>; the count is announced by a live region;
-// ArrowDown/ArrowUp move between the box and the results (Tab works too).
+// Search over the split index under <lang>/search-index/ (src/render/search/ writes it):
+//   index.js        the manifest: { pages, chunks: the first word of each term chunk };
+//   terms/<n>.js    chunk n of the site's words in alphabetical order, each with its postings;
+//   pages/<n>.js    page n (pages numbered in title order): [title, section, url, text], the
+//                   text's blocks separated by line breaks.
+// Each file is a script calling window.playbookSearch.manifest / .terms / .page: scripts load
+// under the strict CSP and from file://, where fetch() of a local file is refused. The manifest
+// loads with the page; a query loads the term chunks its words can be in, then the files of the
+// results shown (PAGE at a time, more on "show more").
 //
-// Three parts, kept apart so the index can change shape without touching the others:
-// loading the index (loadIndex), matching (search), showing results (renderResults).
+// Accent- and case-insensitive; every word of the query must start a word of the page (prefix
+// match, so results come while typing; a word of one or two letters must be a whole word, so
+// that one letter does not load half the index); a light French and English stemmer lets
+// "organising" find "organisation" and "équipes" find "équipe". Ranking: in the title first,
+// then how often in the text, the typed form before the stem; ties in title order. Results show
+// the title, the section and an excerpt with the matches in <mark>; the count is announced by
+// a live region; ArrowDown/ArrowUp move between the box and the results (Tab works too).
+//
+// Three parts, kept apart: loading the index (load), matching (search), showing results.
 (function () {
   "use strict";
   var form = document.querySelector("[data-search-form]");
   var input = document.getElementById("search-q");
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
+  var moreButton = document.querySelector("[data-search-more]");
   var indexUrl = form && form.getAttribute("data-index");
   // Without a box or an index the page keeps its "search needs JavaScript" message.
   if (!form || !input || !list || !status || !indexUrl) return;
   document.documentElement.classList.add("search-ready");
-  var root = new URL("..", new URL(indexUrl, document.baseURI));
+  var manifestUrl = new URL(indexUrl, document.baseURI);
+  var root = new URL("../..", manifestUrl);
   var siteTitle = document.querySelector(".site-title");
   var homeSection = siteTitle ? siteTitle.textContent.trim() : "";
+  var PAGE = 10; // results shown at a time
 
   // ---- Loading the index -------------------------------------------------------------------
-  var prepared = null, loading = null;
-  function loadIndex(then) {
-    if (prepared) return then();
-    if (!loading) {
-      loading = [];
-      var script = document.createElement("script");
-      script.src = indexUrl;
-      script.onload = function () {
-        if (!Array.isArray(window.playbookSearch)) return failed();
-        prepared = window.playbookSearch.map(prepare);
-        var waiting = loading;
-        loading = null;
-        waiting.forEach(function (f) { f(); });
-      };
-      script.onerror = failed;
-      document.head.appendChild(script);
-    }
-    loading.push(then);
+  var manifest = null, chunks = {}, pages = {};
+  window.playbookSearch = {
+    manifest: function (m) { manifest = m; },
+    terms: function (n, words) { chunks[n] = words; },
+    page: function (n, d) { pages[n] = prepare(d); }
+  };
+  var requests = {}; // url → { done, then: [callbacks] }
+  // Runs `then` once every script in `urls` has run (each loaded once, whoever asks).
+  function load(urls, then) {
+    var left = urls.length;
+    if (!left) return then();
+    function one() { if (--left === 0) then(); }
+    urls.forEach(function (url) {
+      var r = requests[url];
+      if (r && r.done) return one();
+      if (!r) {
+        r = requests[url] = { done: false, then: [] };
+        var script = document.createElement("script");
+        script.src = url;
+        script.onload = function () {
+          script.remove();
+          r.done = true;
+          var waiting = r.then;
+          r.then = [];
+          waiting.forEach(function (f) { f(); });
+        };
+        script.onerror = function () {
+          script.remove();
+          delete requests[url];
+          failed();
+        };
+        document.head.appendChild(script);
+      }
+      r.then.push(one);
+    });
   }
+  function part(path) { return new URL(path, manifestUrl).href; }
   function failed() {
     document.documentElement.classList.remove("search-ready");
-    loading = null;
   }
   function prepare(d) {
     return { title: d[0], section: d[1] || homeSection, url: d[2], text: d[3], ftitle: fold(d[0]), ftext: fold(d[3]) };
   }
 
   // ---- Matching ----------------------------------------------------------------------------
-  // Fold one UTF-16 unit at a time, so positions in the folded text are positions in the original.
+  // Fold one UTF-16 unit at a time, so positions in the folded text are positions in the
+  // original. src/render/search/words.rs folds the indexed text the same way.
   var special = { "œ": "o", "Œ": "o", "æ": "a", "Æ": "a", "ß": "s", "’": "'", "ı": "i" };
   function foldChar(c) {
     if (special[c]) return special[c];
@@ -79,20 +108,110 @@
     }
     return w;
   }
+  var SHORT = 3; // query words shorter than this match whole words only
+  // The query's words: { typed, key (what indexed words must start with, or equal when whole),
+  // whole }.
   function terms(q) {
     var seen = {};
     return fold(q).split(/[^a-z0-9]+/).filter(function (t) {
       if (!t || seen[t]) return false;
       seen[t] = true;
       return true;
+    }).map(function (t) {
+      var whole = t.length < SHORT;
+      return { typed: t, key: whole ? t : stem(t), whole: whole };
+    });
+  }
+  // The chunks holding the indexed words `term` can match: the one where its key would be,
+  // and, for a prefix, those after it whose first word still starts with the key.
+  function chunksOf(term) {
+    var firsts = manifest.chunks, lo = 0, hi = firsts.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (firsts[mid] <= term.key) lo = mid + 1; else hi = mid;
+    }
+    var out = [Math.max(lo - 1, 0)], end = term.key + "{"; // "{" sorts right after "z"
+    for (var i = out[0] + 1; !term.whole && i < firsts.length && firsts[i] < end; i++) out.push(i);
+    return firsts.length ? out : [];
+  }
+  function chunkUrls(ts) {
+    var urls = [];
+    ts.forEach(function (t) {
+      chunksOf(t).forEach(function (n) {
+        var u = part("terms/" + n + ".js");
+        if (urls.indexOf(u) < 0) urls.push(u);
+      });
+    });
+    return urls;
+  }
+  var DIGIT = {};
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".split("").forEach(function (c, i) { DIGIT[c] = i; });
+  // Calls f(page, weight) for each posting: a gap in 5-bit digits (the sixth bit says more
+  // follow), then a one-digit weight, 11 × (in the title) + occurrences in the text (≤ 10).
+  function postings(s, f) {
+    var next = 0, i = 0;
+    while (i < s.length) {
+      var gap = 0, shift = 0, d;
+      do {
+        d = DIGIT[s.charAt(i++)];
+        gap += (d & 31) * Math.pow(2, shift);
+        shift += 5;
+      } while (d >= 32);
+      var page = next + gap;
+      next = page + 1;
+      f(page, DIGIT[s.charAt(i++)]);
+    }
+  }
+  // Every indexed word `term` matches, with its postings, from the loaded chunks.
+  function matching(term, f) {
+    chunksOf(term).forEach(function (n) {
+      var words = chunks[n] || [], lo = 0, hi = words.length / 2;
+      while (lo < hi) {
+        var mid = (lo + hi) >> 1;
+        if (words[2 * mid] < term.key) lo = mid + 1; else hi = mid;
+      }
+      for (var i = lo; i < words.length / 2; i++) {
+        var w = words[2 * i];
+        if (term.whole ? w !== term.key : w.slice(0, term.key.length) !== term.key) break;
+        f(w, words[2 * i + 1]);
+      }
+    });
+  }
+  // Every page holding all the words of the query, best first: page numbers.
+  function search(ts) {
+    var scores = null;
+    ts.forEach(function (t) {
+      var found = {};
+      matching(t, function (word, list) {
+        var exact = word.slice(0, t.typed.length) === t.typed;
+        postings(list, function (page, weight) {
+          var f = found[page] || (found[page] = { title: false, text: 0, exactTitle: false, exactText: false });
+          var inTitle = weight >= 11, inText = weight % 11;
+          if (inTitle) f.title = true;
+          f.text += inText;
+          if (exact && inTitle) f.exactTitle = true;
+          if (exact && inText) f.exactText = true;
+        });
+      });
+      // In the title counts more than in the text; the typed form more than the stem.
+      var next = {};
+      Object.keys(found).forEach(function (page) {
+        if (scores && !(page in scores)) return;
+        var f = found[page];
+        next[page] = (scores ? scores[page] : 0) + (f.title ? 20 : 0) + (f.exactTitle ? 5 : 0) + Math.min(f.text, 10) + (f.exactText ? 3 : 0);
+      });
+      scores = next;
+    });
+    return Object.keys(scores || {}).map(Number).sort(function (a, b) {
+      return scores[b] - scores[a] || a - b;
     });
   }
   function escape(s) {
     return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   }
-  // Every position where `prefix` starts a word of `hay`.
-  function findAll(hay, prefix, max) {
-    var re = new RegExp("(^|[^a-z0-9])" + escape(prefix), "g"), out = [], m;
+  // Every position where a query word starts a word of `hay` (is one, when whole).
+  function findAll(hay, term, max) {
+    var re = new RegExp("(^|[^a-z0-9])" + escape(term.key) + (term.whole ? "(?![a-z0-9])" : ""), "g"), out = [], m;
     while ((m = re.exec(hay)) && out.length < max) {
       out.push(m.index + m[1].length);
       re.lastIndex = m.index + m[0].length;
@@ -100,29 +219,14 @@
     return out;
   }
   function byPosition(a, b) { return a - b; }
-  // The best 50 pages for a query: { doc, score, hits (in the text), titleHits }.
-  function search(q) {
-    var ts = terms(q);
-    if (!ts.length) return [];
-    var results = [];
-    prepared.forEach(function (d) {
-      var score = 0, hits = [], titleHits = [];
-      for (var i = 0; i < ts.length; i++) {
-        var t = ts[i], s = stem(t);
-        var inTitle = findAll(d.ftitle, s, 10);
-        var inText = findAll(d.ftext, s, 50);
-        if (!inTitle.length && !inText.length) return;
-        // Exact prefix of the typed word counts more than the stem; the title more than the text.
-        var exactTitle = findAll(d.ftitle, t, 1).length > 0;
-        var exactText = findAll(d.ftext, t, 1).length > 0;
-        score += (inTitle.length ? 20 : 0) + (exactTitle ? 5 : 0) + Math.min(inText.length, 10) + (exactText ? 3 : 0);
-        titleHits = titleHits.concat(inTitle);
-        hits = hits.concat(inText);
-      }
-      results.push({ doc: d, score: score, hits: hits.sort(byPosition), titleHits: titleHits.sort(byPosition) });
+  // A result to show: the page and where the query's words are in its title and text.
+  function result(n, ts) {
+    var d = pages[n], hits = [], titleHits = [];
+    ts.forEach(function (t) {
+      titleHits = titleHits.concat(findAll(d.ftitle, t, 10));
+      hits = hits.concat(findAll(d.ftext, t, 50));
     });
-    results.sort(function (a, b) { return b.score - a.score || a.doc.title.localeCompare(b.doc.title); });
-    return results.slice(0, 50);
+    return { doc: d, hits: hits.sort(byPosition), titleHits: titleHits.sort(byPosition) };
   }
 
   // ---- Showing results ---------------------------------------------------------------------
@@ -214,28 +318,47 @@
     lastAnnounced = text;
     status.textContent = text;
   }
-  function renderResults(results) {
+  // The query shown: its words, its pages best first, and how many are in the list.
+  var shown = null;
+  function showMore(focusFirst) {
+    var s = shown, from = list.children.length;
+    var next = s.ranked.slice(from, from + PAGE);
+    load(next.map(function (n) { return part("pages/" + n + ".js"); }), function () {
+      if (shown !== s || list.children.length !== from) return;
+      next.forEach(function (n) { list.appendChild(renderResult(result(n, s.terms))); });
+      if (moreButton) moreButton.hidden = list.children.length >= s.ranked.length;
+      if (focusFirst && list.children[from]) list.children[from].querySelector("a").focus();
+    });
+  }
+  function clear() {
+    shown = null;
     list.textContent = "";
-    results.forEach(function (r) { list.appendChild(renderResult(r)); });
-    var n = results.length;
-    announce(n === 0 ? status.getAttribute("data-none") : n === 1 ? status.getAttribute("data-one") : status.getAttribute("data-many").replace("{n}", n));
+    if (moreButton) moreButton.hidden = true;
   }
   function show(q) {
     if (!q.trim()) {
-      list.textContent = "";
+      clear();
       status.textContent = "";
       lastAnnounced = "";
       return;
     }
-    loadIndex(function () {
-      // The box may have changed while the index loaded: show what it says now.
-      if (input.value === q) renderResults(search(q));
+    load([manifestUrl.href], function () {
+      var ts = terms(q);
+      load(chunkUrls(ts), function () {
+        // The box may have changed while the index loaded: show what it says now.
+        if (input.value !== q) return;
+        clear();
+        var ranked = search(ts), n = ranked.length;
+        shown = { terms: ts, ranked: ranked };
+        announce(n === 0 ? status.getAttribute("data-none") : n === 1 ? status.getAttribute("data-one") : status.getAttribute("data-many").replace("{n}", n));
+        showMore(false);
+      });
     });
   }
 
   // ---- Wiring ------------------------------------------------------------------------------
+  load([manifestUrl.href], function () {});
   var timer;
-  input.addEventListener("focus", function () { loadIndex(function () {}); });
   input.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(function () { show(input.value); }, 120);
@@ -248,6 +371,7 @@
     url.searchParams.set("q", input.value);
     history.replaceState(null, "", url.href);
   });
+  if (moreButton) moreButton.addEventListener("click", function () { if (shown) showMore(true); });
   // Arrow keys between the box and the result links.
   function links() { return Array.prototype.slice.call(list.querySelectorAll("a")); }
   input.addEventListener("keydown", function (e) {

@@ -1,0 +1,140 @@
+//! One language's index as a value: the pages' numbers (title order) and the postings of every
+//! word, from which the manifest, the term chunks and the page files are written. The full
+//! build makes one and writes all of it; watch mode keeps one per language and, after a text
+//! edit, replaces the edited pages' postings and writes the manifest, the chunks and those
+//! pages' files only (`update`, `files` with the changed positions), which gives the bytes a
+//! full build would. Pages are known by their position in `site.entries`, which a text edit
+//! does not move; this file knows nothing of keys or bodies.
+
+use std::borrow::Cow;
+
+use rayon::prelude::*;
+
+use super::terms::{self, PageWords, Postings};
+use super::words;
+
+/// Pages folded per parallel batch: bounds what is held besides the postings.
+const BATCH: usize = 256;
+
+pub(crate) struct Index {
+    folder: String,
+    /// Page number → position of its line.
+    order: Vec<usize>,
+    /// Position → page number.
+    numbers: Vec<u32>,
+    postings: Postings,
+}
+
+/// A page's folded title and text, and its distinct words in them.
+fn fold(line: &str) -> (String, PageWords) {
+    let fields = words::json_strings(line);
+    let field = |n: usize| fields.get(n).copied().unwrap_or("");
+    let mut folded = String::new();
+    words::words_of_json(field(0), &mut folded);
+    let title_len = folded.len();
+    words::words_of_json(field(3), &mut folded);
+    let words = terms::page_words(&folded, title_len);
+    (folded, words)
+}
+
+/// `head`, `body` and `tail` as one file's bytes, allocated once at their size.
+fn file(head: &str, body: &str, tail: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(head.len() + body.len() + tail.len());
+    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(body.as_bytes());
+    out.extend_from_slice(tail.as_bytes());
+    out
+}
+
+impl Index {
+    /// The index of the pages' lines (`entry`), to be written under `folder`.
+    pub(crate) fn build(folder: &str, lines: &[Cow<str>]) -> Index {
+        // Pages in title order (folded, then as written, then by address): a page's number is
+        // its rank, so equal scores in the browser need no title to break the tie.
+        let fields: Vec<Vec<&str>> = lines.iter().map(|e| words::json_strings(e)).collect();
+        let field = |i: usize, n: usize| fields[i].get(n).copied().unwrap_or("");
+        let mut order: Vec<(String, usize)> = (0..lines.len())
+            .map(|i| {
+                let mut folded = String::new();
+                words::words_of_json(field(i, 0), &mut folded);
+                (folded, i)
+            })
+            .collect();
+        order.sort_by(|a, b| {
+            (&a.0, field(a.1, 0), field(a.1, 2)).cmp(&(&b.0, field(b.1, 0), field(b.1, 2)))
+        });
+        let order: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
+        let mut numbers = vec![0; lines.len()];
+        for (n, &i) in order.iter().enumerate() {
+            numbers[i] = n as u32;
+        }
+        let mut postings = Postings::default();
+        for (b, batch) in order.chunks(BATCH).enumerate() {
+            let folded: Vec<(String, PageWords)> =
+                batch.par_iter().map(|&i| fold(&lines[i])).collect();
+            for (n, (text, words)) in folded.iter().enumerate() {
+                postings.add((b * BATCH + n) as u32, text, words);
+            }
+        }
+        Index {
+            folder: folder.to_string(),
+            order,
+            numbers,
+            postings,
+        }
+    }
+
+    /// Replaces the postings of the page at `position` with those of its new line.
+    pub(crate) fn update(&mut self, position: usize, line: &str) {
+        let n = self.numbers[position];
+        self.postings.remove(n);
+        let (folded, words) = fold(line);
+        self.postings.add(n, &folded, &words);
+    }
+
+    /// The index's files: the page files of the pages at `positions` (every page when `None`),
+    /// the manifest and the term chunks.
+    pub(crate) fn files(
+        &self,
+        lines: &[Cow<str>],
+        positions: Option<&[usize]>,
+    ) -> Vec<(String, Vec<u8>)> {
+        let folder = &self.folder;
+        let mut files = Vec::with_capacity(positions.map_or(lines.len(), <[usize]>::len) + 64);
+        let mut page = |i: usize| {
+            let n = self.numbers[i];
+            let head = format!("window.playbookSearch.page({n},");
+            files.push((
+                format!("{folder}pages/{n}.js"),
+                file(&head, &lines[i], ");\n"),
+            ));
+        };
+        match positions {
+            Some(positions) => positions.iter().for_each(|&i| page(i)),
+            None => self.order.iter().for_each(|&i| page(i)),
+        }
+        let chunks = self.postings.chunks();
+        let firsts: Vec<&str> = chunks.iter().map(|(first, _)| first.as_str()).collect();
+        let manifest = serde_json::json!({ "pages": lines.len(), "chunks": firsts });
+        files.push((
+            format!("{folder}index.js"),
+            format!("window.playbookSearch.manifest({manifest});\n").into_bytes(),
+        ));
+        for (n, (_, words)) in chunks.iter().enumerate() {
+            let head = format!("window.playbookSearch.terms({n},");
+            files.push((format!("{folder}terms/{n}.js"), file(&head, words, ");\n")));
+        }
+        files
+    }
+
+    /// `update` then `files` for one page (tests).
+    #[cfg(test)]
+    pub(crate) fn update_then_files(
+        &mut self,
+        position: usize,
+        lines: &[Cow<str>],
+    ) -> Vec<(String, Vec<u8>)> {
+        self.update(position, &lines[position]);
+        self.files(lines, Some(&[position]))
+    }
+}
