@@ -91,22 +91,29 @@ impl Cache {
         .then_some(cached.job)
     }
 
-    /// Writes the cache for the build just made (its pages, their bodies, and the files as
-    /// staged); replaces the old one in one rename.
-    pub(crate) fn save(&self, site: &Site, bodies: &Bodies, files: &Files) -> std::io::Result<()> {
+    /// Writes the cache for the build being made (its pages, their bodies, and the files as
+    /// staged) beside the old one; `keep` puts it in place once the build succeeded (a failed
+    /// build leaves the old cache as it was).
+    pub(crate) fn save(
+        &self,
+        site: &Site,
+        bodies: &Bodies,
+        files: &Files,
+    ) -> std::io::Result<Saved> {
         let dir = self.file.parent().expect("inside the cache folder");
         std::fs::create_dir_all(dir)?;
         let tmp = dir.join(format!("pages.tmp-{}", std::process::id()));
-        let result = self.write(&tmp, site, bodies, files);
-        match result.and_then(|()| std::fs::rename(&tmp, &self.file)) {
-            Ok(()) => Ok(()),
+        match self.write(&tmp, site, bodies, files) {
+            Ok(()) => Ok(Saved {
+                tmp,
+                file: self.file.clone(),
+            }),
             Err(e) => {
                 let _ = std::fs::remove_file(&tmp);
                 Err(e)
             }
         }
     }
-
     fn write(
         &self,
         tmp: &Path,
@@ -180,6 +187,24 @@ impl Cache {
             put(&mut w)?;
         }
         Ok(())
+    }
+}
+
+/// A new cache written beside the old one: in place with `keep`, removed when dropped.
+pub(crate) struct Saved {
+    tmp: PathBuf,
+    file: PathBuf,
+}
+
+impl Saved {
+    pub(crate) fn keep(self) -> std::io::Result<()> {
+        std::fs::rename(&self.tmp, &self.file)
+    }
+}
+
+impl Drop for Saved {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.tmp);
     }
 }
 

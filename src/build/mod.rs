@@ -272,9 +272,6 @@ pub(crate) fn render(
         );
         (rest, saving.map(|h| h.join()))
     });
-    if let Some(Ok(Err(e))) = saved {
-        eprintln!("warning: cannot write the build cache in `.playbook-cache/build`: {e}");
-    }
     let (pages, ledger, warnings) = match rest {
         Ok(rest) => rest,
         Err(ds) => {
@@ -282,6 +279,20 @@ pub(crate) fn render(
             return failed(problems, &bodies);
         }
     };
+    match saved.map(|h| {
+        h.map_err(|_| std::io::Error::other("panicked"))
+            .and_then(|r| r)
+    }) {
+        Some(Ok(saved)) => {
+            if let Err(e) = saved.keep() {
+                eprintln!("warning: cannot write the build cache in `.playbook-cache/build`: {e}");
+            }
+        }
+        Some(Err(e)) => {
+            eprintln!("warning: cannot write the build cache in `.playbook-cache/build`: {e}")
+        }
+        None => {}
+    }
     Ok(Rendered {
         files: files.manifest(),
         pages,
