@@ -256,19 +256,27 @@ fn full_builds(
         println!("{what}, {} runs each, alternating:", args.runs);
         let mut pb_runs = Vec::new();
         let mut hugo_runs = Vec::new();
-        for _ in 0..args.runs {
-            if cold {
-                forget_playbook(pb_site, &pb_out);
+        // Cold runs write into new folders, removed only after the last run: a deploy starts
+        // on a machine that did not just delete tens of thousands of files (ext4 without a
+        // journal is slow to hand out inodes freed seconds ago, whichever tool asks).
+        let mut fresh = Vec::new();
+        for run in 0..args.runs {
+            let _ = std::fs::remove_dir_all(pb_site.join(BUILD_CACHE));
+            let (pb_to, hugo_to) = if cold {
+                let pb = dir.join(format!("playbook-public-cold-{run}"));
+                let hugo = dir.join(format!("hugo-public-cold-{run}"));
+                fresh.extend([pb.clone(), hugo.clone()]);
+                (pb, hugo)
             } else {
-                let _ = std::fs::remove_dir_all(pb_site.join(BUILD_CACHE));
-            }
-            pb_runs.push(run_measured(playbook_build(playbook, pb_site, &pb_out)));
+                (pb_out.clone(), hugo_out.clone())
+            };
+            pb_runs.push(run_measured(playbook_build(playbook, pb_site, &pb_to)));
             if hugo.is_some() {
-                if cold {
-                    let _ = std::fs::remove_dir_all(&hugo_out);
-                }
-                hugo_runs.push(run_measured(hugo_cmd(&hugo_out)));
+                hugo_runs.push(run_measured(hugo_cmd(&hugo_to)));
             }
+        }
+        for folder in fresh {
+            forget_playbook(pb_site, &folder);
         }
         let pb = Summary::of(&pb_runs, total);
         pb.print("  playbook");
