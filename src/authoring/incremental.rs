@@ -117,7 +117,7 @@ pub(crate) struct Update<'a> {
 /// What a rebuild leaves to publish.
 pub(crate) enum Publish {
     /// A full build: the whole site, staged beside the output folder.
-    All(Files),
+    All(Box<Files>),
     /// The files that changed, to write into the output folder one by one.
     Changed(Vec<(String, Vec<u8>)>),
 }
@@ -190,7 +190,7 @@ impl Session {
             output: &state.bytes,
             pages: state.pages.clone(),
             warnings: state.warnings(),
-            publish: Publish::All(files),
+            publish: Publish::All(Box::new(files)),
             ledger: state.ledger.as_ref(),
             millis: started.elapsed().as_millis(),
             translations: state.translation_summary(),

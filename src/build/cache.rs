@@ -130,7 +130,6 @@ impl Cache {
             Ok(())
         };
         self.write_pages(&mut put, site, bodies, files)?;
-        drop(put);
         let checksum = sum.finalize();
         out.write_all(checksum.as_bytes())?;
         // No fsync: a file cut short by a crash fails its checksum and is ignored.

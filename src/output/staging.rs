@@ -21,6 +21,9 @@ use crate::errors::Fatal;
 
 use super::{Manifest, MARKER};
 
+/// What a claimed spare holds: path → is a folder.
+type Surveyed = Result<BTreeMap<String, bool>, Fatal>;
+
 /// A staging folder being filled.
 pub(crate) struct Staging {
     out: PathBuf,
@@ -33,8 +36,8 @@ pub(crate) struct Staging {
     previous: Option<PathBuf>,
     /// What the claimed spare held: path → is a folder. Surveyed on another thread while
     /// the site loads; the first write waits for it.
-    existing: OnceLock<Result<BTreeMap<String, bool>, Fatal>>,
-    survey: Mutex<Option<JoinHandle<Result<BTreeMap<String, bool>, Fatal>>>>,
+    existing: OnceLock<Surveyed>,
+    survey: Mutex<Option<JoinHandle<Surveyed>>>,
     done: bool,
 }
 
@@ -324,7 +327,7 @@ impl Drop for Staging {
 
 /// The files and folders of a claimed spare; anything else (a link, a socket) is removed
 /// now, so that nothing is ever written through it.
-fn survey(dir: &Path) -> Result<BTreeMap<String, bool>, Fatal> {
+fn survey(dir: &Path) -> Surveyed {
     let mut existing = BTreeMap::new();
     for entry in walkdir::WalkDir::new(dir).min_depth(1) {
         let Ok(entry) = entry else { continue };
