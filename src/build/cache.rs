@@ -91,6 +91,12 @@ impl Cache {
         .then_some(cached.job)
     }
 
+    /// Whether the cache's folder exists: a new cache is written while the build goes on
+    /// only then (a failed build creates nothing).
+    pub(crate) fn has_folder(&self) -> bool {
+        self.file.parent().is_some_and(Path::is_dir)
+    }
+
     /// Writes the cache for the build being made (its pages, their bodies, and the files as
     /// staged) beside the old one; `keep` puts it in place once the build succeeded (a failed
     /// build leaves the old cache as it was).

@@ -260,8 +260,11 @@ pub(crate) fn render(
         return failed(problems, &bodies);
     }
     let (rest, saved) = std::thread::scope(|s| {
-        // The build cache is written while the generated pages render.
-        let saving = pages.map(|c| s.spawn(|| c.save(site, &bodies, files)));
+        // The build cache is written while the generated pages render (the first one once
+        // the build succeeded: a failed build creates no folder).
+        let saving = pages
+            .filter(|c| c.has_folder())
+            .map(|c| s.spawn(|| c.save(site, &bodies, files)));
         let rest = render_rest(
             (site, theme, tree),
             &tools,
@@ -272,30 +275,23 @@ pub(crate) fn render(
         );
         (rest, saving.map(|h| h.join()))
     });
-    let (pages, ledger, warnings) = match rest {
+    let (counts, ledger, warnings) = match rest {
         Ok(rest) => rest,
         Err(ds) => {
             problems.extend(ds);
             return failed(problems, &bodies);
         }
     };
-    match saved.map(|h| {
-        h.map_err(|_| std::io::Error::other("panicked"))
-            .and_then(|r| r)
-    }) {
-        Some(Ok(saved)) => {
-            if let Err(e) = saved.keep() {
-                eprintln!("warning: cannot write the build cache in `.playbook-cache/build`: {e}");
-            }
-        }
-        Some(Err(e)) => {
-            eprintln!("warning: cannot write the build cache in `.playbook-cache/build`: {e}")
-        }
-        None => {}
+    let saved = match saved {
+        Some(joined) => Some(joined.unwrap_or_else(|_| Err(std::io::Error::other("panicked")))),
+        None => pages.map(|c| c.save(site, &bodies, files)),
+    };
+    if let Some(Err(e)) = saved.map(|saved| saved.and_then(cache::Saved::keep)) {
+        eprintln!("warning: cannot write the build cache in `.playbook-cache/build`: {e}");
     }
     Ok(Rendered {
         files: files.manifest(),
-        pages,
+        pages: counts,
         bodies,
         ledger,
         warnings,
