@@ -1,12 +1,24 @@
 //! The speed benchmark of PRODUCT.md: `cargo run --release --example bench [-- --pages N
-//! --runs R --keep DIR]`. It writes a synthetic bilingual corpus (N pages per language:
-//! obstacles, steps with `addresses`, and generic pages in eight sections, each body with
-//! headings, lists, a table, a highlighted code block and `@/section/id.md#anchor` links),
+//! --runs R --keep DIR --only PARTS]`. It writes a synthetic bilingual corpus (N pages per
+//! language: obstacles, steps with `addresses`, and generic pages in eight sections, each body
+//! with headings, lists, a table, a highlighted code block and `@/section/id.md#anchor` links),
 //! builds it with the release `playbook` binary and — when `hugo` is on PATH — the same pages
-//! as a multilingual Hugo site with templates of similar weight, alternating the two tools run
-//! by run. It prints per tool the median wall time, pages per second and peak RSS, then the
-//! median latency of a one-page edit under `playbook build --watch`, and the median
-//! whole-process time of building the repository's own `content/`.
+//! as a multilingual Hugo site with templates of similar weight. Its parts (`--only`, comma
+//! separated; all but `compile` when not given):
+//!
+//! - `builds`: full builds, alternating the two tools run by run, first *cold* (into a fresh
+//!   folder, what a deploy does: the output, playbook's spare and its build cache removed
+//!   before each run) then *warm* (into the existing output, playbook's spare kept, its build
+//!   cache removed); per tool the median wall time, CPU time and peak RSS, and the ratios.
+//! - `cache`: after a full build, one page edited and `playbook build` run again in a new
+//!   process, R times; the median of those cached rebuilds against the cold full build, and
+//!   the last one's output compared byte for byte with a clean full build of the same text.
+//! - `watch`: the median latency of a one-page edit under `playbook build --watch`.
+//! - `real`: the median whole-process time of building the repository's own `content/`.
+//! - `search`: what a reader downloads to search the corpus (`bench_parts/search.rs`).
+//! - `compile` (only when named): a fresh `cargo build --release --bin playbook` in an empty
+//!   target folder, then one build of the repository's content — what a newcomer's first
+//!   `cargo run --release -- build` costs.
 //!
 //! The example builds the `playbook` binary itself (`cargo build --release --bin playbook`,
 //! into the same target folder) unless `PLAYBOOK_BIN` names one.
@@ -31,18 +43,26 @@ const SECTIONS: [&str; 8] = [
 ];
 const LANGS: [&str; 2] = ["fr", "en"];
 const EDITS: usize = 20;
+/// The parts `--only` takes; all but `compile` run when it is not given.
+const PARTS: [&str; 6] = ["builds", "cache", "watch", "real", "search", "compile"];
+/// Where playbook keeps what a build can reuse; removed before every uncached run.
+const BUILD_CACHE: &str = ".playbook-cache/build";
 
 struct Args {
     pages: usize,
     runs: usize,
     keep: Option<PathBuf>,
-    /// Parts to run (`builds`, `watch`, `real`); all when empty.
+    /// Parts to run; all but `compile` when empty.
     only: Vec<String>,
 }
 
 impl Args {
     fn wants(&self, part: &str) -> bool {
-        self.only.is_empty() || self.only.iter().any(|p| p == part)
+        if self.only.is_empty() {
+            part != "compile"
+        } else {
+            self.only.iter().any(|p| p == part)
+        }
     }
 }
 
@@ -69,18 +89,18 @@ fn parse_args() -> Args {
             "--keep" => args.keep = Some(PathBuf::from(value("--keep"))),
             "--only" => {
                 args.only = value("--only").split(',').map(str::to_string).collect();
-                if let Some(bad) = args
-                    .only
-                    .iter()
-                    .find(|p| !["builds", "watch", "real", "search"].contains(&p.as_str()))
-                {
+                if let Some(bad) = args.only.iter().find(|p| !PARTS.contains(&p.as_str())) {
                     die(&format!(
-                        "--only takes builds, watch, real and/or search, not `{bad}`"
+                        "--only takes some of {}, not `{bad}`",
+                        PARTS.join(", ")
                     ));
                 }
             }
             "--help" | "-h" => {
-                println!("usage: cargo run --release --example bench -- [--pages N] [--runs R] [--keep DIR] [--only builds,watch,real,search]");
+                println!(
+                    "usage: cargo run --release --example bench -- [--pages N] [--runs R] [--keep DIR] [--only {}]",
+                    PARTS.join(",")
+                );
                 std::process::exit(0);
             }
             other => die(&format!("unknown argument `{other}`")),
@@ -125,7 +145,7 @@ fn main() {
     let hugo_site = dir.join("hugo-site");
     let _ = std::fs::remove_dir_all(&pb_site);
     let _ = std::fs::remove_dir_all(&hugo_site);
-    if args.wants("builds") || args.wants("watch") {
+    if args.wants("builds") || args.wants("watch") || args.wants("cache") {
         corpus.write_playbook(&pb_site, &repo.join("themes"));
     }
     if hugo.is_some() {
@@ -146,15 +166,19 @@ fn main() {
         playbook.display()
     );
 
+    let mut cold = None;
     if args.wants("builds") {
-        full_builds(
+        cold = Some(full_builds(
             &args,
             &playbook,
             &pb_site,
             &hugo_site,
             hugo.as_deref(),
             &dir,
-        );
+        ));
+    }
+    if args.wants("cache") {
+        cached_rebuilds(&args, &playbook, &pb_site, &dir, &corpus, cold);
     }
     if args.wants("watch") {
         // Watch mode: one page edited 20 times.
@@ -162,6 +186,9 @@ fn main() {
     }
     if args.wants("real") {
         real_build(&args, &playbook, &repo, &dir);
+    }
+    if args.wants("compile") {
+        compile_time(&repo);
     }
     if args.wants("search") {
         search_figures(&playbook, &pb_site, &repo, &dir, &corpus);
@@ -171,7 +198,29 @@ fn main() {
     }
 }
 
-/// Full builds of the corpus, alternating the tools.
+/// The output folder of a playbook build, its spare and the site's build cache: what a
+/// deploy starts without.
+fn forget_playbook(site: &Path, out: &Path) {
+    let _ = std::fs::remove_dir_all(out);
+    if let (Some(parent), Some(name)) = (out.parent(), out.file_name()) {
+        let _ = std::fs::remove_dir_all(parent.join(format!(".{}.spare", name.to_string_lossy())));
+    }
+    let _ = std::fs::remove_dir_all(site.join(BUILD_CACHE));
+}
+
+fn playbook_build(playbook: &Path, site: &Path, out: &Path) -> Command {
+    let mut c = Command::new(playbook);
+    c.arg("build")
+        .arg("--quiet")
+        .arg("--root")
+        .arg(site)
+        .arg("--output")
+        .arg(out);
+    c
+}
+
+/// Full builds of the corpus, alternating the tools, cold then warm; returns playbook's
+/// cold median.
 fn full_builds(
     args: &Args,
     playbook: &Path,
@@ -179,61 +228,227 @@ fn full_builds(
     hugo_site: &Path,
     hugo: Option<&Path>,
     dir: &Path,
-) {
+) -> Duration {
     let total = args.pages * LANGS.len();
     let pb_out = dir.join("playbook-public");
     let hugo_out = dir.join("hugo-public");
-    let pb_cmd = |out: &Path| -> Command {
-        let mut c = Command::new(playbook);
-        c.arg("build")
-            .arg("--quiet")
-            .arg("--root")
-            .arg(pb_site)
-            .arg("--output")
-            .arg(out);
-        c
-    };
     let hugo_cmd = |out: &Path| -> Command {
         let mut c = Command::new(hugo.expect("hugo"));
         c.arg("--quiet").arg("-s").arg(hugo_site).arg("-d").arg(out);
         c
     };
     // One warm-up build each (fills the page cache, checks both succeed), not counted.
-    run_measured(pb_cmd(&pb_out));
+    run_measured(playbook_build(playbook, pb_site, &pb_out));
     if hugo.is_some() {
         run_measured(hugo_cmd(&hugo_out));
     }
-    let mut pb_runs = Vec::new();
-    let mut hugo_runs = Vec::new();
-    for _ in 0..args.runs {
-        pb_runs.push(run_measured(pb_cmd(&pb_out)));
+    let version = hugo
+        .and_then(|h| Command::new(h).arg("version").output().ok())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let mut cold_median = Duration::ZERO;
+    for cold in [true, false] {
+        let what = if cold {
+            "cold (a fresh output folder each run, no spare, no build cache)"
+        } else {
+            "warm (into the existing output, with playbook's spare; no build cache)"
+        };
+        println!("{what}, {} runs each, alternating:", args.runs);
+        let mut pb_runs = Vec::new();
+        let mut hugo_runs = Vec::new();
+        // Cold runs write into new folders, removed only after the last run: a deploy starts
+        // on a machine that did not just delete tens of thousands of files (ext4 without a
+        // journal is slow to hand out inodes freed seconds ago, whichever tool asks).
+        let mut fresh = Vec::new();
+        for run in 0..args.runs {
+            let _ = std::fs::remove_dir_all(pb_site.join(BUILD_CACHE));
+            let (pb_to, hugo_to) = if cold {
+                let pb = dir.join(format!("playbook-public-cold-{run}"));
+                let hugo = dir.join(format!("hugo-public-cold-{run}"));
+                fresh.extend([pb.clone(), hugo.clone()]);
+                (pb, hugo)
+            } else {
+                (pb_out.clone(), hugo_out.clone())
+            };
+            pb_runs.push(run_measured(playbook_build(playbook, pb_site, &pb_to)));
+            if hugo.is_some() {
+                hugo_runs.push(run_measured(hugo_cmd(&hugo_to)));
+            }
+        }
+        for folder in fresh {
+            forget_playbook(pb_site, &folder);
+        }
+        let pb = Summary::of(&pb_runs, total);
+        pb.print("  playbook");
+        if cold {
+            cold_median = pb.median;
+        }
         if hugo.is_some() {
-            hugo_runs.push(run_measured(hugo_cmd(&hugo_out)));
+            let hs = Summary::of(&hugo_runs, total);
+            hs.print("  hugo");
+            let cpu = match (pb.cpu, hs.cpu) {
+                (Some(p), Some(h)) => {
+                    format!(", CPU time {:.2}", p.as_secs_f64() / h.as_secs_f64())
+                }
+                _ => String::new(),
+            };
+            println!(
+                "  ratio playbook/hugo: wall time {:.2}{cpu}, peak RSS {:.2}",
+                pb.median.as_secs_f64() / hs.median.as_secs_f64(),
+                pb.rss_kib as f64 / hs.rss_kib.max(1) as f64
+            );
         }
     }
-    let pb = Summary::of(&pb_runs, total);
-    pb.print("playbook");
-    if let Some(h) = hugo {
-        let version = Command::new(h)
-            .arg("version")
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-            .unwrap_or_default();
-        let hs = Summary::of(&hugo_runs, total);
-        hs.print("hugo");
+    if hugo.is_some() {
         println!("  ({version})");
-        let cpu = match (pb.cpu, hs.cpu) {
-            (Some(p), Some(h)) => format!(", CPU time {:.2}", p.as_secs_f64() / h.as_secs_f64()),
-            _ => String::new(),
-        };
-        println!(
-            "ratio playbook/hugo: wall time {:.2}{cpu}, peak RSS {:.2}",
-            pb.median.as_secs_f64() / hs.median.as_secs_f64(),
-            pb.rss_kib as f64 / hs.rss_kib.max(1) as f64
-        );
     } else {
         println!("hugo: not on PATH, skipped (Debian: apt-get install hugo)");
     }
+    cold_median
+}
+
+/// A one-page edit, then `playbook build` in a new process, `runs` times; the last output is
+/// compared with a clean full build of the same text.
+fn cached_rebuilds(
+    args: &Args,
+    playbook: &Path,
+    site: &Path,
+    dir: &Path,
+    corpus: &Corpus,
+    cold: Option<Duration>,
+) {
+    let out = dir.join("cache-public");
+    let clean = dir.join("cache-clean-public");
+    forget_playbook(site, &out);
+    let full = run_measured(playbook_build(playbook, site, &out));
+    let page = corpus.watched_page();
+    let source = site.join(&page.file);
+    let original = std::fs::read_to_string(&source).expect("edited page");
+    let mut runs = Vec::new();
+    for i in 0..args.runs {
+        let text = format!(
+            "{}\nCached rebuild paragraph bench-cache-{i}-marker.\n",
+            original.trim_end()
+        );
+        std::fs::write(&source, text).expect("edit the page");
+        runs.push(run_measured(playbook_build(playbook, site, &out)));
+        let shown = std::fs::read_to_string(out.join(&page.output)).unwrap_or_default();
+        if !shown.contains(&format!("bench-cache-{i}-marker")) {
+            die("the cached rebuild did not publish the edit");
+        }
+    }
+    // The reference: the same text built from nothing (its cache put back afterwards).
+    let cache = site.join(BUILD_CACHE);
+    let kept = dir.join("cache-kept");
+    let _ = std::fs::remove_dir_all(&kept);
+    let moved = std::fs::rename(&cache, &kept).is_ok();
+    forget_playbook(site, &clean);
+    run_measured(playbook_build(playbook, site, &clean));
+    let identical = same_tree(&out, &clean);
+    if moved {
+        let _ = std::fs::remove_dir_all(&cache);
+        let _ = std::fs::rename(&kept, &cache);
+    }
+    std::fs::write(&source, &original).expect("restore the page");
+    forget_playbook(site, &clean);
+    let times: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
+    let cpu: Option<Vec<Duration>> = runs.iter().map(|r| r.cpu).collect();
+    let reference = cold.unwrap_or(full.wall);
+    println!(
+        "cached rebuild after a one-page edit ({}), new process: median {}{} over {} runs (min {}, max {}), peak RSS {} MiB; {:.1} % of a cold full build ({}{}); output {}",
+        page.file,
+        ms(median(&times)),
+        cpu.map(|c| format!(" (CPU {})", ms(median(&c)))).unwrap_or_default(),
+        runs.len(),
+        ms(*times.iter().min().expect("runs")),
+        ms(*times.iter().max().expect("runs")),
+        runs.iter().map(|r| r.rss_kib).max().unwrap_or(0) / 1024,
+        100.0 * median(&times).as_secs_f64() / reference.as_secs_f64(),
+        ms(reference),
+        if cold.is_some() { ", median of `builds`" } else { ", one run" },
+        match &identical {
+            Ok(n) => format!("byte-identical to a clean full build ({n} files)"),
+            Err(e) => format!("DIFFERS from a clean full build: {e}"),
+        }
+    );
+    if identical.is_err() {
+        std::process::exit(1);
+    }
+}
+
+/// The number of files when the two trees hold the same files with the same bytes.
+fn same_tree(a: &Path, b: &Path) -> Result<usize, String> {
+    fn files(root: &Path) -> std::collections::BTreeMap<PathBuf, PathBuf> {
+        walk(root)
+            .into_iter()
+            .map(|p| (p.strip_prefix(root).expect("inside").to_path_buf(), p))
+            .collect()
+    }
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = e.path();
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                out.extend(walk(&path));
+            } else {
+                out.push(path);
+            }
+        }
+        out
+    }
+    let (fa, fb) = (files(a), files(b));
+    if let Some(p) = fa.keys().find(|p| !fb.contains_key(*p)) {
+        return Err(format!("{} is only in the cached build", p.display()));
+    }
+    if let Some(p) = fb.keys().find(|p| !fa.contains_key(*p)) {
+        return Err(format!("{} is missing from the cached build", p.display()));
+    }
+    for (rel, pa) in &fa {
+        if std::fs::read(pa).ok() != std::fs::read(&fb[rel]).ok() {
+            return Err(format!("{} differs", rel.display()));
+        }
+    }
+    Ok(fa.len())
+}
+
+/// A fresh release build of the binary in an empty target folder, then one build of the
+/// repository's content: a newcomer's first `cargo run --release -- build`.
+fn compile_time(repo: &Path) {
+    let target = tempfile::Builder::new()
+        .prefix("playbook-compile-")
+        .tempdir()
+        .expect("temporary folder");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let started = Instant::now();
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--bin",
+            "playbook",
+            "--manifest-path",
+        ])
+        .arg(repo.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target.path())
+        .status()
+        .expect("run cargo");
+    let compiled = started.elapsed();
+    if !status.success() {
+        die("the fresh release build failed");
+    }
+    let out = target.path().join("public");
+    let run = run_measured(playbook_build(
+        &target.path().join("release/playbook"),
+        repo,
+        &out,
+    ));
+    println!(
+        "compile: fresh `cargo build --release` {:.1} s, then the first build {}: {:.1} s in all (target ≤ 150 s)",
+        compiled.as_secs_f64(),
+        ms(run.wall),
+        (compiled + run.wall).as_secs_f64()
+    );
 }
 
 /// What a reader downloads to search the built corpus (its last build, or a new one): the

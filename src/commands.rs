@@ -35,6 +35,7 @@ impl Options {
             root: self.root.clone(),
             base_url: self.base_url.clone(),
             ledger: LedgerMode::Update,
+            cache: false,
         }
     }
 
@@ -61,14 +62,17 @@ impl Options {
             poll,
             quiet: self.quiet,
             out_dir: self.out_dir(),
+            keep_site: false,
         }
     }
 }
 
 /// `playbook build`: the site into the output folder, atomically.
 pub fn build(o: &Options) -> ExitCode {
+    // Only a one-off build reuses the pages of the last one (`.playbook-cache/build`).
     let opts = BuildOptions {
         ledger: o.ledger_mode(LedgerMode::Update),
+        cache: true,
         ..o.build()
     };
     exit(build_once(&opts, &o.out_dir(), o.quiet))
@@ -90,7 +94,12 @@ pub fn watch(o: &Options, poll: bool) -> ExitCode {
 /// `playbook serve`.
 pub fn serve(o: &Options, bind: IpAddr, port: u16, poll: bool) -> ExitCode {
     let s = serve::ServeOptions { bind, port };
-    exit(serve::serve(&o.build(), &o.watch(poll), &s).map_err(Failure::Fatal))
+    // The preview serves the site from memory.
+    let w = watch::WatchOptions {
+        keep_site: true,
+        ..o.watch(poll)
+    };
+    exit(serve::serve(&o.build(), &w, &s).map_err(Failure::Fatal))
 }
 
 /// `playbook new <kind> <id>`.
@@ -111,7 +120,9 @@ fn exit(result: Result<(), Failure>) -> ExitCode {
 }
 
 fn build_once(opts: &BuildOptions, out_dir: &Path, quiet: bool) -> Result<(), Failure> {
-    let built = build::build(opts)?;
+    // Pages go to a staging folder beside the output as they are rendered.
+    let files = output::Files::staged(out_dir, false)?;
+    let built = build::build(opts, &files)?;
     if !built.warnings.is_empty() {
         eprint!("{}", built.warnings.clone().render());
     }
@@ -120,7 +131,7 @@ fn build_once(opts: &BuildOptions, out_dir: &Path, quiet: bool) -> Result<(), Fa
         Some(update) => ledger::record(&opts.root, update)?,
         None => Vec::new(),
     };
-    output::write_atomic(out_dir, &built.output)?;
+    files.publish()?;
     if !quiet {
         say!("built {} into {}", built.summary(), out_dir.display());
         if let Some(line) = translations::summary(&built.translations) {
@@ -142,7 +153,7 @@ pub fn check(o: &Options, strict: bool, json: bool, diff: bool) -> ExitCode {
         ..o.build()
     };
     let quiet = o.quiet;
-    let built = match build::build(&opts) {
+    let built = match build::build(&opts, &output::Files::nowhere()) {
         Ok(built) => built,
         Err(Failure::Content(ds)) if json => {
             say!(

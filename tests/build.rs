@@ -594,11 +594,19 @@ fn rebuild_is_byte_identical() {
     let elsewhere = built();
     let third = common::snapshot(&elsewhere.public());
     common::assert_same_tree(&first, &third, "a build in another folder");
-    // Nothing is left beside the output but the hidden spare the next build starts from.
+    // Nothing is left beside the output but the hidden spare the next build starts from, and
+    // the build cache (git-ignored).
     assert_eq!(
         common::entries(site.root()),
-        [".public.spare", "content", "public", "themes"]
+        [
+            ".playbook-cache",
+            ".public.spare",
+            "content",
+            "public",
+            "themes"
+        ]
     );
+    assert_eq!(common::entries(&site.path(".playbook-cache")), ["build"]);
 }
 
 #[test]

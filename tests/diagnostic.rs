@@ -1429,8 +1429,14 @@ fn run_case(case: &str, expect: Expect) -> Result<(), String> {
             }
             let left: Vec<String> = common::entries(site.root())
                 .into_iter()
-                // The spare is the site an earlier good build replaced.
-                .filter(|e| e != "content" && e != "themes" && e != ".public.spare")
+                // The spare is the site an earlier good build replaced, and the build cache
+                // the one it left.
+                .filter(|e| {
+                    e != "content"
+                        && e != "themes"
+                        && e != ".public.spare"
+                        && e != ".playbook-cache"
+                })
                 .collect();
             if !left.is_empty() {
                 return Err(format!("a failed build wrote {left:?}"));

@@ -1,5 +1,7 @@
 //! Incremental rebuilds for watch mode. A `Session` keeps the last good site in memory: the
-//! assembled `Site`, its rendered bodies and its `Output`. When the only changes are to the
+//! assembled `Site`, its rendered bodies and the hashes of its files (their bytes too for the
+//! preview server, which serves from memory). A full build streams its files into a staging
+//! folder beside the output, which the caller publishes. When the only changes are to the
 //! text of existing pages — front matter identical, so no title, summary, URL or relation
 //! moved — it re-renders just those pages in every language (a translation's stale notice
 //! depends on its source), re-checks the anchors that point into or out of them and their
@@ -21,7 +23,7 @@ use crate::content::ledger::update::Update as LedgerUpdate;
 use crate::content::model::Key;
 use crate::content::translations::{self, Status};
 use crate::errors::{Diagnostics, Failure, Fatal};
-use crate::output::{write_atomic, Output};
+use crate::output::{Files, Manifest, Output, MARKER};
 use crate::render::bodies::{check_anchors, check_site_paths, render_bodies, Bodies};
 use crate::render::checklist::{checklist_page, in_checklist};
 use crate::render::highlight::Highlighter;
@@ -43,7 +45,10 @@ type PageFn = fn(
 struct State {
     loaded: Loaded,
     bodies: Bodies,
-    output: Output,
+    /// Every published file's hash.
+    files: Manifest,
+    /// Every published file's bytes, when the session keeps them (else empty).
+    bytes: Output,
     /// The URL ledger after the last full build (text changes never move an address).
     ledger: Option<LedgerUpdate>,
     /// Pages per language (text changes never add one).
@@ -58,7 +63,7 @@ struct State {
 }
 
 impl State {
-    fn new(loaded: Loaded, rendered: Rendered) -> State {
+    fn new(loaded: Loaded, rendered: Rendered, bytes: Output) -> State {
         let mut translations = BTreeMap::new();
         let site = &loaded.site;
         for lang in &site.languages[1..] {
@@ -71,7 +76,8 @@ impl State {
         State {
             loaded,
             bodies: rendered.bodies,
-            output: rendered.output,
+            files: rendered.files,
+            bytes,
             ledger: rendered.ledger,
             pages: rendered.pages,
             media: rendered.media,
@@ -95,11 +101,12 @@ impl State {
 
 /// What a rebuild did.
 pub(crate) struct Update<'a> {
+    /// The whole site's bytes, when the session keeps them (else empty).
     pub(crate) output: &'a Output,
     pub(crate) pages: BTreeMap<String, usize>,
     pub(crate) warnings: Diagnostics,
-    /// `None` after a full build (publish everything); otherwise the files that changed.
-    pub(crate) changed: Option<Vec<String>>,
+    /// What to publish.
+    pub(crate) publish: Publish,
     /// After a full build of a site that keeps a URL ledger: the ledger to record.
     pub(crate) ledger: Option<&'a LedgerUpdate>,
     pub(crate) millis: u128,
@@ -107,9 +114,20 @@ pub(crate) struct Update<'a> {
     pub(crate) translations: Option<String>,
 }
 
+/// What a rebuild leaves to publish.
+pub(crate) enum Publish {
+    /// A full build: the whole site, staged beside the output folder.
+    All(Box<Files>),
+    /// The files that changed, to write into the output folder one by one.
+    Changed(Vec<(String, Vec<u8>)>),
+}
+
 pub(crate) struct Session {
     opts: BuildOptions,
     root: PathBuf,
+    out_dir: PathBuf,
+    /// Keep the site's bytes in memory (the preview server serves them).
+    keep_bytes: bool,
     state: Option<State>,
     /// Every path changed since the last good build: a failed build's changes are not in
     /// `state` yet, so the next rebuild must consider them again.
@@ -120,10 +138,17 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    pub(crate) fn new(opts: BuildOptions, root: PathBuf) -> Session {
+    pub(crate) fn new(
+        opts: BuildOptions,
+        root: PathBuf,
+        out_dir: PathBuf,
+        keep_bytes: bool,
+    ) -> Session {
         Session {
             opts,
             root,
+            out_dir,
+            keep_bytes,
             state: None,
             pending: Vec::new(),
             highlighter: Highlighter::remembering(),
@@ -136,7 +161,9 @@ impl Session {
         self.pending.extend_from_slice(changed);
         self.pending.sort();
         self.pending.dedup();
-        if !changed.is_empty() && self.state.is_some() {
+        // Only changed files go into a folder that still holds our last build; one that was
+        // deleted (or replaced) meanwhile gets the whole site again.
+        if !changed.is_empty() && self.state.is_some() && self.out_dir.join(MARKER).is_file() {
             let pending = std::mem::take(&mut self.pending);
             let fast = self.try_incremental(&pending);
             self.pending = pending;
@@ -144,25 +171,26 @@ impl Session {
                 self.pending.clear();
                 let state = self.state.as_ref().expect("checked");
                 return Ok(Update {
-                    output: &state.output,
+                    output: &state.bytes,
                     pages: state.pages.clone(),
                     warnings: state.warnings(),
-                    changed: Some(files),
+                    publish: Publish::Changed(files),
                     ledger: None,
                     millis: started.elapsed().as_millis(),
                     translations: state.translation_summary(),
                 });
             }
         }
-        let (loaded, rendered) = build_parts(&self.opts, &self.highlighter)?;
+        let mut files = Files::staged(&self.out_dir, self.keep_bytes)?;
+        let (loaded, rendered) = build_parts(&self.opts, &self.highlighter, &files)?;
         self.pending.clear();
-        self.state = Some(State::new(loaded, rendered));
+        self.state = Some(State::new(loaded, rendered, files.take_bytes()));
         let state = self.state.as_ref().expect("just set");
         Ok(Update {
-            output: &state.output,
+            output: &state.bytes,
             pages: state.pages.clone(),
             warnings: state.warnings(),
-            changed: None,
+            publish: Publish::All(Box::new(files)),
             ledger: state.ledger.as_ref(),
             millis: started.elapsed().as_millis(),
             translations: state.translation_summary(),
@@ -175,8 +203,8 @@ impl Session {
         Some(state.ledger.as_ref()?.text.as_str())
     }
 
-    /// The fast path; `None` when the change needs a full build.
-    fn try_incremental(&mut self, changed: &[PathBuf]) -> Option<Vec<String>> {
+    /// The fast path: the files that changed; `None` when the change needs a full build.
+    fn try_incremental(&mut self, changed: &[PathBuf]) -> Option<Vec<(String, Vec<u8>)>> {
         let state = self.state.as_mut()?;
         let site = &state.loaded.site;
         // 1. Every change is the text of a page we already have.
@@ -257,7 +285,7 @@ impl Session {
         problems.extend(check_anchors(bodies, |from, to| {
             affected.contains(from) || (headings_changed && affected.contains(to))
         }));
-        problems.extend(check_site_paths(bodies, &state.output, |from| {
+        problems.extend(check_site_paths(bodies, &state.files, |from| {
             affected.contains(from)
         }));
         let (mut files, template_problems) = render_pages(site, theme, bodies, &jobs);
@@ -279,7 +307,7 @@ impl Session {
             };
             let terms = format!("{}terms/", index_folder(lang));
             let before = state
-                .output
+                .files
                 .range(terms.clone()..)
                 .take_while(|(p, _)| p.starts_with(&terms))
                 .count();
@@ -309,11 +337,20 @@ impl Session {
                 };
             }
         }
-        let mut written = Vec::new();
-        for (path, bytes) in files {
-            if state.output.get(&path) != Some(&bytes) {
-                written.push(path.clone());
-                state.output.insert(path, bytes);
+        let written: Vec<(String, Vec<u8>)> = files
+            .into_iter()
+            .filter(|(path, bytes)| state.files.get(path) != Some(&blake3::hash(bytes)))
+            .collect();
+        // Nothing is written through a link: when a folder on the way is one (or not a
+        // folder), the whole site is published instead, which replaces it.
+        if !folders_are_real(&self.out_dir, &written) {
+            self.state = None;
+            return None;
+        }
+        for (path, bytes) in &written {
+            state.files.insert(path.clone(), blake3::hash(bytes));
+            if self.keep_bytes {
+                state.bytes.insert(path.clone(), bytes.clone());
             }
         }
         Some(written)
@@ -355,16 +392,10 @@ fn is_plain_file(root: &Path, path: &Path) -> bool {
     true
 }
 
-/// Writes the changed files into an existing output folder, each atomically (temporary file,
-/// then rename), so a reader never sees a half-written page. Nothing is written through a
-/// link: when a folder on the way is one (or not a folder), the whole site is published
-/// instead, which replaces it; a link at a file's place is replaced by the rename.
-pub(crate) fn write_changed(
-    out_dir: &Path,
-    output: &Output,
-    changed: &[String],
-) -> Result<(), Fatal> {
-    let folders_are_real = changed.iter().all(|rel| {
+/// Whether every folder on the way to the `changed` files in `out_dir` is a real folder (or
+/// missing).
+fn folders_are_real(out_dir: &Path, changed: &[(String, Vec<u8>)]) -> bool {
+    changed.iter().all(|(rel, _)| {
         Path::new(rel)
             .ancestors()
             .skip(1)
@@ -373,11 +404,14 @@ pub(crate) fn write_changed(
                 Ok(meta) => meta.is_dir(),
                 Err(e) => e.kind() == std::io::ErrorKind::NotFound,
             })
-    });
-    if !folders_are_real {
-        return write_atomic(out_dir, output);
-    }
-    for rel in changed {
+    })
+}
+
+/// Writes the changed files into an existing output folder, each atomically (temporary file,
+/// then rename), so a reader never sees a half-written page; a link at a file's place is
+/// replaced by the rename (the session checked the folders on the way).
+pub(crate) fn write_changed(out_dir: &Path, changed: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
+    for (rel, bytes) in changed {
         let path = out_dir.join(rel);
         let fail = |e: std::io::Error| Fatal(format!("cannot write `{}`: {e}", path.display()));
         if let Some(parent) = path.parent() {
@@ -399,7 +433,7 @@ pub(crate) fn write_changed(
             .write(true)
             .create_new(true)
             .open(&tmp)
-            .and_then(|mut file| file.write_all(&output[rel]))
+            .and_then(|mut file| file.write_all(bytes))
             .map_err(fail)?;
         std::fs::rename(&tmp, &path).map_err(fail)?;
     }

@@ -20,12 +20,11 @@ use notify_debouncer_full::{
 
 use std::collections::BTreeMap;
 
-use crate::authoring::incremental::{write_changed, Session};
+use crate::authoring::incremental::{write_changed, Publish, Session};
 use crate::authoring::ledger;
 use crate::build::BuildOptions;
 use crate::errors::{printable, Failure, Fatal};
 use crate::output::Output;
-use crate::output::{write_atomic, MARKER};
 
 /// How long a file must be quiet before the debouncer reports it (an editor's save is a
 /// few events within a millisecond or two).
@@ -40,11 +39,14 @@ pub(crate) struct WatchOptions {
     pub(crate) poll: bool,
     pub(crate) quiet: bool,
     pub(crate) out_dir: PathBuf,
+    /// Keep the site's bytes in memory for the caller (the preview server serves them).
+    pub(crate) keep_site: bool,
 }
 
 /// What one rebuild produced, handed to the caller (serve reloads browsers with it).
 pub(crate) enum Outcome<'a> {
     Built {
+        /// The site's bytes, when `keep_site` asked for them (else empty).
         output: &'a Output,
         pages: &'a BTreeMap<String, usize>,
     },
@@ -197,7 +199,7 @@ pub(crate) fn run(
                 .join(" and ")
         );
     }
-    let mut session = Session::new(opts.clone(), root.clone());
+    let mut session = Session::new(opts.clone(), root.clone(), out_dir.clone(), w.keep_site);
     rebuild(&mut session, &root, &[], w, &out_dir, on_outcome);
     'watch: loop {
         let mut changed = match rx.recv() {
@@ -291,22 +293,20 @@ fn rebuild(
 ) {
     match session.rebuild(changed) {
         Ok(update) => {
-            // Only changed files go into a folder that still holds our last build; one that
-            // was deleted (or replaced) meanwhile gets the whole site again.
-            let changed = update
-                .changed
-                .as_ref()
-                .filter(|_| out_dir.join(MARKER).is_file());
             // The URL ledger first: whoever sees the new site also finds the ledger that
             // describes it.
             let moved = match update.ledger {
                 Some(addresses) => ledger::record(root, addresses),
                 None => Ok(Vec::new()),
             };
+            let how = match &update.publish {
+                Publish::All(_) => "built".to_string(),
+                Publish::Changed(files) => format!("updated {} file(s) of", files.len()),
+            };
             let written = moved.and_then(|moved| {
-                match changed {
-                    None => write_atomic(out_dir, update.output),
-                    Some(files) => write_changed(out_dir, update.output, files),
+                match update.publish {
+                    Publish::All(files) => files.publish(),
+                    Publish::Changed(files) => write_changed(out_dir, &files),
                 }
                 .map(|()| moved)
             });
@@ -317,10 +317,6 @@ fn rebuild(
                     }
                     if !w.quiet {
                         let total: usize = update.pages.values().sum();
-                        let how = match changed {
-                            None => "built".to_string(),
-                            Some(files) => format!("updated {} file(s) of", files.len()),
-                        };
                         say!("{how} {total} pages in {} ms", update.millis);
                         if let Some(line) = &update.translations {
                             say!("{line}");

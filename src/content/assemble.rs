@@ -339,7 +339,10 @@ fn merge(
     Entry {
         key,
         kind,
-        translations,
+        translations: translations
+            .into_iter()
+            .map(|(l, t)| (l, Box::new(t)))
+            .collect(),
         weight,
         priority,
         order,
@@ -364,7 +367,7 @@ fn ordered(
 }
 
 fn any_translation(entry: &Entry) -> Option<&Translation> {
-    entry.translations.values().next()
+    entry.translations.values().next().map(|t| &**t)
 }
 
 /// The translation that writes a step's `order` (it may be in either language's file).
@@ -373,6 +376,7 @@ fn order_translation(entry: &Entry) -> Option<&Translation> {
         .translations
         .values()
         .find(|t| matches!(t.front.kind, KindFront::Step { order: Some(_), .. }))
+        .map(|t| &**t)
         .or_else(|| any_translation(entry))
 }
 

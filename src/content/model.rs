@@ -112,7 +112,8 @@ impl Translation {
 pub(crate) struct Entry {
     pub(crate) key: Key,
     pub(crate) kind: Kind,
-    pub(crate) translations: BTreeMap<String, Translation>,
+    /// Boxed: a map node holds eleven values, most entries two.
+    pub(crate) translations: BTreeMap<String, Box<Translation>>,
     pub(crate) weight: Option<i64>,
     /// An obstacle's rank in the diagnostic: 1 blocks the most.
     pub(crate) priority: Option<i64>,
@@ -139,7 +140,7 @@ impl Entry {
         site_langs
             .iter()
             .find_map(|l| self.translations.get_key_value(l.as_str()))
-            .map(|(l, t)| (l.as_str(), t))
+            .map(|(l, t)| (l.as_str(), &**t))
     }
 }
 

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::content::model::{Key, Site};
 use crate::errors::{Diagnostic, Diagnostics, Severity};
-use crate::output::Output;
+use crate::output::Manifest;
 use crate::render::context::root_for;
 use crate::render::markdown::{self, Body, Tools};
 use crate::render::search::search_entry;
@@ -53,7 +53,9 @@ pub(crate) fn render_body(site: &Site, tools: &Tools, key: &Key, lang: &str) -> 
     let (mut body, problems) = markdown::render(t, &ctx);
     // The plain text only feeds the search index: keep its line, not the text too.
     let text = std::mem::take(&mut body.text);
-    let search = search_entry(site, key, lang, &text);
+    let mut search = search_entry(site, key, lang, &text);
+    // Kept for the whole build: no spare capacity.
+    search.shrink_to_fit();
     Some((body, problems, shown_lang == lang, search))
 }
 
@@ -158,7 +160,7 @@ pub(crate) fn check_anchors(bodies: &Bodies, wanted: impl Fn(&Key, &Key) -> bool
 /// picks which pages' links to check.
 pub(crate) fn check_site_paths(
     bodies: &Bodies,
-    output: &Output,
+    output: &Manifest,
     wanted: impl Fn(&Key) -> bool,
 ) -> Diagnostics {
     let mut problems = Diagnostics::default();

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::content::model::{Key, Site};
 use crate::errors::{Diagnostic, Diagnostics};
+use crate::output::Files;
 use crate::render::bodies::Bodies;
 use crate::render::checklist::checklist_page;
 use crate::render::context::{link, render_template, Common, Ctx, Empty, Link, Place};
@@ -47,20 +48,21 @@ struct SearchPage {
     index: String,
 }
 
-/// Renders every generated file.
+/// Renders every generated file, handing each to `files` as soon as it is made (the search
+/// indexes are big: never two in memory at once).
 pub(crate) fn render_all(
     site: &Site,
     theme: &Theme,
     bodies: &Bodies,
     tools: &Tools,
-) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    files: &Files,
+) -> Result<(), Diagnostics> {
     let mut problems = Diagnostics::default();
-    let add = |files: &mut Vec<(String, Vec<u8>)>,
+    let add = |files: &Files,
                problems: &mut Diagnostics,
                path: String,
                r: Result<String, Diagnostic>| match r {
-        Ok(s) => files.push((path, s.into_bytes())),
+        Ok(s) => files.put(path, s.into_bytes()),
         Err(d) => problems.push(d),
     };
     let default = site.languages[0].as_str();
@@ -76,7 +78,7 @@ pub(crate) fn render_all(
         false,
     );
     add(
-        &mut files,
+        files,
         &mut problems,
         "index.html".into(),
         render_template(
@@ -112,9 +114,9 @@ pub(crate) fn render_all(
             },
         );
         if lang == default {
-            add(&mut files, &mut problems, "404.html".into(), html.clone());
+            add(files, &mut problems, "404.html".into(), html.clone());
         }
-        add(&mut files, &mut problems, not_found(lang), html);
+        add(files, &mut problems, not_found(lang), html);
 
         // Matrix.
         let path = &gen["matrix"];
@@ -139,7 +141,7 @@ pub(crate) fn render_all(
             })
             .collect();
         add(
-            &mut files,
+            files,
             &mut problems,
             format!("{path}index.html"),
             render_template(
@@ -155,7 +157,7 @@ pub(crate) fn render_all(
         // Print view: the playbook in reading order on one page; the checklist of its actions.
         for page in [print_page, checklist_page] {
             match page(site, theme, lang, tools) {
-                Ok(file) => files.push(file),
+                Ok((path, bytes)) => files.put(path, bytes),
                 Err(ds) => problems.extend(ds),
             }
         }
@@ -185,7 +187,7 @@ pub(crate) fn render_all(
             });
         }
         add(
-            &mut files,
+            files,
             &mut problems,
             format!("{path}index.html"),
             render_template(
@@ -203,7 +205,7 @@ pub(crate) fn render_all(
         let common = Common::new(site, theme, lang, path, Place::Generated("search"), false);
         let index = format!("{}{}index.js", common.root, index_folder(lang));
         add(
-            &mut files,
+            files,
             &mut problems,
             format!("{path}index.html"),
             render_template(
@@ -215,14 +217,16 @@ pub(crate) fn render_all(
                 },
             ),
         );
-        files.extend(search_index(site, lang, bodies));
+        for (path, bytes) in search_index(site, lang, bodies) {
+            files.put(path, bytes);
+        }
     }
 
-    files.push(("sitemap.xml".into(), sitemap::sitemap(site).into_bytes()));
-    files.push(("robots.txt".into(), sitemap::robots(site).into_bytes()));
+    files.put("sitemap.xml".into(), sitemap::sitemap(site).into_bytes());
+    files.put("robots.txt".into(), sitemap::robots(site).into_bytes());
     if problems.has_errors() {
         Err(problems)
     } else {
-        Ok(files)
+        Ok(())
     }
 }

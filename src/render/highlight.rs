@@ -23,15 +23,27 @@ pub(crate) const DARK_BACKGROUND: (u8, u8, u8) = (0x1b, 0x1f, 0x24);
 /// Highlights code blocks; cheap to create, loads syntaxes on first use. Highlighting is by far
 /// the costliest part of rendering, so watch mode keeps a `remembering` highlighter across
 /// rebuilds: a block it has seen (unchanged on the edited page, or in the print view, which
-/// shows every obstacle and step again) is not highlighted a second time.
+/// shows every obstacle and step again) is not highlighted a second time. What it remembers
+/// is bounded. (A one-off build does not remember: real pages' blocks differ, even between
+/// languages, whose comments are translated.)
 #[derive(Default)]
 pub(crate) struct Highlighter {
     syntaxes: OnceLock<SyntaxSet>,
-    done: Option<Mutex<HashMap<(String, String), String>>>,
+    done: Option<Mutex<Remembered>>,
 }
 
+/// Highlighted blocks by language and hash of the code, and the bytes they hold.
+#[derive(Default)]
+struct Remembered {
+    blocks: HashMap<(String, blake3::Hash), String>,
+    bytes: usize,
+}
+
+/// The most HTML a remembering highlighter keeps; blocks beyond are highlighted every time.
+const REMEMBERED_BYTES: usize = 16 << 20;
+
 impl Highlighter {
-    /// A highlighter that keeps every block it highlighted.
+    /// A highlighter that keeps the blocks it highlighted, up to `REMEMBERED_BYTES`.
     pub(crate) fn remembering() -> Highlighter {
         Highlighter {
             syntaxes: OnceLock::new(),
@@ -57,13 +69,16 @@ impl Highlighter {
         let Some(done) = &self.done else {
             return self.highlight(code, lang);
         };
-        let key = (lang.to_string(), code.to_string());
-        if let Some(html) = done.lock().ok().and_then(|d| d.get(&key).cloned()) {
+        let key = (lang.to_string(), blake3::hash(code.as_bytes()));
+        if let Some(html) = done.lock().ok().and_then(|d| d.blocks.get(&key).cloned()) {
             return html;
         }
         let html = self.highlight(code, lang);
         if let Ok(mut done) = done.lock() {
-            done.insert(key, html.clone());
+            if done.bytes + html.len() <= REMEMBERED_BYTES {
+                done.bytes += html.len();
+                done.blocks.insert(key, html.clone());
+            }
         }
         html
     }

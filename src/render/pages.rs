@@ -1,8 +1,8 @@
 //! Content pages: each (page, language) of the `Site` through its Tera template — home, section
 //! indexes, obstacles, steps and other pages. A page's context holds only what that page shows
 //! (its body, table of contents, relations, breadcrumbs, previous/next, notices), never the
-//! whole site. Bodies and pages are rendered in one parallel pass so the site is never in
-//! memory twice. The diagnostic's start page is left to the diagnostic stage.
+//! whole site. Bodies and pages are rendered in one parallel pass, each page handed to the
+//! output as soon as it is made. The diagnostic's start page is left to the diagnostic stage.
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -11,6 +11,7 @@ use crate::content::discover::DIAGNOSTIC_SECTION;
 use crate::content::kinds::{Kind, KindFront};
 use crate::content::model::{Key, Site};
 use crate::errors::{Diagnostic, Diagnostics};
+use crate::output::Files;
 use crate::render::bodies::{render_body, Bodies, BodyJob};
 use crate::render::context::{
     link, long_date, render_template, Common, LangLink, Link, Lists, Place,
@@ -112,12 +113,7 @@ fn render_page(
 ) -> Result<(String, Vec<u8>), Diagnostic> {
     let (template, ctx) = page_context(site, theme, lists, key, lang, body);
     let path = format!("{}index.html", site.url(key, lang));
-    render_template(theme, template, &ctx).map(|html| {
-        // The whole site stays in memory until it is written: no spare capacity.
-        let mut bytes = html.into_bytes();
-        bytes.shrink_to_fit();
-        (path, bytes)
-    })
+    render_template(theme, template, &ctx).map(|html| (path, html.into_bytes()))
 }
 
 /// Renders the templates of the given content pages, in parallel (the diagnostic renders its
@@ -149,25 +145,31 @@ pub(crate) fn render_pages(
     (files, problems)
 }
 
-/// Renders the bodies and the pages of the given jobs in one parallel pass, each page as soon
-/// as its body is ready, so the site is never in memory twice (as bodies and as pages). The
-/// bodies keep their headings, anchors and search lines, but their HTML only for the
-/// diagnostic's start page (the one page rendered later from its body).
+/// A page the build cache published again without rendering it: its body as it was (`None`
+/// for a page without one); `None` when the page must be rendered.
+pub(crate) type Reuse<'a> = dyn Fn(&Key, &str) -> Option<Option<BodyJob>> + Sync + 'a;
+
+/// Renders the bodies and the pages of the given jobs in one parallel pass, handing each page
+/// to `files` as soon as its body is ready, so the site is never in memory (as bodies or as
+/// pages); a page `reuse` could publish as it was is not rendered. The bodies keep their headings, anchors and search lines, but their HTML only for
+/// the diagnostic's start page (the one page rendered later from its body).
 pub(crate) fn render_content(
     site: &Site,
     theme: &Theme,
     tools: &Tools,
     jobs: &[(&Key, &str)],
-) -> (Bodies, Vec<(String, Vec<u8>)>, Diagnostics) {
-    type Done = (
-        Option<BodyJob>,
-        Option<Result<(String, Vec<u8>), Diagnostic>>,
-    );
+    files: &Files,
+    reuse: &Reuse,
+) -> (Bodies, Diagnostics) {
+    type Done = (Option<BodyJob>, Option<Diagnostic>);
     let diagnostic_index = diagnostic_index();
     let lists = Lists::new(site);
     let done: Vec<Done> = jobs
         .par_iter()
         .map(|&(key, lang)| {
+            if let Some(body) = reuse(key, lang) {
+                return (body, None);
+            }
             let mut body = render_body(site, tools, key, lang);
             if *key == diagnostic_index {
                 return (body, None);
@@ -176,25 +178,28 @@ pub(crate) fn render_content(
             if let Some((b, ..)) = &mut body {
                 b.html = String::new();
             }
-            (body, Some(page))
+            match page {
+                Ok((path, bytes)) => {
+                    files.put(path, bytes);
+                    (body, None)
+                }
+                Err(d) => (body, Some(d)),
+            }
         })
         .collect();
     let mut bodies = Bodies::default();
     let mut problems = Diagnostics::default();
-    let mut files = Vec::with_capacity(done.len());
     let mut template_problems = Diagnostics::default();
     for (&(key, lang), (body, page)) in jobs.iter().zip(done) {
         if let Some(job) = body {
             bodies.add(key, lang, job, &mut problems);
         }
-        match page {
-            Some(Ok(file)) => files.push(file),
-            Some(Err(d)) => template_problems.push(d),
-            None => {}
+        if let Some(d) = page {
+            template_problems.push(d);
         }
     }
     problems.extend(template_problems);
-    (bodies, files, problems)
+    (bodies, problems)
 }
 
 fn page_context<'a>(

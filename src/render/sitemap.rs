@@ -17,7 +17,7 @@ use crate::render::theme::Theme;
 /// What the site publishes at an address, so that no redirect — an alias, or an old address
 /// from the URL ledger — ever takes the place of a page or a file.
 pub(crate) struct Published<'a> {
-    files: &'a BTreeMap<String, Vec<u8>>,
+    files: &'a crate::output::Manifest,
     /// Content page address → the file shown there.
     pages: BTreeMap<&'a str, String>,
     /// Generated page address → its name (`search`, …).
@@ -42,7 +42,7 @@ impl std::fmt::Display for Taken {
 
 impl<'a> Published<'a> {
     /// `files`: everything the build publishes except the redirects.
-    pub(crate) fn new(site: &'a Site, files: &'a BTreeMap<String, Vec<u8>>) -> Published<'a> {
+    pub(crate) fn new(site: &'a Site, files: &'a crate::output::Manifest) -> Published<'a> {
         let mut pages = BTreeMap::new();
         for entry in site.entries.values() {
             for (lang, url) in &entry.urls {

@@ -1,8 +1,12 @@
 //! The pipeline in one place: settings → theme → discover → assemble → diagnostic →
-//! render, returning the site as an in-memory `Output`. This is the one module that calls every
-//! stage (content, render, diagnostic) and puts their results together; the stages do not call
-//! each other upwards. Nothing here writes to disk: `build` publishes the result with
-//! `output::write_atomic`, `check` only reports, `watch` and `serve` call it again on every change.
+//! render, handing each file to an `output::Files` as soon as it is rendered. This is the one
+//! module that calls every stage (content, render, diagnostic) and puts their results
+//! together; the stages do not call each other upwards. Where the files go is the caller's
+//! choice: `build` stages them beside the output folder and publishes them once the build
+//! succeeded, `check` keeps only their hashes, `watch` and `serve` call it again on every change.
+
+mod cache;
+mod codec;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -11,12 +15,12 @@ use std::time::{Duration, Instant};
 use crate::content::discover::{discover, Discovered};
 use crate::content::history::History;
 use crate::content::ledger::{self, update::Update, LedgerFile};
-use crate::content::model::Site;
+use crate::content::model::{Key, Site};
 use crate::content::settings::Settings;
 use crate::content::translations;
 use crate::diagnostic::DecisionTree;
 use crate::errors::{Diagnostics, Failure, Severity};
-use crate::output::Output;
+use crate::output::{Files, Manifest};
 use crate::render::bodies::{all_jobs, check_anchors, check_site_paths, Bodies};
 use crate::render::highlight::Highlighter;
 use crate::render::markdown::Tools;
@@ -33,6 +37,8 @@ pub(crate) struct BuildOptions {
     pub(crate) base_url: Option<String>,
     /// What to do with the URL ledger, `content/urls.lock`.
     pub(crate) ledger: LedgerMode,
+    /// Reuse the pages of the last build from the build cache, and leave it up to date.
+    pub(crate) cache: bool,
 }
 
 /// How a run treats the URL ledger.
@@ -51,7 +57,6 @@ pub(crate) enum LedgerMode {
 /// A successful run: the files, pages per language and the warnings.
 #[derive(Debug)]
 pub(crate) struct Built {
-    pub(crate) output: Output,
     pub(crate) pages: BTreeMap<String, usize>,
     pub(crate) warnings: Diagnostics,
     /// Missing and stale translations.
@@ -61,6 +66,8 @@ pub(crate) struct Built {
     /// Pictures and attachments no page uses, as warnings: `check` reports them.
     pub(crate) unused_media: Diagnostics,
     pub(crate) elapsed: Duration,
+    /// Pages published again from the build cache without being rendered.
+    pub(crate) reused: usize,
 }
 
 impl Built {
@@ -68,8 +75,12 @@ impl Built {
     pub(crate) fn summary(&self) -> String {
         let total: usize = self.pages.values().sum();
         let per: Vec<String> = self.pages.iter().map(|(l, n)| format!("{l} {n}")).collect();
+        let reused = match self.reused {
+            0 => String::new(),
+            n => format!(" ({n} unchanged, from the build cache)"),
+        };
         format!(
-            "{total} pages ({}) in {} ms",
+            "{total} pages ({}) in {} ms{reused}",
             per.join(", "),
             self.elapsed.as_millis()
         )
@@ -149,18 +160,23 @@ fn validate(
 pub(crate) fn build_parts(
     opts: &BuildOptions,
     highlighter: &Highlighter,
+    files: &Files,
 ) -> Result<(Loaded, Rendered), Failure> {
     let mut loaded = std::thread::scope(|s| {
         s.spawn(|| highlighter.preload());
         load(opts)
     })?;
+    let cache = opts
+        .cache
+        .then(|| cache::Cache::open(&opts.root, &loaded.site))
+        .flatten();
     let rendered = render(
         &loaded.site,
         &loaded.theme,
         loaded.tree.as_ref(),
-        highlighter,
-        &Cache::new(&opts.root),
+        (highlighter, &Cache::new(&opts.root), cache.as_ref()),
         (loaded.ledger.as_ref(), opts.ledger),
+        files,
     )
     .map_err(|mut ds| {
         ds.extend(loaded.warnings.clone());
@@ -170,28 +186,29 @@ pub(crate) fn build_parts(
     Ok((loaded, rendered))
 }
 
-/// Runs the whole pipeline in memory.
-pub(crate) fn build(opts: &BuildOptions) -> Result<Built, Failure> {
+/// Runs the whole pipeline, handing every file to `files`.
+pub(crate) fn build(opts: &BuildOptions, files: &Files) -> Result<Built, Failure> {
     let started = Instant::now();
-    let (loaded, rendered) = build_parts(opts, &Highlighter::default())?;
+    let (loaded, rendered) = build_parts(opts, &Highlighter::default(), files)?;
     let translations = translations::report(&loaded.site);
     let mut warnings = loaded.warnings;
     warnings.extend(rendered.bodies.warnings());
     Ok(Built {
         unused_media: unused_media(&loaded.site, &rendered.bodies),
-        output: rendered.output,
         pages: rendered.pages,
         warnings,
         translations,
         ledger: rendered.ledger,
         elapsed: started.elapsed(),
+        reused: rendered.reused,
     })
 }
 
 /// Everything a full render produced; `bodies` lets watch mode re-render only what changed.
 #[derive(Debug)]
 pub(crate) struct Rendered {
-    pub(crate) output: Output,
+    /// Every file rendered, by hash (the bytes went to the `Files`).
+    pub(crate) files: Manifest,
     pub(crate) pages: BTreeMap<String, usize>,
     pub(crate) bodies: Bodies,
     /// The URL ledger after this build, when the site keeps one.
@@ -200,6 +217,8 @@ pub(crate) struct Rendered {
     pub(crate) warnings: Diagnostics,
     /// The published pictures and attachments, which re-rendered bodies show.
     pub(crate) media: Catalog,
+    /// Content pages published again from the build cache.
+    pub(crate) reused: usize,
 }
 
 /// Renders the whole site; the redirects come last, once every other file is known, from the
@@ -209,9 +228,9 @@ pub(crate) fn render(
     site: &Site,
     theme: &Theme,
     tree: Option<&DecisionTree>,
-    highlighter: &Highlighter,
-    cache: &Cache,
+    (highlighter, cache, pages): (&Highlighter, &Cache, Option<&cache::Cache>),
     ledger: (Option<&LedgerFile>, LedgerMode),
+    files: &Files,
 ) -> Result<Rendered, Diagnostics> {
     let media = media::publish(site, cache);
     let mut problems = media.problems;
@@ -221,8 +240,16 @@ pub(crate) fn render(
         strings: &theme.strings,
     };
     let jobs = all_jobs(site);
-    let (bodies, files, body_problems) =
-        crate::render::pages::render_content(site, theme, &tools, &jobs);
+    let reused = std::sync::atomic::AtomicUsize::new(0);
+    let reuse = |key: &Key, lang: &str| {
+        let body = pages.and_then(|c| c.reuse(site, files, key, lang));
+        if body.is_some() {
+            reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        body
+    };
+    let (bodies, body_problems) =
+        crate::render::pages::render_content(site, theme, &tools, &jobs, files, &reuse);
     problems.extend(body_problems);
     problems.extend(check_anchors(&bodies, |_, _| true));
     let failed = |mut problems: Diagnostics, bodies: &Bodies| {
@@ -232,24 +259,80 @@ pub(crate) fn render(
     if problems.has_errors() {
         return failed(problems, &bodies);
     }
-    let mut output: Output = files.into_iter().collect();
-    output.extend(media.files);
-    match crate::render::generated::render_all(site, theme, &bodies, &tools) {
-        Ok(files) => output.extend(files),
-        Err(ds) => problems.extend(ds),
+    let (rest, saved) = std::thread::scope(|s| {
+        // The build cache is written while the generated pages render (the first one once
+        // the build succeeded: a failed build creates no folder).
+        let saving = pages
+            .filter(|c| c.has_folder())
+            .map(|c| s.spawn(|| c.save(site, &bodies, files)));
+        let rest = render_rest(
+            (site, theme, tree),
+            &tools,
+            media.files,
+            ledger,
+            files,
+            &bodies,
+        );
+        (rest, saving.map(|h| h.join()))
+    });
+    let (counts, ledger, warnings) = match rest {
+        Ok(rest) => rest,
+        Err(ds) => {
+            problems.extend(ds);
+            return failed(problems, &bodies);
+        }
+    };
+    let saved = match saved {
+        Some(joined) => Some(joined.unwrap_or_else(|_| Err(std::io::Error::other("panicked")))),
+        None => pages.map(|c| c.save(site, &bodies, files)),
+    };
+    if let Some(Err(e)) = saved.map(|saved| saved.and_then(cache::Saved::keep)) {
+        eprintln!("warning: cannot write the build cache in `.playbook-cache/build`: {e}");
+    }
+    Ok(Rendered {
+        files: files.manifest(),
+        pages: counts,
+        bodies,
+        ledger,
+        warnings,
+        media: media.catalog,
+        reused: reused.into_inner(),
+    })
+}
+
+/// What a render leaves besides its files: pages per language, the URL ledger and its
+/// warnings.
+type Rest = (BTreeMap<String, usize>, Option<Update>, Diagnostics);
+
+/// Everything after the content pages: media, generated pages, the decision tree, the theme's
+/// files, then the site paths checked against the finished site and the redirects last.
+fn render_rest(
+    (site, theme, tree): (&Site, &Theme, Option<&DecisionTree>),
+    tools: &Tools,
+    media: Vec<(String, Vec<u8>)>,
+    ledger: (Option<&LedgerFile>, LedgerMode),
+    files: &Files,
+    bodies: &Bodies,
+) -> Result<Rest, Diagnostics> {
+    let mut problems = Diagnostics::default();
+    let put_all = |all: Vec<(String, Vec<u8>)>| all.into_iter().for_each(|(p, b)| files.put(p, b));
+    put_all(media);
+    if let Err(ds) = crate::render::generated::render_all(site, theme, bodies, tools, files) {
+        problems.extend(ds);
     }
     if let Some(tree) = tree {
         match crate::diagnostic::render(tree, site, theme, &bodies.map) {
-            Ok(files) => output.extend(files),
+            Ok(pages) => put_all(pages.into_iter().collect()),
             Err(ds) => problems.extend(ds),
         }
     }
     for (path, bytes) in &theme.files {
-        output.insert(path.clone(), bytes.clone());
+        files.put(path.clone(), bytes.clone());
     }
-    problems.extend(check_site_paths(&bodies, &output, |_| true));
+    let output = files.manifest();
+    problems.extend(check_site_paths(bodies, &output, |_| true));
     if problems.has_errors() {
-        return failed(problems, &bodies);
+        return Err(problems);
     }
     let published = Published::new(site, &output);
     let (ledger, warnings) = keep_addresses(site, &published, ledger, &mut problems);
@@ -259,19 +342,12 @@ pub(crate) fn render(
     problems.extend(alias_problems);
     if problems.has_errors() {
         problems.extend(warnings);
-        return failed(problems, &bodies);
+        return Err(problems);
     }
     // Pages, not the redirects among them.
     let pages = count_pages(site, &output);
-    output.extend(redirects);
-    Ok(Rendered {
-        output,
-        pages,
-        bodies,
-        ledger,
-        warnings,
-        media: media.catalog,
-    })
+    put_all(redirects);
+    Ok((pages, ledger, warnings))
 }
 
 /// Pictures and attachments no page uses: probably forgotten.
@@ -347,7 +423,7 @@ fn keep_addresses(
 }
 
 /// HTML pages per language.
-fn count_pages(site: &Site, output: &Output) -> BTreeMap<String, usize> {
+fn count_pages(site: &Site, output: &Manifest) -> BTreeMap<String, usize> {
     let mut counts: BTreeMap<String, usize> =
         site.languages.iter().map(|l| (l.clone(), 0)).collect();
     for path in output.keys().filter(|p| p.ends_with(".html")) {

@@ -1,0 +1,357 @@
+//! The build cache (`.playbook-cache/build/pages`): what `playbook build` needs to publish a
+//! content page again without rendering it — the page's published file (its hash and stamp)
+//! and what its body left behind (headings, links to check, warnings, search line) — keyed
+//! so that nothing stale is ever used. The *site key* covers the binary (its version and the
+//! hash of the executable), the settings, the theme's files, every page's front matter and
+//! address, the media, the glossary and the decision tree: any change there and the cache is
+//! ignored. A page's *input key* adds the texts and dates of its files in every language. A
+//! page is reused only when its input key matches and the output folder still holds the file
+//! the cache describes, untouched (`output::Stamp`); the file is then hard-linked into the
+//! new site. A cache that is missing, truncated, corrupt (a checksum covers the whole file),
+//! of another version or another site is ignored and rewritten after the build. The cache
+//! never changes what is published: a build with it is byte-identical to one without (tested
+//! through the binary).
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use super::codec::{Reader, Writer};
+use crate::content::discover::DIAGNOSTIC_SECTION;
+use crate::content::model::{Key, Site};
+use crate::output::{Files, Stamp};
+use crate::render::bodies::{all_jobs, Bodies, BodyJob};
+use crate::render::media::resize::CACHE_DIR;
+
+const MAGIC: &[u8] = b"playbook build cache\n";
+const VERSION: u64 = 1;
+
+/// The cache of one build: what the last one left, and the keys of this one.
+pub(crate) struct Cache {
+    file: PathBuf,
+    site: blake3::Hash,
+    /// This build's input key of every cacheable page.
+    inputs: HashMap<(Key, String), blake3::Hash>,
+    /// What the last build left, taken as pages are reused.
+    cached: Mutex<HashMap<(Key, String), Cached>>,
+}
+
+/// One page as the last build published it.
+struct Cached {
+    input: blake3::Hash,
+    path: String,
+    hash: blake3::Hash,
+    stamp: Stamp,
+    job: Option<BodyJob>,
+}
+
+impl Cache {
+    /// The keys of this build and what the cache on disk holds for it (nothing when it is
+    /// missing, unreadable or not for this site, theme and binary). `None` when the binary
+    /// cannot read itself: no cache then.
+    pub(crate) fn open(root: &Path, site: &Site) -> Option<Cache> {
+        let site_key = site_key(root, site)?;
+        let inputs = all_jobs(site)
+            .par_iter()
+            .filter(|(k, _)| k.section != DIAGNOSTIC_SECTION)
+            .map(|&(k, l)| ((k.clone(), l.to_string()), input_key(&site_key, site, k, l)))
+            .collect();
+        let file = root.join(CACHE_DIR).join("build").join("pages");
+        let cached = std::fs::read(&file)
+            .ok()
+            .and_then(|bytes| read(&bytes, &site_key).ok())
+            .unwrap_or_default();
+        Some(Cache {
+            file,
+            site: site_key,
+            inputs,
+            cached: Mutex::new(cached),
+        })
+    }
+
+    /// The body of page `key` in `lang` when its published file could be reused as it is
+    /// (`Some(None)`: a page without a body of its own); `None` when it must be rendered.
+    pub(crate) fn reuse(
+        &self,
+        site: &Site,
+        files: &Files,
+        key: &Key,
+        lang: &str,
+    ) -> Option<Option<BodyJob>> {
+        let k = (key.clone(), lang.to_string());
+        let input = self.inputs.get(&k)?;
+        let cached = self.cached.lock().ok()?.remove(&k)?;
+        let path = format!("{}index.html", site.url(key, lang));
+        (cached.input == *input
+            && cached.path == path
+            && files.reuse(&path, cached.hash, cached.stamp))
+        .then_some(cached.job)
+    }
+
+    /// Whether the cache's folder exists: a new cache is written while the build goes on
+    /// only then (a failed build creates nothing).
+    pub(crate) fn has_folder(&self) -> bool {
+        self.file.parent().is_some_and(Path::is_dir)
+    }
+
+    /// Writes the cache for the build being made (its pages, their bodies, and the files as
+    /// staged) beside the old one; `keep` puts it in place once the build succeeded (a failed
+    /// build leaves the old cache as it was).
+    pub(crate) fn save(
+        &self,
+        site: &Site,
+        bodies: &Bodies,
+        files: &Files,
+    ) -> std::io::Result<Saved> {
+        let dir = self.file.parent().expect("inside the cache folder");
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!("pages.tmp-{}", std::process::id()));
+        match self.write(&tmp, site, bodies, files) {
+            Ok(()) => Ok(Saved {
+                tmp,
+                file: self.file.clone(),
+            }),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
+    }
+    fn write(
+        &self,
+        tmp: &Path,
+        site: &Site,
+        bodies: &Bodies,
+        files: &Files,
+    ) -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(tmp)?);
+        let mut sum = blake3::Hasher::new();
+        let mut put = |w: &mut Writer| -> std::io::Result<()> {
+            sum.update(&w.buf);
+            out.write_all(&w.buf)?;
+            w.buf.clear();
+            Ok(())
+        };
+        self.write_pages(&mut put, site, bodies, files)?;
+        let checksum = sum.finalize();
+        out.write_all(checksum.as_bytes())?;
+        // No fsync: a file cut short by a crash fails its checksum and is ignored.
+        out.flush()
+    }
+
+    fn write_pages(
+        &self,
+        put: &mut dyn FnMut(&mut Writer) -> std::io::Result<()>,
+        site: &Site,
+        bodies: &Bodies,
+        files: &Files,
+    ) -> std::io::Result<()> {
+        let mut w = Writer::default();
+        w.buf.extend_from_slice(MAGIC);
+        w.u64(VERSION);
+        w.buf.extend_from_slice(self.site.as_bytes());
+        w.u64(self.inputs.len() as u64);
+        put(&mut w)?;
+        let mut keys: Vec<&(Key, String)> = self.inputs.keys().collect();
+        keys.sort();
+        for k in keys {
+            let path = format!("{}index.html", site.url(&k.0, &k.1));
+            let (Some(hash), Some(stamp)) = (files.hash(&path), files.stamp(&path)) else {
+                // Not staged (a template error was reported): nothing to reuse.
+                w.buf.push(0);
+                put(&mut w)?;
+                continue;
+            };
+            w.buf.push(1);
+            w.key(&k.0);
+            w.str(&k.1);
+            w.buf.extend_from_slice(self.inputs[k].as_bytes());
+            w.str(&path);
+            w.buf.extend_from_slice(hash.as_bytes());
+            for n in [
+                stamp.len,
+                stamp.mtime as u64,
+                stamp.mtime_nanos as u64,
+                stamp.inode,
+            ] {
+                w.u64(n);
+            }
+            match bodies.map.get(k) {
+                Some(body) => {
+                    w.buf.push(1);
+                    let warnings = bodies.warnings.get(k).map_or(&[][..], Vec::as_slice);
+                    let own = bodies.own.get(k).copied().unwrap_or(true);
+                    let search = bodies.search.get(k).map_or("", String::as_str);
+                    w.job((body, warnings, own, search));
+                }
+                None => w.buf.push(0),
+            }
+            put(&mut w)?;
+        }
+        Ok(())
+    }
+}
+
+/// A new cache written beside the old one: in place with `keep`, removed when dropped.
+pub(crate) struct Saved {
+    tmp: PathBuf,
+    file: PathBuf,
+}
+
+impl Saved {
+    pub(crate) fn keep(self) -> std::io::Result<()> {
+        std::fs::rename(&self.tmp, &self.file)
+    }
+}
+
+impl Drop for Saved {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+/// The pages a cache file holds, when it is whole and made for `site_key`.
+fn read(bytes: &[u8], site_key: &blake3::Hash) -> Result<HashMap<(Key, String), Cached>, ()> {
+    let (content, checksum) = bytes.split_last_chunk::<32>().ok_or(())?;
+    if blake3::hash(content) != blake3::Hash::from_bytes(*checksum) {
+        return Err(());
+    }
+    let rest = content.strip_prefix(MAGIC).ok_or(())?;
+    let mut r = Reader { rest };
+    if r.u64()? != VERSION {
+        return Err(());
+    }
+    if hash(&mut r)? != *site_key {
+        return Err(());
+    }
+    let count = r.u64()?;
+    let mut pages = HashMap::new();
+    for _ in 0..count {
+        let (&present, rest) = r.rest.split_first().ok_or(())?;
+        r.rest = rest;
+        if present == 0 {
+            continue;
+        }
+        let key = r.key()?;
+        let lang = r.string()?;
+        let input = hash(&mut r)?;
+        let path = r.string()?;
+        let file_hash = hash(&mut r)?;
+        let stamp = Stamp {
+            len: r.u64()?,
+            mtime: r.u64()? as i64,
+            mtime_nanos: r.u64()? as i64,
+            inode: r.u64()?,
+        };
+        let (&has_job, rest) = r.rest.split_first().ok_or(())?;
+        r.rest = rest;
+        let job = match has_job {
+            0 => None,
+            1 => Some(r.job()?),
+            _ => return Err(()),
+        };
+        pages.insert(
+            (key, lang),
+            Cached {
+                input,
+                path,
+                hash: file_hash,
+                stamp,
+                job,
+            },
+        );
+    }
+    if !r.rest.is_empty() {
+        return Err(());
+    }
+    Ok(pages)
+}
+
+fn hash(r: &mut Reader) -> Result<blake3::Hash, ()> {
+    let (head, rest) = r.rest.split_first_chunk::<32>().ok_or(())?;
+    r.rest = rest;
+    Ok(blake3::Hash::from_bytes(*head))
+}
+
+/// Everything a content page shows besides its own files' text: the binary, the settings,
+/// the theme, every page's front matter and address, the media, the glossary and the
+/// decision tree (whose texts every page, or the diagnostic's pages, depend on).
+fn site_key(root: &Path, site: &Site) -> Option<blake3::Hash> {
+    let mut h = blake3::Hasher::new();
+    h.update(MAGIC);
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    // The executable's bytes, streamed (it is tens of megabytes).
+    let exe = std::fs::File::open(std::env::current_exe().ok()?).ok()?;
+    let mut binary = blake3::Hasher::new();
+    binary.update_reader(exe).ok()?;
+    h.update(binary.finalize().as_bytes());
+    fn debug(h: &mut blake3::Hasher, label: &str, value: &dyn std::fmt::Debug) {
+        h.update(format!("\n{label}: {value:?}").as_bytes());
+    }
+    debug(&mut h, "settings", &site.settings);
+    debug(&mut h, "languages", &site.languages);
+    debug(&mut h, "synthetic titles", &site.synthetic_titles);
+    debug(&mut h, "steps", &site.steps);
+    debug(&mut h, "obstacles", &site.obstacles);
+    debug(&mut h, "addressed by", &site.addressed_by);
+    debug(&mut h, "generated", &site.generated);
+    debug(&mut h, "glossary", &site.glossary);
+    debug(&mut h, "decision tree", &site.diagnostic_files);
+    let glossary = crate::content::glossary::key();
+    for (key, e) in &site.entries {
+        debug(
+            &mut h,
+            "entry",
+            &(
+                key,
+                &e.kind,
+                e.weight,
+                e.priority,
+                e.order,
+                &e.addresses,
+                &e.sources,
+                &e.renamed_from,
+                &e.urls,
+            ),
+        );
+        for (lang, t) in &e.translations {
+            debug(&mut h, "translation", &(lang, &t.file, &t.front, &t.format));
+            if key.section == DIAGNOSTIC_SECTION || *key == glossary {
+                h.update(t.text.as_bytes());
+            }
+        }
+    }
+    for (path, m) in &site.media {
+        h.update(format!("\nmedia {path} {:?} {}", m.kind, m.bytes.len()).as_bytes());
+        h.update(blake3::hash(&m.bytes).as_bytes());
+    }
+    let theme = root.join("themes").join(&site.settings.theme);
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&theme)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    for f in files {
+        h.update(format!("\ntheme {}", f.strip_prefix(&theme).ok()?.display()).as_bytes());
+        h.update(blake3::hash(&std::fs::read(&f).ok()?).as_bytes());
+    }
+    Some(h.finalize())
+}
+
+/// The site key plus the page's files in every language (a page shows another language's
+/// text for want of its own, and its stale notice compares with the source's text).
+fn input_key(site_key: &blake3::Hash, site: &Site, key: &Key, lang: &str) -> blake3::Hash {
+    let mut h = blake3::Hasher::new();
+    h.update(site_key.as_bytes());
+    h.update(format!("{key:?} {lang}").as_bytes());
+    for (l, t) in &site.entry(key).translations {
+        h.update(format!("\n{l} {} {:?} ", t.file, t.updated).as_bytes());
+        h.update(blake3::hash(t.text.as_bytes()).as_bytes());
+    }
+    h.finalize()
+}

@@ -1,0 +1,216 @@
+//! The build cache's file format: a plain length-prefixed binary encoding of what a rendered
+//! body leaves behind (headings, anchors and site paths with their diagnostics, media used,
+//! warnings, search line). Reading never trusts a length: one that runs past the end of the
+//! file is an error, so a truncated or corrupt file costs nothing but a rebuild.
+
+use crate::content::model::Key;
+use crate::errors::{Diagnostic, Severity};
+use crate::render::bodies::BodyJob;
+use crate::render::markdown::{AnchorRef, Body, Heading, SitePathRef};
+
+/// Appends values to a buffer.
+#[derive(Default)]
+pub(super) struct Writer {
+    pub(super) buf: Vec<u8>,
+}
+
+impl Writer {
+    pub(super) fn u64(&mut self, n: u64) {
+        self.buf.extend_from_slice(&n.to_le_bytes());
+    }
+
+    pub(super) fn bytes(&mut self, b: &[u8]) {
+        self.u64(b.len() as u64);
+        self.buf.extend_from_slice(b);
+    }
+
+    pub(super) fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+
+    fn opt(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => {
+                self.buf.push(1);
+                self.str(s);
+            }
+            None => self.buf.push(0),
+        }
+    }
+
+    pub(super) fn key(&mut self, k: &Key) {
+        self.str(&k.section);
+        self.str(&k.id);
+    }
+
+    fn diagnostic(&mut self, d: &Diagnostic) {
+        self.buf.push(match d.severity {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+        });
+        self.str(&d.file);
+        self.u64(d.line as u64);
+        self.u64(d.column as u64);
+        self.str(&d.message);
+        self.opt(d.help.as_deref());
+        self.opt(d.source_line.as_deref());
+        self.u64(d.width as u64);
+        self.u64(d.quote_start as u64);
+    }
+
+    fn diagnostics(&mut self, ds: &[Diagnostic]) {
+        self.u64(ds.len() as u64);
+        for d in ds {
+            self.diagnostic(d);
+        }
+    }
+
+    /// A body without its HTML and text (a cached page is not rendered again).
+    pub(super) fn job(
+        &mut self,
+        (body, problems, own, search): (&Body, &[Diagnostic], bool, &str),
+    ) {
+        self.u64(body.headings.len() as u64);
+        for h in &body.headings {
+            self.buf.push(h.level);
+            self.str(&h.id);
+            self.str(&h.text);
+        }
+        self.u64(body.anchors.len() as u64);
+        for a in &body.anchors {
+            self.key(&a.target);
+            self.str(&a.anchor);
+            self.opt(a.lang.as_deref());
+            self.diagnostic(&a.diagnostic);
+        }
+        self.u64(body.site_paths.len() as u64);
+        for p in &body.site_paths {
+            self.str(&p.path);
+            self.diagnostic(&p.diagnostic);
+        }
+        self.u64(body.media.len() as u64);
+        for m in &body.media {
+            self.str(m);
+        }
+        self.diagnostics(problems);
+        self.buf.push(own as u8);
+        self.str(search);
+    }
+}
+
+/// Reads values back; every method fails on a length or tag that does not fit.
+pub(super) struct Reader<'a> {
+    pub(super) rest: &'a [u8],
+}
+
+pub(super) type Read<T> = Result<T, ()>;
+
+impl<'a> Reader<'a> {
+    pub(super) fn u64(&mut self) -> Read<u64> {
+        let (head, rest) = self.rest.split_first_chunk::<8>().ok_or(())?;
+        self.rest = rest;
+        Ok(u64::from_le_bytes(*head))
+    }
+
+    fn u8(&mut self) -> Read<u8> {
+        let (&b, rest) = self.rest.split_first().ok_or(())?;
+        self.rest = rest;
+        Ok(b)
+    }
+
+    fn count(&mut self) -> Read<usize> {
+        // Every element takes at least one byte: a count beyond what is left is corrupt.
+        let n = usize::try_from(self.u64()?).map_err(|_| ())?;
+        if n > self.rest.len() {
+            return Err(());
+        }
+        Ok(n)
+    }
+
+    pub(super) fn bytes(&mut self) -> Read<&'a [u8]> {
+        let n = self.count()?;
+        let (head, rest) = self.rest.split_at(n);
+        self.rest = rest;
+        Ok(head)
+    }
+
+    pub(super) fn string(&mut self) -> Read<String> {
+        String::from_utf8(self.bytes()?.to_vec()).map_err(|_| ())
+    }
+
+    fn opt(&mut self) -> Read<Option<String>> {
+        match self.u8()? {
+            0 => Ok(None),
+            1 => self.string().map(Some),
+            _ => Err(()),
+        }
+    }
+
+    fn usize(&mut self) -> Read<usize> {
+        usize::try_from(self.u64()?).map_err(|_| ())
+    }
+
+    pub(super) fn key(&mut self) -> Read<Key> {
+        Ok(Key {
+            section: self.string()?,
+            id: self.string()?,
+        })
+    }
+
+    fn diagnostic(&mut self) -> Read<Diagnostic> {
+        let severity = match self.u8()? {
+            0 => Severity::Error,
+            1 => Severity::Warning,
+            _ => return Err(()),
+        };
+        Ok(Diagnostic {
+            severity,
+            file: self.string()?,
+            line: self.usize()?,
+            column: self.usize()?,
+            message: self.string()?,
+            help: self.opt()?,
+            source_line: self.opt()?,
+            width: self.usize()?,
+            quote_start: self.usize()?,
+        })
+    }
+
+    pub(super) fn job(&mut self) -> Read<BodyJob> {
+        let mut body = Body::default();
+        for _ in 0..self.count()? {
+            body.headings.push(Heading {
+                level: self.u8()?,
+                id: self.string()?,
+                text: self.string()?,
+            });
+        }
+        for _ in 0..self.count()? {
+            body.anchors.push(AnchorRef {
+                target: self.key()?,
+                anchor: self.string()?,
+                lang: self.opt()?,
+                diagnostic: self.diagnostic()?,
+            });
+        }
+        for _ in 0..self.count()? {
+            body.site_paths.push(SitePathRef {
+                path: self.string()?,
+                diagnostic: self.diagnostic()?,
+            });
+        }
+        for _ in 0..self.count()? {
+            body.media.push(self.string()?);
+        }
+        let mut problems = Vec::new();
+        for _ in 0..self.count()? {
+            problems.push(self.diagnostic()?);
+        }
+        let own = match self.u8()? {
+            0 => false,
+            1 => true,
+            _ => return Err(()),
+        };
+        Ok((body, problems, own, self.string()?))
+    }
+}

@@ -1,0 +1,333 @@
+//! Output: where the rendered files go. Rendering hands each file to `Files` as soon as it is
+//! made; `Files` writes it into a staging folder (`staging.rs`) and keeps only its path and
+//! a hash (the `Manifest`: what the link checks, the redirects and watch mode need), or its
+//! bytes as well for the preview server, which serves from memory. `publish` then swaps the
+//! staging folder in place of the output folder in one rename, so readers and a failed build
+//! never see a half-written `public/`, and the site it replaced becomes the hidden spare the
+//! next build brings up to date instead of starting from nothing.
+
+mod staging;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use crate::errors::Fatal;
+
+pub(crate) use staging::{Staging, Stamp};
+
+/// Path relative to the output folder (with `/`) → file content. Sorted, so the same input
+/// always gives the same files in the same order.
+pub(crate) type Output = BTreeMap<String, Vec<u8>>;
+
+/// Path relative to the output folder → hash of the file's bytes: what a build published,
+/// without the bytes.
+pub(crate) type Manifest = BTreeMap<String, blake3::Hash>;
+
+/// A file every output folder holds, so that playbook never replaces a folder it did not make.
+pub(crate) const MARKER: &str = ".playbook-output";
+
+/// Where a build's files go while it renders. Shared by the rendering threads.
+pub(crate) struct Files {
+    manifest: Mutex<Manifest>,
+    /// The bytes too, when asked (the preview server serves from memory).
+    bytes: Option<Mutex<Output>>,
+    staging: Option<Staging>,
+    /// The stamp of every file in the staging folder (what the build cache records).
+    stamps: Mutex<BTreeMap<String, Stamp>>,
+    /// The first write that failed: the build fails with it when it publishes.
+    failed: Mutex<Option<Fatal>>,
+}
+
+impl Files {
+    /// Files written nowhere: their paths and hashes only (`check`).
+    pub(crate) fn nowhere() -> Files {
+        Files {
+            manifest: Mutex::default(),
+            bytes: None,
+            staging: None,
+            stamps: Mutex::default(),
+            failed: Mutex::default(),
+        }
+    }
+
+    /// Files written into a staging folder for `out` as they come, published by `publish`.
+    /// With `keep_bytes`, also kept in memory.
+    pub(crate) fn staged(out: &Path, keep_bytes: bool) -> Result<Files, Fatal> {
+        Ok(Files {
+            staging: Some(Staging::open(out)?),
+            bytes: keep_bytes.then(Mutex::default),
+            ..Files::nowhere()
+        })
+    }
+
+    /// Adds one file of the site.
+    pub(crate) fn put(&self, rel: String, bytes: Vec<u8>) {
+        let hash = blake3::hash(&bytes);
+        if let Some(staging) = &self.staging {
+            match staging.put(&rel, &bytes) {
+                Ok(Some(stamp)) => {
+                    lock(&self.stamps).insert(rel.clone(), stamp);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    lock(&self.failed).get_or_insert(e);
+                }
+            }
+        }
+        if let Some(kept) = &self.bytes {
+            lock(kept).insert(rel.clone(), bytes);
+        }
+        lock(&self.manifest).insert(rel, hash);
+    }
+
+    /// Adds the file the output folder published at `rel` by the last build, unchanged, when
+    /// it still has the `stamp` the build cache recorded for it or else its bytes still hash
+    /// to `hash`.
+    /// False when it cannot (no staging folder, bytes kept in memory, the file changed): the
+    /// caller renders it.
+    pub(crate) fn reuse(&self, rel: &str, hash: blake3::Hash, stamp: Stamp) -> bool {
+        let Some(staging) = self.staging.as_ref().filter(|_| self.bytes.is_none()) else {
+            return false;
+        };
+        let Some(stamp) = staging.reuse(rel, &hash, stamp) else {
+            return false;
+        };
+        lock(&self.stamps).insert(rel.to_string(), stamp);
+        lock(&self.manifest).insert(rel.to_string(), hash);
+        true
+    }
+
+    /// The stamp of a staged file.
+    pub(crate) fn stamp(&self, rel: &str) -> Option<Stamp> {
+        lock(&self.stamps).get(rel).copied()
+    }
+
+    /// The hash of an added file.
+    pub(crate) fn hash(&self, rel: &str) -> Option<blake3::Hash> {
+        lock(&self.manifest).get(rel).copied()
+    }
+
+    /// What was added so far.
+    pub(crate) fn manifest(&self) -> Manifest {
+        lock(&self.manifest).clone()
+    }
+
+    /// The bytes added, when kept (else empty).
+    pub(crate) fn take_bytes(&mut self) -> Output {
+        self.bytes
+            .as_mut()
+            .map(|b| std::mem::take(b.get_mut().unwrap_or_else(|p| p.into_inner())))
+            .unwrap_or_default()
+    }
+
+    /// Puts the staged files in place of the output folder (nothing to do for files kept
+    /// nowhere or in memory). The first failed write, if any, fails it.
+    pub(crate) fn publish(self) -> Result<(), Fatal> {
+        if let Some(e) = self.failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            return Err(e);
+        }
+        let manifest = self
+            .manifest
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        match self.staging {
+            Some(staging) => staging.publish(&manifest),
+            None => Ok(()),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Replaces `out` with exactly the files of `output`, atomically.
+#[cfg(test)]
+fn write_atomic(out: &Path, output: &Output) -> Result<(), Fatal> {
+    let files = Files::staged(out, false)?;
+    for (rel, bytes) in output {
+        files.put(rel.clone(), bytes.clone());
+    }
+    files.publish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_whole_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let mut first = Output::new();
+        first.insert("a/index.html".into(), b"one".to_vec());
+        first.insert("gone.txt".into(), b"x".to_vec());
+        write_atomic(&out, &first).unwrap();
+        let mut second = Output::new();
+        second.insert("a/index.html".into(), b"two".to_vec());
+        write_atomic(&out, &second).unwrap();
+        assert_eq!(std::fs::read(out.join("a/index.html")).unwrap(), b"two");
+        assert!(!out.join("gone.txt").exists());
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        let mut leftovers: Vec<_> = leftovers.into_iter().collect();
+        leftovers.sort();
+        assert_eq!(
+            leftovers,
+            vec![
+                std::ffi::OsString::from(".public.spare"),
+                std::ffi::OsString::from("public")
+            ]
+        );
+    }
+
+    #[test]
+    fn the_spare_is_brought_up_to_date_without_touching_the_published_site() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let site = |pairs: &[(&str, &str)]| -> Output {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+                .collect()
+        };
+        let builds = [
+            site(&[
+                ("a/index.html", "one"),
+                ("b/index.html", "same"),
+                ("c", "file"),
+            ]),
+            site(&[
+                ("a/index.html", "two"),
+                ("b/index.html", "same"),
+                ("c/index.html", "dir"),
+            ]),
+            site(&[
+                ("a/index.html", "three"),
+                ("b/index.html", "same"),
+                ("c", "file again"),
+            ]),
+            site(&[("b/index.html", "changed"), ("d/e/index.html", "new")]),
+            site(&[("a/index.html", "one"), ("b/index.html", "changed")]),
+            site(&[("a/index.html", "one"), ("d/e/f/index.html", "deeper")]),
+            site(&[("a/index.html", "one"), ("d/e/f/index.html", "deeper")]),
+        ];
+        for (i, build) in builds.iter().enumerate() {
+            write_atomic(&out, build).unwrap();
+            let mut on_disk = Output::new();
+            for entry in walkdir::WalkDir::new(&out).min_depth(1) {
+                let entry = entry.unwrap();
+                let rel = entry.path().strip_prefix(&out).unwrap();
+                let rel = rel.to_string_lossy().into_owned();
+                if entry.file_type().is_dir() {
+                    // No folder left that the site does not need.
+                    assert!(
+                        build.keys().any(|k| k.starts_with(&format!("{rel}/"))),
+                        "build {i}: {rel}"
+                    );
+                } else if rel != MARKER {
+                    on_disk.insert(rel, std::fs::read(entry.path()).unwrap());
+                }
+            }
+            assert_eq!(&on_disk, build, "build {i}");
+        }
+        // A spare that is not ours is neither used nor removed.
+        std::fs::remove_dir_all(dir.path().join(".public.spare")).unwrap();
+        std::fs::create_dir(dir.path().join(".public.spare")).unwrap();
+        std::fs::write(dir.path().join(".public.spare/a"), b"x").unwrap();
+        write_atomic(&out, &builds[0]).unwrap();
+        assert_eq!(std::fs::read(out.join("c")).unwrap(), b"file");
+        assert!(!out.join("a").is_file());
+        assert_eq!(
+            std::fs::read(dir.path().join(".public.spare/a")).unwrap(),
+            b"x"
+        );
+    }
+
+    #[test]
+    fn a_build_that_does_not_publish_leaves_the_output_and_the_spare() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let mut site = Output::new();
+        site.insert("a/index.html".into(), b"one".to_vec());
+        write_atomic(&out, &site).unwrap();
+        write_atomic(&out, &site).unwrap();
+        {
+            // Dropped without publishing, half written, as a failed build is.
+            let files = Files::staged(&out, false).unwrap();
+            files.put("a/index.html".into(), b"half".to_vec());
+            files.put("b/index.html".into(), b"half".to_vec());
+        }
+        assert_eq!(std::fs::read(out.join("a/index.html")).unwrap(), b"one");
+        assert!(!out.join("b").exists());
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".public.spare", "public"]);
+        // The next build starts from that spare and publishes exactly its own files.
+        write_atomic(&out, &site).unwrap();
+        assert!(!out.join("b").exists());
+        assert_eq!(std::fs::read(out.join("a/index.html")).unwrap(), b"one");
+        // Without a spare to claim, a failed build's new staging folder is removed.
+        std::fs::remove_dir_all(dir.path().join(".public.spare")).unwrap();
+        drop(Files::staged(&out, false).unwrap());
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_in_the_spare_are_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let mut site = Output::new();
+        site.insert("a/index.html".into(), b"one".to_vec());
+        write_atomic(&out, &site).unwrap();
+        write_atomic(&out, &site).unwrap();
+        let spare = dir.path().join(".public.spare");
+        std::fs::remove_dir_all(spare.join("a")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, spare.join("a")).unwrap();
+        site.insert("a/index.html".into(), b"two".to_vec());
+        write_atomic(&out, &site).unwrap();
+        assert_eq!(std::fs::read(out.join("a/index.html")).unwrap(), b"two");
+        assert!(std::fs::read_dir(&elsewhere).unwrap().next().is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unchanged_files_are_not_written_again() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let mut site = Output::new();
+        site.insert("same/index.html".into(), b"same".to_vec());
+        site.insert("changed/index.html".into(), b"one".to_vec());
+        write_atomic(&out, &site).unwrap();
+        let inode = |rel: &str| std::fs::metadata(out.join(rel)).unwrap().ino();
+        let (same, changed) = (inode("same/index.html"), inode("changed/index.html"));
+        site.insert("changed/index.html".into(), b"two".to_vec());
+        write_atomic(&out, &site).unwrap();
+        assert_eq!(inode("same/index.html"), same);
+        assert_ne!(inode("changed/index.html"), changed);
+        assert_eq!(
+            std::fs::read(out.join("changed/index.html")).unwrap(),
+            b"two"
+        );
+        assert_eq!(std::fs::read(out.join("same/index.html")).unwrap(), b"same");
+    }
+
+    #[test]
+    fn refuses_a_foreign_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("precious.txt"), b"keep").unwrap();
+        assert!(write_atomic(dir.path(), &Output::new()).is_err());
+        assert!(dir.path().join("precious.txt").exists());
+    }
+}

@@ -1,0 +1,471 @@
+//! The staging folder a build writes into as it renders, and the swap that publishes it. A
+//! build claims the hidden spare beside the output (`.public.spare`, the site the previous
+//! build replaced) by renaming it to `.public.staging-<pid>`, or makes a new marked folder;
+//! each file is then written as soon as it is rendered: a file the spare already holds with
+//! the same bytes stays, one the published site holds with the same bytes becomes a hard link
+//! to it, anything else is a new file (never rewritten in place: the two trees share
+//! unchanged files). `publish` removes what the site no longer has, exchanges the folder with
+//! the output in one rename and keeps the replaced site as the next spare. A build that fails
+//! drops its staging folder: a claimed spare goes back to being the spare, a new one is
+//! removed; the output folder is never touched. Nothing is written through a link, and only
+//! folders holding playbook's marker are ever removed or written into.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
+
+use rayon::prelude::*;
+
+use crate::errors::Fatal;
+
+use super::{Manifest, MARKER};
+
+/// What a claimed spare holds: path → is a folder.
+type Surveyed = Result<BTreeMap<String, bool>, Fatal>;
+
+/// A staging folder being filled.
+pub(crate) struct Staging {
+    out: PathBuf,
+    dir: PathBuf,
+    spare: PathBuf,
+    spare_is_ours: bool,
+    /// The staging folder was the spare (not a new folder).
+    claimed: bool,
+    /// The published output, when it is ours: unchanged files are hard-linked from it.
+    previous: Option<PathBuf>,
+    /// What the claimed spare held: path → is a folder. Surveyed on another thread while
+    /// the site loads; the first write waits for it.
+    existing: OnceLock<Surveyed>,
+    survey: Mutex<Option<JoinHandle<Surveyed>>>,
+    done: bool,
+}
+
+impl Staging {
+    /// Claims the spare (or makes a new staging folder) for the output folder `out`; refuses
+    /// an output folder playbook did not make.
+    pub(crate) fn open(out: &Path) -> Result<Staging, Fatal> {
+        let out = absolute(out)?;
+        let parent = out
+            .parent()
+            .ok_or_else(|| Fatal(format!("cannot publish to `{}`", out.display())))?
+            .to_path_buf();
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "public".into());
+        std::fs::create_dir_all(&parent)
+            .map_err(|e| Fatal(format!("cannot create `{}`: {e}", parent.display())))?;
+        if out.exists()
+            && !out.join(MARKER).exists()
+            && std::fs::read_dir(&out)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(true)
+        {
+            return Err(Fatal(format!(
+                "`{}` exists and was not made by playbook; remove it or choose another --output",
+                out.display()
+            )));
+        }
+        clean_leftovers(&parent, &name);
+        let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
+        let spare = parent.join(format!(".{name}.spare"));
+        // Ours from a process that had this id before, or the author's: only ours is replaced.
+        if std::fs::symlink_metadata(&dir).is_ok() {
+            if !is_ours(&dir) {
+                return Err(Fatal(format!(
+                    "`{}` exists and was not made by playbook; remove or rename it",
+                    dir.display()
+                )));
+            }
+            remove(&dir)?;
+        }
+        let spare_is_ours = match std::fs::symlink_metadata(&spare) {
+            Err(_) => true,
+            Ok(_) if is_ours(&spare) => true,
+            Ok(_) => {
+                eprintln!(
+                    "warning: `{}` was not made by playbook; it is left alone and the site is written from scratch",
+                    spare.display()
+                );
+                false
+            }
+        };
+        // The spare is claimed by a rename, so two builds at once never share it; a new
+        // staging folder is marked before anything else is written in it.
+        let claimed = spare_is_ours && std::fs::rename(&spare, &dir).is_ok();
+        if !claimed {
+            std::fs::create_dir(&dir)
+                .and_then(|()| std::fs::write(dir.join(MARKER), b""))
+                .map_err(|e| Fatal(format!("cannot write `{}`: {e}", dir.display())))?;
+        }
+        let previous = out.join(MARKER).is_file().then(|| out.clone());
+        let staging = Staging {
+            out,
+            dir,
+            spare,
+            spare_is_ours,
+            claimed,
+            previous,
+            existing: OnceLock::new(),
+            survey: Mutex::new(None),
+            done: false,
+        };
+        if claimed {
+            let dir = staging.dir.clone();
+            *lock(&staging.survey) = Some(std::thread::spawn(move || survey(&dir)));
+        } else {
+            let _ = staging.existing.set(Ok(BTreeMap::new()));
+        }
+        Ok(staging)
+    }
+
+    /// What the claimed spare held, once surveyed.
+    fn existing(&self) -> Result<&BTreeMap<String, bool>, Fatal> {
+        self.existing
+            .get_or_init(|| match lock(&self.survey).take().map(JoinHandle::join) {
+                Some(Ok(surveyed)) => surveyed,
+                _ => Err(Fatal(format!("cannot read `{}`", self.dir.display()))),
+            })
+            .as_ref()
+            .map_err(|e| Fatal(e.0.clone()))
+    }
+
+    /// Writes one file of the site (`rel`, with `/`) into the staging folder; its stamp.
+    pub(crate) fn put(&self, rel: &str, bytes: &[u8]) -> Result<Option<Stamp>, Fatal> {
+        self.write(rel, bytes)?;
+        Ok(Stamp::of(&self.dir.join(rel)))
+    }
+
+    /// Puts the published file at `rel` into the staging folder as it is, when it still holds
+    /// the bytes hashing to `hash`: it has the `stamp` it had when it was published, or else
+    /// (a copy restored by a CI cache has new inodes and times) its bytes are read and hashed.
+    /// A hard link, or nothing to do when the spare already shares it. Its stamp now; `None`
+    /// when it cannot: the caller renders the file instead.
+    pub(crate) fn reuse(&self, rel: &str, hash: &blake3::Hash, stamp: Stamp) -> Option<Stamp> {
+        let old = self.previous.as_ref()?.join(rel);
+        let now = Stamp::of(&old)?;
+        if now != stamp
+            && (now.len != stamp.len
+                || std::fs::read(&old).map(|b| blake3::hash(&b)).ok()? != *hash)
+        {
+            return None;
+        }
+        let path = self.dir.join(rel);
+        match self.existing().ok()?.get(rel) {
+            Some(false) => {
+                if Stamp::of(&path) == Some(now) {
+                    return Some(now);
+                }
+                ignore_missing(std::fs::remove_file(&path)).ok()?;
+            }
+            Some(true) => ignore_missing(std::fs::remove_dir_all(&path)).ok()?,
+            None => {}
+        }
+        self.create(rel, |p| std::fs::hard_link(&old, p))
+            .then_some(now)
+    }
+
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
+        let path = self.dir.join(rel);
+        match self.existing()?.get(rel) {
+            Some(false) => {
+                if same_content(&path, bytes) {
+                    return Ok(());
+                }
+                // Maybe shared with the published site: replaced, never written in place.
+                ignore_missing(std::fs::remove_file(&path)).map_err(|e| fail(&path, e))?;
+            }
+            // A folder where the site now has a file: nothing the site wants is inside.
+            Some(true) => {
+                ignore_missing(std::fs::remove_dir_all(&path)).map_err(|e| fail(&path, e))?
+            }
+            None => {}
+        }
+        if let Some(old) = self.previous.as_ref().map(|p| p.join(rel)) {
+            if same_content(&old, bytes) && self.create(rel, |p| std::fs::hard_link(&old, p)) {
+                return Ok(());
+            }
+        }
+        if self.create(rel, |p| std::fs::write(p, bytes)) {
+            Ok(())
+        } else {
+            std::fs::write(&path, bytes).map_err(|e| fail(&path, e))
+        }
+    }
+
+    /// Runs `make` on the path of `rel`, making its folders when they are missing (or a file
+    /// of the spare stands where the site now has a folder). False when it still fails.
+    fn create(&self, rel: &str, make: impl Fn(&Path) -> std::io::Result<()>) -> bool {
+        let path = self.dir.join(rel);
+        if make(&path).is_ok() {
+            return true;
+        }
+        let mut folder = String::new();
+        for part in rel
+            .split('/')
+            .collect::<Vec<_>>()
+            .split_last()
+            .map_or(&[][..], |(_, p)| p)
+        {
+            if !folder.is_empty() {
+                folder.push('/');
+            }
+            folder.push_str(part);
+            if self
+                .existing()
+                .is_ok_and(|e| e.get(&folder) == Some(&false))
+            {
+                // Another thread may have replaced it already.
+                let _ = std::fs::remove_file(self.dir.join(&folder));
+            }
+        }
+        path.parent()
+            .is_some_and(|p| std::fs::create_dir_all(p).is_ok())
+            && make(&path).is_ok()
+    }
+
+    /// Removes what the staging folder holds beyond `files` (the site's files), puts it in
+    /// place of the output folder and keeps the replaced site as the next build's spare.
+    pub(crate) fn publish(mut self, files: &Manifest) -> Result<(), Fatal> {
+        let wanted_folders: BTreeSet<&str> = files.keys().flat_map(|rel| ancestors(rel)).collect();
+        let mut unwanted: Vec<(&str, bool)> = Vec::new();
+        let mut removed_folder: Option<&str> = None;
+        for (rel, &is_dir) in self.existing()? {
+            let rel = rel.as_str();
+            if rel == MARKER || files.contains_key(rel) || wanted_folders.contains(rel) {
+                continue;
+            }
+            // Inside a folder that goes as a whole.
+            if removed_folder.is_some_and(|f| rel.starts_with(f) && rel[f.len()..].starts_with('/'))
+            {
+                continue;
+            }
+            if is_dir {
+                removed_folder = Some(rel);
+            }
+            unwanted.push((rel, is_dir));
+        }
+        unwanted.par_iter().try_for_each(|&(rel, is_dir)| {
+            let path = self.dir.join(rel);
+            // What stands there now may be what the site put in its place.
+            match std::fs::symlink_metadata(&path).map(|m| m.is_dir()) {
+                Ok(true) if is_dir => std::fs::remove_dir_all(&path),
+                Ok(false) if !is_dir => std::fs::remove_file(&path),
+                _ => Ok(()),
+            }
+            .map_err(|e| fail(&path, e))
+        })?;
+        if !self.dir.join(MARKER).is_file() {
+            std::fs::write(self.dir.join(MARKER), b"").map_err(|e| fail(&self.dir, e))?;
+        }
+        self.done = true;
+        let result = swap(&self.dir, &self.out);
+        // The replaced site is the next build's starting point, unless a folder of the
+        // author's has the spare's name.
+        let kept = result.is_ok()
+            && self.spare_is_ours
+            && std::fs::symlink_metadata(&self.spare).is_err()
+            && is_ours(&self.dir)
+            && std::fs::rename(&self.dir, &self.spare).is_ok();
+        if !kept && is_ours(&self.dir) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        result
+    }
+}
+
+/// What tells a published file's bytes without reading them: its size, modification time and
+/// inode (a file replaced or written to has another). Kept in the build cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    pub(crate) len: u64,
+    pub(crate) mtime: i64,
+    pub(crate) mtime_nanos: i64,
+    pub(crate) inode: u64,
+}
+
+impl Stamp {
+    /// The stamp of the regular file at `path` (none for anything else, or off Unix).
+    pub(crate) fn of(path: &Path) -> Option<Stamp> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let m = std::fs::symlink_metadata(path).ok()?;
+            m.is_file().then(|| Stamp {
+                len: m.len(),
+                mtime: m.mtime(),
+                mtime_nanos: m.mtime_nsec(),
+                inode: m.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = path;
+            None
+        }
+    }
+}
+
+impl Drop for Staging {
+    /// A build that did not publish: a claimed spare is still a spare (its files are compared
+    /// byte by byte before any is kept), a new staging folder goes.
+    fn drop(&mut self) {
+        // Nothing is moved or removed while the survey walks it.
+        let _ = self.existing();
+        if self.done || !is_ours(&self.dir) {
+            return;
+        }
+        let back = self.claimed
+            && std::fs::symlink_metadata(&self.spare).is_err()
+            && std::fs::rename(&self.dir, &self.spare).is_ok();
+        if !back {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// The files and folders of a claimed spare; anything else (a link, a socket) is removed
+/// now, so that nothing is ever written through it.
+fn survey(dir: &Path) -> Surveyed {
+    let mut existing = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1) {
+        let Ok(entry) = entry else { continue };
+        let Ok(rel) = entry.path().strip_prefix(dir) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let kind = entry.file_type();
+        if kind.is_dir() || kind.is_file() {
+            existing.insert(rel, kind.is_dir());
+        } else {
+            std::fs::remove_file(entry.path()).map_err(|e| fail(entry.path(), e))?;
+        }
+    }
+    Ok(existing)
+}
+
+/// `a/b/c.html` → `a`, `a/b`.
+fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
+    rel.match_indices('/').map(move |(i, _)| &rel[..i])
+}
+
+fn fail(p: &Path, e: std::io::Error) -> Fatal {
+    Fatal(format!("cannot write `{}`: {e}", p.display()))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn ignore_missing(r: std::io::Result<()>) -> std::io::Result<()> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+/// A real folder (not a link to one) holding playbook's marker: only such folders are ever
+/// removed or written into.
+pub(super) fn is_ours(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+        && std::fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file())
+}
+
+fn remove(dir: &Path) -> Result<(), Fatal> {
+    std::fs::remove_dir_all(dir)
+        .map_err(|e| Fatal(format!("cannot remove `{}`: {e}", dir.display())))
+}
+
+/// Removes the staging folders of builds that were killed (`.<name>.staging-<pid>`, and its
+/// `.old` from the two-rename swap): those that carry the marker and whose process is no
+/// longer a running playbook. Anything else with such a name is left alone.
+fn clean_leftovers(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let prefix = format!(".{name}.staging-");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let Ok(pid) = rest.strip_suffix(".old").unwrap_or(rest).parse::<u32>() else {
+            continue;
+        };
+        if pid != std::process::id() && !is_running_playbook(pid) && is_ours(&entry.path()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` is a playbook that may still be writing its staging folder. Without
+/// `/proc` there is no telling, so the answer is yes.
+fn is_running_playbook(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/comm")) {
+        Ok(comm) => comm.trim_end() == "playbook",
+        Err(_) => !Path::new("/proc/self").exists(),
+    }
+}
+
+pub(super) fn absolute(path: &Path) -> Result<PathBuf, Fatal> {
+    if path.is_absolute() {
+        Ok(path.to_path_buf())
+    } else {
+        Ok(std::env::current_dir()
+            .map_err(|e| Fatal(format!("cannot read the current folder: {e}")))?
+            .join(path))
+    }
+}
+
+/// True when `path` is a regular file holding exactly `bytes`; read in pieces (a search index
+/// is megabytes: not twice in memory).
+fn same_content(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read;
+    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+    {
+        return false;
+    }
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = vec![0; bytes.len().clamp(1, 1 << 16)];
+    let mut rest = bytes;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return rest.is_empty(),
+            Ok(n) if n <= rest.len() && buf[..n] == rest[..n] => rest = &rest[n..],
+            Ok(_) => return false,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+}
+
+/// Puts `staging` in place of `out`; afterwards `staging` holds the old site (or nothing).
+fn swap(staging: &Path, out: &Path) -> Result<(), Fatal> {
+    if !out.exists() {
+        return std::fs::rename(staging, out)
+            .map_err(|e| Fatal(format!("cannot create `{}`: {e}", out.display())));
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        if renameat_with(CWD, staging, CWD, out, RenameFlags::EXCHANGE).is_ok() {
+            return Ok(());
+        }
+    }
+    // No atomic exchange here: two renames, the window between them kept as short as possible.
+    let mut old_name = staging.file_name().unwrap_or_default().to_owned();
+    old_name.push(".old");
+    let old = staging.with_file_name(old_name);
+    if is_ours(&old) {
+        remove(&old)?;
+    }
+    std::fs::rename(out, &old)
+        .map_err(|e| Fatal(format!("cannot replace `{}`: {e}", out.display())))?;
+    std::fs::rename(staging, out)
+        .map_err(|e| Fatal(format!("cannot replace `{}`: {e}", out.display())))?;
+    std::fs::rename(&old, staging)
+        .map_err(|e| Fatal(format!("cannot clean up `{}`: {e}", old.display())))
+}
