@@ -24,7 +24,7 @@ use crate::output::{Files, Manifest};
 use crate::render::bodies::{all_jobs, check_anchors, check_site_paths, Bodies};
 use crate::render::highlight::Highlighter;
 use crate::render::markdown::Tools;
-use crate::render::media::{self, resize::Cache, Catalog};
+use crate::render::media::{self, resize::Cache as Pictures, Catalog};
 use crate::render::sitemap::Published;
 use crate::render::theme::Theme;
 
@@ -174,7 +174,7 @@ pub(crate) fn build_parts(
         &loaded.site,
         &loaded.theme,
         loaded.tree.as_ref(),
-        (highlighter, &Cache::new(&opts.root), cache.as_ref()),
+        (highlighter, &Pictures::new(&opts.root), cache.as_ref()),
         (loaded.ledger.as_ref(), opts.ledger),
         files,
     )
@@ -228,11 +228,11 @@ pub(crate) fn render(
     site: &Site,
     theme: &Theme,
     tree: Option<&DecisionTree>,
-    (highlighter, cache, pages): (&Highlighter, &Cache, Option<&cache::Cache>),
+    (highlighter, pictures, pages): (&Highlighter, &Pictures, Option<&cache::Cache>),
     ledger: (Option<&LedgerFile>, LedgerMode),
     files: &Files,
 ) -> Result<Rendered, Diagnostics> {
-    let media = media::publish(site, cache);
+    let media = media::publish(site, pictures);
     let mut problems = media.problems;
     let tools = Tools {
         highlighter,

@@ -23,19 +23,13 @@ use crate::errors::{Diagnostic, Fatal};
 /// The record of a source page's translatable text: 16 hex digits. Runs of whitespace count as
 /// one space: a whitespace-only change to the source does not make its translations stale.
 pub(crate) fn source_hash(t: &Translation) -> String {
-    // FNV-1a of the words joined by single spaces, without joining them.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut step = |b: u8| {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    };
-    for (i, word) in translatable(t).split_whitespace().enumerate() {
-        if i > 0 {
-            step(b' ');
-        }
-        word.bytes().for_each(&mut step);
-    }
-    format!("{hash:016x}")
+    // The words joined by single spaces, hashed without joining them.
+    let text = translatable(t);
+    let spaced = text
+        .split_whitespace()
+        .enumerate()
+        .flat_map(|(i, word)| (i > 0).then_some(&b' ').into_iter().chain(word.as_bytes()));
+    format!("{:016x}", fnv1a(spaced))
 }
 
 /// The record as versions before whitespace folding wrote it; still accepted, so that pages

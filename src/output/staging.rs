@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use crate::errors::Fatal;
 
-use super::{Manifest, MARKER};
+use super::{lock, Manifest, MARKER};
 
 /// What a claimed spare holds: path → is a folder.
 type Surveyed = Result<BTreeMap<String, bool>, Fatal>;
@@ -352,10 +352,6 @@ fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
 
 fn fail(p: &Path, e: std::io::Error) -> Fatal {
     Fatal(format!("cannot write `{}`: {e}", p.display()))
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn ignore_missing(r: std::io::Result<()>) -> std::io::Result<()> {

@@ -126,15 +126,4 @@ impl Index {
         }
         files
     }
-
-    /// `update` then `files` for one page (tests).
-    #[cfg(test)]
-    pub(crate) fn update_then_files(
-        &mut self,
-        position: usize,
-        lines: &[Cow<str>],
-    ) -> Vec<(String, Vec<u8>)> {
-        self.update(position, &lines[position]);
-        self.files(lines, Some(&[position]))
-    }
 }

@@ -129,8 +129,7 @@ fn lines<'a>(site: &Site, lang: &str, bodies: &'a Bodies) -> Vec<Cow<'a, str>> {
 
 /// The search index files of one language.
 pub(crate) fn search_index(site: &Site, lang: &str, bodies: &Bodies) -> Vec<(String, Vec<u8>)> {
-    let lines = lines(site, lang, bodies);
-    Index::build(&index_folder(lang), &lines).files(&lines, None)
+    live_index(site, lang, bodies).1
 }
 
 /// A language's index to keep between watch-mode rebuilds, and its files.
@@ -261,7 +260,8 @@ mod tests {
         let mut index = Index::build("en/search-index/", &entries);
         let mut edited = entries.clone();
         edited[5] = Cow::Owned(doc("Page 5", "un texte neuf"));
-        let partial = index.update_then_files(5, &edited);
+        index.update(5, &edited[5]);
+        let partial = index.files(&edited, Some(&[5]));
         let fresh = Index::build("en/search-index/", &edited).files(&edited, None);
         for (path, bytes) in &partial {
             assert_eq!(
