@@ -538,3 +538,92 @@ fn every_action_that_needs_a_document_links_its_template_and_logs_are_downloadab
         }
     }
 }
+
+/// The eight steps drawn as a path: the steps index of each language shows its own SVG as a
+/// picture (published, not inlined), whose `<text>` carries every step's number and title as
+/// real text, and whose alt text names every step.
+#[test]
+fn the_steps_index_shows_the_eight_steps_as_a_drawing_with_real_text() {
+    let site = Site::real();
+    site.build_ok();
+    let public = site.public();
+    for lang in LANGS {
+        let index = format!("{lang}/{}/index.html", folder(lang, "steps"));
+        let html = page(&public, &index);
+        let img = html
+            .select(&common::sel("main figure img[src$='.svg']"))
+            .next()
+            .unwrap_or_else(|| panic!("{index}: no SVG figure"));
+        assert!(html.select(&common::sel("main svg")).next().is_none());
+        let (file, _) = resolve(&index, img.value().attr("src").unwrap(), "/").unwrap();
+        assert!(file.ends_with(&format!("eight-steps.{lang}.svg")), "{file}");
+        let svg = std::fs::read_to_string(public.join(&file)).unwrap();
+        let drawing = Html::parse_fragment(&svg);
+        let text: String = drawing
+            .select(&common::sel("text"))
+            .map(|t| t.text().collect::<String>() + " ")
+            .collect();
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let alt = img.value().attr("alt").unwrap();
+        for (n, step) in STEPS.iter().enumerate() {
+            let title = title(&format!("steps/{step}.{lang}.md"));
+            assert!(
+                text.contains(&(n + 1).to_string()),
+                "{file}: no number {}",
+                n + 1
+            );
+            assert!(
+                text.contains(&title),
+                "{file}: no text `{title}` in {text:?}"
+            );
+            assert!(alt.contains(&title), "{index}: alt text lacks `{title}`");
+        }
+    }
+}
+
+/// The warnings the pages give are callouts, not quotes: each language shows as many, of the
+/// same kinds, and no quote is a warning in disguise (« Attention : … », "Warning: …").
+#[test]
+fn warnings_are_callouts_in_both_languages() {
+    let site = Site::real();
+    site.build_ok();
+    let public = site.public();
+    let mut kinds: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for file in html_files(&public) {
+        let Some(lang) = LANGS
+            .into_iter()
+            .find(|l| file.starts_with(&format!("{l}/")))
+        else {
+            continue;
+        };
+        let html = page(&public, &file);
+        for callout in html.select(&common::sel("main .callout[role=note]")) {
+            assert!(
+                callout
+                    .select(&common::sel(".callout-title"))
+                    .next()
+                    .is_some(),
+                "{file}: a callout without its label"
+            );
+            kinds
+                .entry(lang)
+                .or_default()
+                .push(callout.value().attr("class").unwrap().into());
+        }
+        for quote in html.select(&common::sel("main blockquote")) {
+            let text: String = quote.text().collect();
+            let start = text.trim_start().to_lowercase();
+            for word in ["attention", "warning", "important", "prudence", "caution"] {
+                assert!(
+                    !start.starts_with(word),
+                    "{file}: a warning as a quote: {text:?}"
+                );
+            }
+        }
+    }
+    for list in kinds.values_mut() {
+        list.sort();
+    }
+    assert!(kinds.get("fr").is_some_and(|k| k.len() >= 4), "{kinds:?}");
+    assert_eq!(kinds.get("fr"), kinds.get("en"));
+}
