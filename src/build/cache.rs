@@ -20,6 +20,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use super::codec::{Reader, Writer};
+use super::derived::Derived;
 use crate::content::discover::DIAGNOSTIC_SECTION;
 use crate::content::model::{Key, Site};
 use crate::output::{Files, Stamp};
@@ -37,6 +38,8 @@ pub(crate) struct Cache {
     inputs: HashMap<(Key, String), blake3::Hash>,
     /// What the last build left, taken as pages are reused.
     cached: Mutex<HashMap<(Key, String), Cached>>,
+    /// What it left for the generated files (`derived.rs`).
+    pub(super) derived: Derived,
 }
 
 /// One page as the last build published it.
@@ -59,16 +62,23 @@ impl Cache {
             .filter(|(k, _)| k.section != DIAGNOSTIC_SECTION)
             .map(|&(k, l)| ((k.clone(), l.to_string()), input_key(&site_key, site, k, l)))
             .collect();
-        let file = root.join(CACHE_DIR).join("build").join("pages");
-        let cached = std::fs::read(&file)
-            .ok()
-            .and_then(|bytes| read(&bytes, &site_key).ok())
-            .unwrap_or_default();
+        let dir = root.join(CACHE_DIR).join("build");
+        let file = dir.join("pages");
+        let (cached, derived) = rayon::join(
+            || {
+                std::fs::read(&file)
+                    .ok()
+                    .and_then(|bytes| read(&bytes, &site_key).ok())
+                    .unwrap_or_default()
+            },
+            || Derived::open(&dir, site_key, &inputs),
+        );
         Some(Cache {
             file,
             site: site_key,
             inputs,
             cached: Mutex::new(cached),
+            derived,
         })
     }
 
@@ -170,15 +180,8 @@ impl Cache {
             w.str(&k.1);
             w.buf.extend_from_slice(self.inputs[k].as_bytes());
             w.str(&path);
-            w.buf.extend_from_slice(hash.as_bytes());
-            for n in [
-                stamp.len,
-                stamp.mtime as u64,
-                stamp.mtime_nanos as u64,
-                stamp.inode,
-            ] {
-                w.u64(n);
-            }
+            w.hash(&hash);
+            w.stamp(&stamp);
             match bodies.map.get(k) {
                 Some(body) => {
                     w.buf.push(1);
@@ -193,15 +196,24 @@ impl Cache {
         }
         Ok(())
     }
+
+    /// Writes what the generated files need beside the file in place (once they are made).
+    pub(crate) fn save_derived(&self, files: &Files) -> std::io::Result<Saved> {
+        self.derived.save(&self.inputs, files)
+    }
 }
 
-/// A new cache written beside the old one: in place with `keep`, removed when dropped.
+/// A new cache file written beside the old one: in place with `keep`, removed when dropped.
 pub(crate) struct Saved {
     tmp: PathBuf,
     file: PathBuf,
 }
 
 impl Saved {
+    pub(super) fn new(tmp: PathBuf, file: PathBuf) -> Saved {
+        Saved { tmp, file }
+    }
+
     pub(crate) fn keep(self) -> std::io::Result<()> {
         std::fs::rename(&self.tmp, &self.file)
     }
@@ -224,7 +236,7 @@ fn read(bytes: &[u8], site_key: &blake3::Hash) -> Result<HashMap<(Key, String), 
     if r.u64()? != VERSION {
         return Err(());
     }
-    if hash(&mut r)? != *site_key {
+    if r.hash()? != *site_key {
         return Err(());
     }
     let count = r.u64()?;
@@ -237,15 +249,10 @@ fn read(bytes: &[u8], site_key: &blake3::Hash) -> Result<HashMap<(Key, String), 
         }
         let key = r.key()?;
         let lang = r.string()?;
-        let input = hash(&mut r)?;
+        let input = r.hash()?;
         let path = r.string()?;
-        let file_hash = hash(&mut r)?;
-        let stamp = Stamp {
-            len: r.u64()?,
-            mtime: r.u64()? as i64,
-            mtime_nanos: r.u64()? as i64,
-            inode: r.u64()?,
-        };
+        let file_hash = r.hash()?;
+        let stamp = r.stamp()?;
         let (&has_job, rest) = r.rest.split_first().ok_or(())?;
         r.rest = rest;
         let job = match has_job {
@@ -268,12 +275,6 @@ fn read(bytes: &[u8], site_key: &blake3::Hash) -> Result<HashMap<(Key, String), 
         return Err(());
     }
     Ok(pages)
-}
-
-fn hash(r: &mut Reader) -> Result<blake3::Hash, ()> {
-    let (head, rest) = r.rest.split_first_chunk::<32>().ok_or(())?;
-    r.rest = rest;
-    Ok(blake3::Hash::from_bytes(*head))
 }
 
 /// Everything a content page shows besides its own files' text: the binary, the settings,

@@ -1,10 +1,12 @@
 //! The build cache's file format: a plain length-prefixed binary encoding of what a rendered
 //! body leaves behind (headings, anchors and site paths with their diagnostics, media used,
-//! warnings, search line). Reading never trusts a length: one that runs past the end of the
+//! warnings, search line) and of what the build cache keeps for the generated files (hashes,
+//! stamps, postings). Reading never trusts a length: one that runs past the end of the
 //! file is an error, so a truncated or corrupt file costs nothing but a rebuild.
 
 use crate::content::model::Key;
 use crate::errors::{Diagnostic, Severity};
+use crate::output::Stamp;
 use crate::render::bodies::BodyJob;
 use crate::render::markdown::{AnchorRef, Body, Heading, SitePathRef};
 
@@ -17,6 +19,23 @@ pub(super) struct Writer {
 impl Writer {
     pub(super) fn u64(&mut self, n: u64) {
         self.buf.extend_from_slice(&n.to_le_bytes());
+    }
+
+    pub(super) fn u32s(&mut self, ns: &[u32]) {
+        self.u64(ns.len() as u64);
+        for n in ns {
+            self.buf.extend_from_slice(&n.to_le_bytes());
+        }
+    }
+
+    pub(super) fn hash(&mut self, h: &blake3::Hash) {
+        self.buf.extend_from_slice(h.as_bytes());
+    }
+
+    pub(super) fn stamp(&mut self, s: &Stamp) {
+        for n in [s.len, s.mtime as u64, s.mtime_nanos as u64, s.inode] {
+            self.u64(n);
+        }
     }
 
     pub(super) fn bytes(&mut self, b: &[u8]) {
@@ -112,13 +131,41 @@ impl<'a> Reader<'a> {
         Ok(u64::from_le_bytes(*head))
     }
 
-    fn u8(&mut self) -> Read<u8> {
+    pub(super) fn u32s(&mut self) -> Read<Vec<u32>> {
+        let n = self.count()?;
+        let (body, rest) = self
+            .rest
+            .split_at_checked(n.checked_mul(4).ok_or(())?)
+            .ok_or(())?;
+        self.rest = rest;
+        Ok(body
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
+    }
+
+    pub(super) fn hash(&mut self) -> Read<blake3::Hash> {
+        let (head, rest) = self.rest.split_first_chunk::<32>().ok_or(())?;
+        self.rest = rest;
+        Ok(blake3::Hash::from_bytes(*head))
+    }
+
+    pub(super) fn stamp(&mut self) -> Read<Stamp> {
+        Ok(Stamp {
+            len: self.u64()?,
+            mtime: self.u64()? as i64,
+            mtime_nanos: self.u64()? as i64,
+            inode: self.u64()?,
+        })
+    }
+
+    pub(super) fn u8(&mut self) -> Read<u8> {
         let (&b, rest) = self.rest.split_first().ok_or(())?;
         self.rest = rest;
         Ok(b)
     }
 
-    fn count(&mut self) -> Read<usize> {
+    pub(super) fn count(&mut self) -> Read<usize> {
         // Every element takes at least one byte: a count beyond what is left is corrupt.
         let n = usize::try_from(self.u64()?).map_err(|_| ())?;
         if n > self.rest.len() {

@@ -7,6 +7,7 @@
 
 mod cache;
 mod codec;
+mod derived;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -25,6 +26,8 @@ use crate::render::bodies::{all_jobs, check_anchors, check_site_paths, Bodies};
 use crate::render::highlight::Highlighter;
 use crate::render::markdown::Tools;
 use crate::render::media::{self, resize::Cache as Pictures, Catalog};
+use crate::render::print::Memo;
+use crate::render::search::search_index;
 use crate::render::sitemap::Published;
 use crate::render::theme::Theme;
 
@@ -271,7 +274,7 @@ pub(crate) fn render(
             media.files,
             ledger,
             files,
-            &bodies,
+            (&bodies, pages),
         );
         (rest, saving.map(|h| h.join()))
     });
@@ -286,7 +289,14 @@ pub(crate) fn render(
         Some(joined) => Some(joined.unwrap_or_else(|_| Err(std::io::Error::other("panicked")))),
         None => pages.map(|c| c.save(site, &bodies, files)),
     };
-    if let Some(Err(e)) = saved.map(|saved| saved.and_then(cache::Saved::keep)) {
+    // Both files in place once the build succeeded (the generated files are made by now).
+    let derived = pages.map(|c| c.save_derived(files));
+    let kept = [saved, derived]
+        .into_iter()
+        .flatten()
+        .map(|saved| saved.and_then(cache::Saved::keep))
+        .find_map(Result::err);
+    if let Some(e) = kept {
         eprintln!("warning: cannot write the build cache in `.playbook-cache/build`: {e}");
     }
     Ok(Rendered {
@@ -312,13 +322,22 @@ fn render_rest(
     media: Vec<(String, Vec<u8>)>,
     ledger: (Option<&LedgerFile>, LedgerMode),
     files: &Files,
-    bodies: &Bodies,
+    (bodies, cache): (&Bodies, Option<&cache::Cache>),
 ) -> Result<Rest, Diagnostics> {
     let mut problems = Diagnostics::default();
     let put_all = |all: Vec<(String, Vec<u8>)>| all.into_iter().for_each(|(p, b)| files.put(p, b));
     put_all(media);
-    if let Err(ds) = crate::render::generated::render_all(site, theme, bodies, tools, files) {
+    let no_memo = Memo::default();
+    let print = cache.map_or(&no_memo, |c| &c.derived.print);
+    if let Err(ds) = crate::render::generated::render_all(site, theme, print, tools, files) {
         problems.extend(ds);
+    }
+    // The search indexes, one language at a time (their page files are big).
+    for lang in &site.languages {
+        match cache {
+            Some(c) => c.derived.write_index(site, lang, bodies, files),
+            None => put_all(search_index(site, lang, bodies)),
+        }
     }
     if let Some(tree) = tree {
         match crate::diagnostic::render(tree, site, theme, &bodies.map) {

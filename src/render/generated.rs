@@ -1,21 +1,21 @@
 //! Generated pages: the pages of the site that no content file describes — the root language
 //! chooser, the 404 pages, the obstacles × steps matrix, the index of all pages, the search
 //! page — plus the files that go with them (the print view from `print.rs`, the checklist from
-//! `checklist.rs`, the search index from `search.rs`, sitemap and robots.txt from `sitemap.rs`;
-//! the redirects come last, from `build`, once every other file is known). Each takes the
-//! assembled site and the already-rendered bodies; none re-reads a file.
+//! `checklist.rs`, sitemap and robots.txt from `sitemap.rs`; the search index's files, from
+//! `search`, and the redirects, which come last once every other file is known, are written by
+//! `build`, which can take them from its build cache). Each takes the assembled site; none re-reads a
+//! file.
 
 use serde::Serialize;
 
 use crate::content::model::{Key, Site};
 use crate::errors::{Diagnostic, Diagnostics};
 use crate::output::Files;
-use crate::render::bodies::Bodies;
 use crate::render::checklist::checklist_page;
 use crate::render::context::{link, render_template, Common, Ctx, Empty, Link, Place};
 use crate::render::markdown::Tools;
-use crate::render::print::print_page;
-use crate::render::search::{index_folder, search_index};
+use crate::render::print::{print_page_with, Memo};
+use crate::render::search::index_folder;
 use crate::render::sitemap;
 use crate::render::theme::Theme;
 
@@ -48,12 +48,12 @@ struct SearchPage {
     index: String,
 }
 
-/// Renders every generated file, handing each to `files` as soon as it is made (the search
-/// indexes are big: never two in memory at once).
+/// Renders every generated file but the search index's, handing each to `files` as soon as it
+/// is made; the print view takes the bodies `print` holds and adds those it renders.
 pub(crate) fn render_all(
     site: &Site,
     theme: &Theme,
-    bodies: &Bodies,
+    print: &Memo,
     tools: &Tools,
     files: &Files,
 ) -> Result<(), Diagnostics> {
@@ -155,8 +155,11 @@ pub(crate) fn render_all(
         );
 
         // Print view: the playbook in reading order on one page; the checklist of its actions.
-        for page in [print_page, checklist_page] {
-            match page(site, theme, lang, tools) {
+        for page in [
+            print_page_with(site, theme, lang, tools, print),
+            checklist_page(site, theme, lang, tools),
+        ] {
+            match page {
                 Ok((path, bytes)) => files.put(path, bytes),
                 Err(ds) => problems.extend(ds),
             }
@@ -200,7 +203,7 @@ pub(crate) fn render_all(
             ),
         );
 
-        // Search page and its index.
+        // Search page (`build` writes its index).
         let path = &gen["search"];
         let common = Common::new(site, theme, lang, path, Place::Generated("search"), false);
         let index = format!("{}{}index.js", common.root, index_folder(lang));
@@ -217,9 +220,6 @@ pub(crate) fn render_all(
                 },
             ),
         );
-        for (path, bytes) in search_index(site, lang, bodies) {
-            files.put(path, bytes);
-        }
     }
 
     files.put("sitemap.xml".into(), sitemap::sitemap(site).into_bytes());

@@ -3,13 +3,18 @@
 //! again so their heading ids are prefixed per page (unique on one page) and their headings
 //! one level below the page's title (section `h2`, page `h3`, body `h4`…). Links between the
 //! pages shown lead to their place on this page; other links and pictures stay relative (a
-//! printed internal link shows no address, an external one shows its own).
+//! printed internal link shows no address, an external one shows its own). A body depends on
+//! its page's texts and the site only: `Memo` keeps them between builds (the build cache fills
+//! it with the bodies whose page did not change), and the view renders only the others.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use serde::Serialize;
 
 use crate::content::kinds::KindFront;
 use crate::content::model::{Key, Site};
-use crate::errors::Diagnostics;
+use crate::errors::{Diagnostics, Severity};
 use crate::render::context::{link, render_template, Common, Ctx, Link, Place};
 use crate::render::markdown::{self, Tools};
 use crate::render::theme::Theme;
@@ -39,6 +44,39 @@ struct PrintView {
     sections: Vec<PrintSection>,
 }
 
+/// Which body of a page: its article (`false`), or the home page's introduction (`true`).
+pub(crate) type MemoKey = (Key, String, bool);
+
+/// Bodies of the print view by page, language and kind, as `print_view` renders them: the
+/// ones given (from an earlier build) are taken as they are, and every body rendered without
+/// an error is added, so that the memo ends up holding the view's bodies.
+#[derive(Default)]
+pub(crate) struct Memo(Mutex<HashMap<MemoKey, String>>);
+
+impl Memo {
+    pub(crate) fn new(known: HashMap<MemoKey, String>) -> Memo {
+        Memo(Mutex::new(known))
+    }
+
+    fn get(&self, k: &MemoKey) -> Option<String> {
+        self.0.lock().ok()?.get(k).cloned()
+    }
+
+    fn put(&self, k: MemoKey, html: &str) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(k, html.to_string());
+        }
+    }
+
+    /// Everything it holds, leaving it empty.
+    pub(crate) fn take(&self) -> HashMap<MemoKey, String> {
+        self.0
+            .lock()
+            .map(|mut m| std::mem::take(&mut *m))
+            .unwrap_or_default()
+    }
+}
+
 /// The print view of one language.
 pub(crate) fn print_page(
     site: &Site,
@@ -46,10 +84,21 @@ pub(crate) fn print_page(
     lang: &str,
     tools: &Tools,
 ) -> Result<(String, Vec<u8>), Diagnostics> {
+    print_page_with(site, theme, lang, tools, &Memo::default())
+}
+
+/// The print view of one language, with the bodies `memo` holds.
+pub(crate) fn print_page_with(
+    site: &Site,
+    theme: &Theme,
+    lang: &str,
+    tools: &Tools,
+    memo: &Memo,
+) -> Result<(String, Vec<u8>), Diagnostics> {
     let path = &site.generated[lang]["print"];
     let common = Common::new(site, theme, lang, path, Place::Generated("print"), false);
     let mut problems = Diagnostics::default();
-    let print = print_view(site, lang, &common.root, tools, &mut problems);
+    let print = print_view(site, lang, &common.root, (tools, memo), &mut problems);
     match render_template(
         theme,
         "print.html",
@@ -127,9 +176,30 @@ fn print_view(
     site: &Site,
     lang: &str,
     root: &str,
-    tools: &Tools,
+    (tools, memo): (&Tools, &Memo),
     problems: &mut Diagnostics,
 ) -> PrintView {
+    // A body rendered without an error is kept; one with an error is rendered every time.
+    let mut rendered = |(key, intro): (&Key, bool), ctx: &markdown::Context, t| -> String {
+        let k = (key.clone(), lang.to_string(), intro);
+        if let Some(html) = memo.get(&k) {
+            return html;
+        }
+        let (body, ps) = markdown::render(t, ctx);
+        let clean = ps.iter().all(|d| d.severity != Severity::Error);
+        for p in ps {
+            problems.push(p);
+        }
+        let html = if intro {
+            body.html
+        } else {
+            demote_headings(&body.html, 2)
+        };
+        if clean {
+            memo.put(k, &html);
+        }
+        html
+    };
     let mut body = |key: &Key| -> String {
         let Some((shown_lang, t)) = site.entry(key).shown(lang, &site.languages) else {
             return String::new();
@@ -154,11 +224,7 @@ fn print_view(
             tools,
             id_prefix: &prefix,
         };
-        let (body, ps) = markdown::render(t, &ctx);
-        for p in ps {
-            problems.push(p);
-        }
-        demote_headings(&body.html, 2)
+        rendered((key, false), &ctx, t)
     };
     let mut page = |key: &Key| -> PrintPage {
         let entry = site.entry(key);
@@ -228,11 +294,7 @@ fn print_view(
             tools,
             id_prefix: "home-intro",
         };
-        let (body, ps) = markdown::render(t, &ctx);
-        for p in ps {
-            problems.push(p);
-        }
-        body.html
+        rendered((&Key::home(), true), &ctx, t)
     };
     PrintView { intro, sections }
 }

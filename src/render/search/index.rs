@@ -84,6 +84,55 @@ impl Index {
         }
     }
 
+    /// The positions in page-number order and every word's postings: what the build cache
+    /// keeps of a language's index between runs (`from_parts` takes them back).
+    pub(crate) fn parts(&self) -> (&[usize], impl Iterator<Item = (&str, &[u32])>) {
+        (&self.order, self.postings.words())
+    }
+
+    /// An index from the `parts` of one made earlier; `None` unless `order` is a permutation
+    /// of the positions and the postings point at its pages.
+    pub(crate) fn from_parts(
+        folder: &str,
+        order: Vec<usize>,
+        words: Vec<(Box<str>, Vec<u32>)>,
+    ) -> Option<Index> {
+        let mut numbers = vec![u32::MAX; order.len()];
+        for (n, &i) in order.iter().enumerate() {
+            let slot = numbers.get_mut(i)?;
+            if *slot != u32::MAX {
+                return None;
+            }
+            *slot = u32::try_from(n).ok()?;
+        }
+        let postings = Postings::from_words(words, order.len())?;
+        Some(Index {
+            folder: folder.to_string(),
+            order,
+            numbers,
+            postings,
+        })
+    }
+
+    /// How many pages the index holds.
+    pub(crate) fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// What decides a page's number: its line's title and address. An edit that keeps them
+    /// keeps every page's number.
+    pub(crate) fn order_key(line: &str) -> String {
+        let fields = words::json_strings(line);
+        let field = |n: usize| fields.get(n).copied().unwrap_or("");
+        format!("{}\u{0}{}", field(0), field(2))
+    }
+
+    /// The path of the file that holds the page at `position` (`files` writes it when asked
+    /// for that position).
+    pub(crate) fn page_path(&self, position: usize) -> String {
+        format!("{}pages/{}.js", self.folder, self.numbers[position])
+    }
+
     /// Replaces the postings of the page at `position` with those of its new line.
     pub(crate) fn update(&mut self, position: usize, line: &str) {
         let n = self.numbers[position];

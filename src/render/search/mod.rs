@@ -109,7 +109,7 @@ pub(crate) fn index_folder(lang: &str) -> String {
 /// Every page's line in one language, in `site.entries` order: the entries indexed with the
 /// bodies, and a line made here for a page without a body of its own (such as a section
 /// without an `_index` file).
-fn lines<'a>(site: &Site, lang: &str, bodies: &'a Bodies) -> Vec<Cow<'a, str>> {
+pub(crate) fn lines<'a>(site: &Site, lang: &str, bodies: &'a Bodies) -> Vec<Cow<'a, str>> {
     // `bodies.search` is sorted by page then language, like `site.entries`: walk both at once.
     let mut indexed = bodies
         .search

@@ -52,6 +52,25 @@ impl Postings {
         }
     }
 
+    /// Every word and its postings, in no particular order (for the build cache).
+    pub(crate) fn words(&self) -> impl Iterator<Item = (&str, &[u32])> {
+        self.map.iter().map(|(w, p)| (w.as_ref(), p.as_slice()))
+    }
+
+    /// Postings as `words` gave them; `None` unless every list is non-empty with its pages
+    /// ascending and below `pages`, and no word comes twice.
+    pub(crate) fn from_words(words: Vec<(Box<str>, Vec<u32>)>, pages: usize) -> Option<Postings> {
+        let mut map = HashMap::with_capacity(words.len());
+        for (word, list) in words {
+            let ascending = list.windows(2).all(|w| w[0] >> 5 < w[1] >> 5);
+            let last = list.last()?;
+            if !ascending || (*last >> 5) as usize >= pages || map.insert(word, list).is_some() {
+                return None;
+            }
+        }
+        Some(Postings { map })
+    }
+
     /// Removes one page from every word (a word left without pages goes).
     pub(crate) fn remove(&mut self, page: u32) {
         self.map.retain(|_, list| {

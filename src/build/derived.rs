@@ -1,0 +1,312 @@
+//! The build cache's second file (`.playbook-cache/build/derived`): what the files made from
+//! every page need, so that a one-page edit redoes only that page's share of them. Per
+//! language, the search index (`render::search::Index`: the page order and every word's
+//! postings), the hash of each page's line and of what orders it (title and address), and the
+//! hash and stamp of each page file as published; and the print view's bodies, each with the
+//! input key of its page. A build whose lines differ from the kept ones in a few pages, with
+//! the same titles and addresses, updates the kept index for those pages (as watch mode does:
+//! the same bytes as a fresh index), writes the manifest, the term chunks and those pages'
+//! files, and hard-links the other page files from the output folder (one that no longer
+//! holds the recorded bytes is written again); anything else and the index is built whole. A
+//! print body is used only when its page's input key is this build's. Like `pages`, the file
+//! carries the site key and a checksum, is written beside the old one once the generated
+//! files are made, and is put in place only when the build succeeded.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use super::cache::Saved;
+use super::codec::{Reader, Writer};
+use crate::content::model::{Key, Site};
+use crate::output::{Files, Stamp};
+use crate::render::bodies::Bodies;
+use crate::render::print::{Memo, MemoKey};
+use crate::render::search::{self, index_folder, Index};
+
+const MAGIC: &[u8] = b"playbook build cache: derived\n";
+const VERSION: u64 = 1;
+
+/// One language's search index as a build left it.
+struct Kept {
+    index: Index,
+    /// Per position: the hash of the page's line, and of its order key.
+    lines: Vec<blake3::Hash>,
+    orders: Vec<blake3::Hash>,
+    /// The page files as published: path → hash and stamp (empty until saved).
+    files: HashMap<String, (blake3::Hash, Stamp)>,
+}
+
+/// What the last build left for the generated files, and what this one makes.
+pub(super) struct Derived {
+    file: PathBuf,
+    site: blake3::Hash,
+    /// The last build's indexes, taken as the languages are indexed.
+    kept: Mutex<HashMap<String, Kept>>,
+    /// This build's indexes, to be saved.
+    made: Mutex<BTreeMap<String, Kept>>,
+    /// The print bodies still valid; the print view adds those it renders.
+    pub(super) print: Memo,
+}
+
+/// The input keys of this build's pages.
+type Inputs = HashMap<(Key, String), blake3::Hash>;
+
+impl Derived {
+    /// What the file in `dir` holds for this site (nothing when it is missing, unreadable or
+    /// made for other settings, theme or binary): the print bodies whose page's input key is
+    /// still the one in `inputs`.
+    pub(super) fn open(dir: &Path, site: blake3::Hash, inputs: &Inputs) -> Derived {
+        let file = dir.join("derived");
+        let (kept, print) = std::fs::read(&file)
+            .ok()
+            .and_then(|bytes| read(&bytes, &site, inputs).ok())
+            .unwrap_or_default();
+        Derived {
+            file,
+            site,
+            kept: Mutex::new(kept),
+            made: Mutex::new(BTreeMap::new()),
+            print: Memo::new(print),
+        }
+    }
+
+    /// Writes the search index of `lang` into `files`: the kept one updated when only a few
+    /// pages' text changed (the other page files reused from the output folder), else a new
+    /// one; either is kept for `save`.
+    pub(super) fn write_index(&self, site: &Site, lang: &str, bodies: &Bodies, files: &Files) {
+        let lines = search::lines(site, lang, bodies);
+        let hashes: Vec<blake3::Hash> = lines
+            .par_iter()
+            .map(|l| blake3::hash(l.as_bytes()))
+            .collect();
+        let kept = self.kept.lock().ok().and_then(|mut k| k.remove(lang));
+        let made = match kept.and_then(|k| update(k, &lines, &hashes)) {
+            Some((index, orders, changed, published)) => {
+                // The files of the changed pages are written; the others are the published
+                // ones, unless one was touched (then it is written too).
+                let changed_paths: BTreeSet<String> =
+                    changed.iter().map(|&i| index.page_path(i)).collect();
+                let mut reused = BTreeSet::new();
+                let mut positions = changed;
+                for i in 0..lines.len() {
+                    let path = index.page_path(i);
+                    if changed_paths.contains(&path) || reused.contains(&path) {
+                        continue;
+                    }
+                    match published.get(&path) {
+                        Some(&(hash, stamp)) if files.reuse(&path, hash, stamp) => {
+                            reused.insert(path);
+                        }
+                        _ => positions.push(i),
+                    }
+                }
+                positions.sort_unstable();
+                positions.dedup();
+                for (path, bytes) in index.files(&lines, Some(&positions)) {
+                    files.put(path, bytes);
+                }
+                Kept {
+                    index,
+                    lines: hashes,
+                    orders,
+                    files: HashMap::new(),
+                }
+            }
+            None => {
+                let index = Index::build(&index_folder(lang), &lines);
+                for (path, bytes) in index.files(&lines, None) {
+                    files.put(path, bytes);
+                }
+                let orders = lines
+                    .par_iter()
+                    .map(|l| blake3::hash(Index::order_key(l).as_bytes()))
+                    .collect();
+                Kept {
+                    index,
+                    lines: hashes,
+                    orders,
+                    files: HashMap::new(),
+                }
+            }
+        };
+        if let Ok(mut m) = self.made.lock() {
+            m.insert(lang.to_string(), made);
+        }
+    }
+
+    /// Writes this build's indexes and print bodies beside the file in place (`Saved::keep`
+    /// puts it there).
+    pub(super) fn save(&self, inputs: &Inputs, files: &Files) -> std::io::Result<Saved> {
+        let mut w = Writer::default();
+        w.buf.extend_from_slice(MAGIC);
+        w.u64(VERSION);
+        w.hash(&self.site);
+        let print: Vec<(MemoKey, String)> = self.print.take().into_iter().collect();
+        let print: Vec<(&MemoKey, &String, &blake3::Hash)> = print
+            .iter()
+            .filter_map(|(k, html)| Some((k, html, inputs.get(&(k.0.clone(), k.1.clone()))?)))
+            .collect();
+        w.u64(print.len() as u64);
+        for ((key, lang, intro), html, input) in print {
+            w.key(key);
+            w.str(lang);
+            w.buf.push(u8::from(*intro));
+            w.hash(input);
+            w.str(html);
+        }
+        let made = std::mem::take(&mut *self.made.lock().map_err(|_| poisoned())?);
+        w.u64(made.len() as u64);
+        for (lang, kept) in &made {
+            w.str(lang);
+            let (order, words) = kept.index.parts();
+            let order: Vec<u32> = order.iter().map(|&i| i as u32).collect();
+            w.u32s(&order);
+            for h in kept.lines.iter().chain(&kept.orders) {
+                w.hash(h);
+            }
+            let words: Vec<(&str, &[u32])> = words.collect();
+            w.u64(words.len() as u64);
+            for (word, postings) in words {
+                w.str(word);
+                w.u32s(postings);
+            }
+            let paths: BTreeSet<String> = (0..kept.lines.len())
+                .map(|i| kept.index.page_path(i))
+                .collect();
+            let published: Vec<(String, blake3::Hash, Stamp)> = paths
+                .into_iter()
+                .filter_map(|p| Some((files.hash(&p)?, files.stamp(&p)?, p)))
+                .map(|(h, s, p)| (p, h, s))
+                .collect();
+            w.u64(published.len() as u64);
+            for (path, hash, stamp) in &published {
+                w.str(path);
+                w.hash(hash);
+                w.stamp(stamp);
+            }
+        }
+        let checksum = blake3::hash(&w.buf);
+        w.hash(&checksum);
+        let dir = self.file.parent().expect("inside the cache folder");
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!("derived.tmp-{}", std::process::id()));
+        let saved = Saved::new(tmp.clone(), self.file.clone());
+        // No fsync: a file cut short by a crash fails its checksum and is ignored.
+        std::fs::File::create(&tmp)?.write_all(&w.buf)?;
+        Ok(saved)
+    }
+}
+
+fn poisoned() -> std::io::Error {
+    std::io::Error::other("a thread panicked")
+}
+
+/// The kept index brought up to date with `lines` (hashed as `hashes`), with the order keys,
+/// the changed positions and the published page files; `None` when it cannot be: another
+/// number of pages, a changed title or address (pages would be numbered anew), or so many
+/// changed pages that indexing them all is as quick.
+#[allow(clippy::type_complexity)]
+fn update(
+    mut kept: Kept,
+    lines: &[std::borrow::Cow<str>],
+    hashes: &[blake3::Hash],
+) -> Option<(
+    Index,
+    Vec<blake3::Hash>,
+    Vec<usize>,
+    HashMap<String, (blake3::Hash, Stamp)>,
+)> {
+    if kept.index.len() != lines.len() || kept.lines.len() != lines.len() {
+        return None;
+    }
+    let changed: Vec<usize> = (0..lines.len())
+        .filter(|&i| kept.lines[i] != hashes[i])
+        .collect();
+    if changed.len() > lines.len() / 8 + 1 {
+        return None;
+    }
+    for &i in &changed {
+        let order = blake3::hash(Index::order_key(&lines[i]).as_bytes());
+        if order != kept.orders[i] {
+            return None;
+        }
+    }
+    for &i in &changed {
+        kept.index.update(i, &lines[i]);
+    }
+    Some((kept.index, kept.orders, changed, kept.files))
+}
+
+/// What a derived file holds, when it is whole and made for `site_key`: the indexes by
+/// language and the print bodies still valid for `inputs`.
+#[allow(clippy::type_complexity)]
+fn read(
+    bytes: &[u8],
+    site_key: &blake3::Hash,
+    inputs: &Inputs,
+) -> Result<(HashMap<String, Kept>, HashMap<MemoKey, String>), ()> {
+    let (content, checksum) = bytes.split_last_chunk::<32>().ok_or(())?;
+    if blake3::hash(content) != blake3::Hash::from_bytes(*checksum) {
+        return Err(());
+    }
+    let mut r = Reader {
+        rest: content.strip_prefix(MAGIC).ok_or(())?,
+    };
+    if r.u64()? != VERSION || r.hash()? != *site_key {
+        return Err(());
+    }
+    let mut print = HashMap::new();
+    for _ in 0..r.count()? {
+        let key = r.key()?;
+        let lang = r.string()?;
+        let intro = match r.u8()? {
+            0 => false,
+            1 => true,
+            _ => return Err(()),
+        };
+        let input = r.hash()?;
+        let html = r.string()?;
+        let k = (key, lang);
+        if inputs.get(&k) == Some(&input) {
+            print.insert((k.0, k.1, intro), html);
+        }
+    }
+    let mut kept = HashMap::new();
+    for _ in 0..r.count()? {
+        let lang = r.string()?;
+        let order: Vec<usize> = r.u32s()?.into_iter().map(|i| i as usize).collect();
+        let n = order.len();
+        let mut hashes = Vec::with_capacity(2 * n);
+        for _ in 0..2 * n {
+            hashes.push(r.hash()?);
+        }
+        let orders = hashes.split_off(n);
+        let mut words = Vec::new();
+        for _ in 0..r.count()? {
+            words.push((r.string()?.into_boxed_str(), r.u32s()?));
+        }
+        let index = Index::from_parts(&index_folder(&lang), order, words).ok_or(())?;
+        let mut files = HashMap::new();
+        for _ in 0..r.count()? {
+            let path = r.string()?;
+            files.insert(path, (r.hash()?, r.stamp()?));
+        }
+        kept.insert(
+            lang,
+            Kept {
+                index,
+                lines: hashes,
+                orders,
+                files,
+            },
+        );
+    }
+    if !r.rest.is_empty() {
+        return Err(());
+    }
+    Ok((kept, print))
+}
