@@ -95,22 +95,33 @@ fn folded_words(text: &str) -> Vec<String> {
     out.split_ascii_whitespace().map(str::to_string).collect()
 }
 
-/// Every page file of a language: number → [title, section, url, text].
+/// The manifest of a language's index.
+fn manifest(public: &Path, lang: &str) -> serde_json::Value {
+    let js = std::fs::read_to_string(public.join(lang).join("search-index/index.js")).unwrap();
+    let data = js
+        .strip_prefix("window.playbookSearch.manifest(")
+        .and_then(|s| s.strip_suffix(");\n"))
+        .unwrap_or_else(|| panic!("{js}"));
+    serde_json::from_str(data).unwrap()
+}
+
+/// Every page of a language, from its page files: number → [title, section, url, text].
 fn page_files(public: &Path, lang: &str) -> Vec<(u32, Vec<String>)> {
     let dir = public.join(lang).join("search-index/pages");
-    let mut out: Vec<(u32, Vec<String>)> = files(&dir)
-        .into_iter()
-        .map(|name| {
-            let n: u32 = name.trim_end_matches(".js").parse().unwrap();
-            let js = std::fs::read_to_string(dir.join(&name)).unwrap();
-            let call = format!("window.playbookSearch.page({n},");
-            let data = js
-                .strip_prefix(&call)
-                .and_then(|s| s.strip_suffix(");\n"))
-                .unwrap_or_else(|| panic!("{name}: {js}"));
-            (n, serde_json::from_str(data).unwrap())
-        })
-        .collect();
+    let per = manifest(public, lang)["per"].as_u64().unwrap() as u32;
+    let mut out: Vec<(u32, Vec<String>)> = Vec::new();
+    for name in files(&dir) {
+        let f: u32 = name.trim_end_matches(".js").parse().unwrap();
+        let js = std::fs::read_to_string(dir.join(&name)).unwrap();
+        let call = format!("window.playbookSearch.pages({},", f * per);
+        let data = js
+            .strip_prefix(&call)
+            .and_then(|s| s.strip_suffix(");\n"))
+            .unwrap_or_else(|| panic!("{name}: {js}"));
+        let pages: Vec<Vec<String>> = serde_json::from_str(data).unwrap();
+        assert!(!pages.is_empty() && pages.len() <= per as usize, "{name}");
+        out.extend((f * per..).zip(pages));
+    }
     out.sort();
     out
 }
@@ -147,30 +158,32 @@ fn brute_force(public: &Path, lang: &str, query: &str) -> BTreeSet<u32> {
 }
 
 #[test]
-fn the_index_is_a_manifest_term_chunks_and_one_file_per_page() {
+fn the_index_is_a_manifest_term_chunks_and_page_files_of_a_few_pages() {
     let site = generated(300);
     let public = site.public();
     for lang in ["fr", "en"] {
         let dir = public.join(lang).join("search-index");
         assert!(!public.join(format!("{lang}/search-index.js")).exists());
-        let manifest = std::fs::read_to_string(dir.join("index.js")).unwrap();
-        let data: serde_json::Value = serde_json::from_str(
-            manifest
-                .strip_prefix("window.playbookSearch.manifest(")
-                .and_then(|s| s.strip_suffix(");\n"))
-                .unwrap(),
-        )
-        .unwrap();
+        let data = manifest(&public, lang);
         let firsts: Vec<&str> = data["chunks"]
             .as_array()
             .unwrap()
             .iter()
             .map(|v| v.as_str().unwrap())
             .collect();
-        // One page file per page of the language: the 300 generated ones and the fixture's.
-        let pages = files(&dir.join("pages"));
+        // Every page of the language once, numbered from 0, `per` to a page file: the 300
+        // generated ones and the fixture's.
+        let per = data["per"].as_u64().unwrap();
+        assert!((2..=16).contains(&per), "{per} pages a file");
+        let pages = page_files(&public, lang);
+        let numbers: Vec<u32> = pages.iter().map(|(n, _)| *n).collect();
+        assert_eq!(numbers, (0..numbers.len() as u32).collect::<Vec<_>>());
         assert_eq!(pages.len() as u64, data["pages"].as_u64().unwrap());
         assert!(pages.len() > 300, "{}", pages.len());
+        assert_eq!(
+            files(&dir.join("pages")).len() as u64,
+            (pages.len() as u64).div_ceil(per)
+        );
         // Several chunks, each at most 32 KB, holding the words from its first to the next's.
         let chunks = files(&dir.join("terms"));
         assert_eq!(chunks.len(), firsts.len());
@@ -204,11 +217,8 @@ fn the_index_is_a_manifest_term_chunks_and_one_file_per_page() {
             .collect();
         assert_eq!(all, sorted, "{lang}: words out of order or repeated");
         // The manifest is small: what the search page loads before the first keystroke.
-        assert!(
-            manifest.len() < 4096,
-            "{lang}: manifest of {} bytes",
-            manifest.len()
-        );
+        let size = std::fs::metadata(dir.join("index.js")).unwrap().len();
+        assert!(size < 4096, "{lang}: manifest of {size} bytes");
     }
 }
 
@@ -230,13 +240,23 @@ fn a_query_loads_the_chunks_holding_its_words_and_finds_what_a_full_scan_finds()
         let found: BTreeSet<u32> = q.ranked.iter().copied().collect();
         assert_eq!(found, brute_force(&public, lang, query), "{lang} “{query}”");
         assert!(!found.is_empty(), "{lang} “{query}” finds nothing");
-        // Few chunks, and the shown pages' files only.
+        // Few chunks, and the files holding the shown pages only.
         let chunks = files(&public.join(lang).join("search-index/terms")).len();
         assert!(
             q.chunks.len() < chunks,
             "{lang} “{query}”: every chunk loaded"
         );
-        assert_eq!(q.pages.len(), found.len().min(search::SHOWN));
+        let per = manifest(&public, lang)["per"].as_u64().unwrap() as u32;
+        let holding: BTreeSet<String> = q.ranked[..found.len().min(search::SHOWN)]
+            .iter()
+            .map(|n| format!("pages/{}.js", n / per))
+            .collect();
+        let loaded: BTreeSet<String> = q
+            .pages
+            .iter()
+            .map(|p| format!("pages/{}", p.file_name().unwrap().to_string_lossy()))
+            .collect();
+        assert_eq!(loaded, holding, "{lang} “{query}”");
     }
     // The word in a title comes first; the two pages with it in their text follow.
     let q = search::query_files(&public, "fr", "quasarite").unwrap();

@@ -283,18 +283,18 @@ fn print_view_numbers_once_and_links_within_itself() {
 #[test]
 fn search_text_keeps_headings_and_paragraphs_apart() {
     let site = basic();
-    // One file per page under fr/search-index/pages/: [title, section, url, text].
+    // A few pages per file under fr/search-index/pages/, each [title, section, url, text].
     let dir = site.public().join("fr/search-index/pages");
     let docs: Vec<Vec<String>> = std::fs::read_dir(&dir)
         .unwrap()
-        .map(|e| {
+        .flat_map(|e| {
             let js = std::fs::read_to_string(e.unwrap().path()).unwrap();
             let data = js
-                .strip_prefix("window.playbookSearch.page(")
+                .strip_prefix("window.playbookSearch.pages(")
                 .and_then(|s| s.split_once(','))
                 .and_then(|(_, s)| s.strip_suffix(");\n"))
                 .unwrap();
-            serde_json::from_str(data).unwrap()
+            serde_json::from_str::<Vec<Vec<String>>>(data).unwrap()
         })
         .collect();
     let budget = docs.iter().find(|d| d[0] == "Le budget").unwrap();

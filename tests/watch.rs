@@ -191,7 +191,8 @@ fn an_edit_rewrites_only_the_search_files_it_changes() {
             (rel, s)
         })
         .collect();
-    assert!(before.len() > 5, "{before:?}");
+    // The manifest, a term chunk and the page files (a few pages each) at least.
+    assert!(before.len() >= 4, "{before:?}");
     append(&site, CHAMPION_FR, "\nZéphyrinesque et quasiréticulaire.\n");
     run.wait_until("the new words in the search index", |_| {
         try_snapshot(&index).is_some_and(|files| {

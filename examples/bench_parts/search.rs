@@ -258,6 +258,8 @@ pub fn query_files(site: &Path, lang: &str, word: &str) -> Result<QueryFiles, St
         .iter()
         .filter_map(|v| v.as_str().map(str::to_string))
         .collect();
+    // Pages per page file (one in the first split index, which had no `per`).
+    let per = m["per"].as_u64().unwrap_or(1).max(1) as u32;
 
     let ts = terms(word);
     let mut wanted: Vec<usize> = Vec::new();
@@ -335,10 +337,11 @@ pub fn query_files(site: &Path, lang: &str, word: &str) -> Result<QueryFiles, St
     let scores = scores.unwrap_or_default();
     let mut ranked: Vec<u32> = scores.keys().copied().collect();
     ranked.sort_by(|a, b| scores[b].cmp(&scores[a]).then(a.cmp(b)));
-    let pages = ranked
-        .iter()
-        .take(SHOWN)
-        .map(|n| folder.join(format!("pages/{n}.js")))
+    let bundles: std::collections::BTreeSet<u32> =
+        ranked.iter().take(SHOWN).map(|n| n / per).collect();
+    let pages = bundles
+        .into_iter()
+        .map(|f| folder.join(format!("pages/{f}.js")))
         .collect();
     Ok(QueryFiles {
         first_load,

@@ -94,7 +94,8 @@ export async function searchSite(env, searchBase, publicDir) {
     const chunks1 = query1.filter((r) => r.path.includes("/terms/"));
     const pages1 = query1.filter((r) => r.path.includes("/pages/"));
     check(chunks1.length >= 1 && chunks1.length <= 3, w, `the query loaded ${chunks1.length} term chunks`);
-    check(pages1.length === rareResults.length, w, `the query loaded ${pages1.length} page files for ${rareResults.length} results`);
+    // A few pages to a page file: at most one file per result, at least one.
+    check(pages1.length >= 1 && pages1.length <= rareResults.length, w, `the query loaded ${pages1.length} page files for ${rareResults.length} results`);
     const total1 = sum(first) + sum(query1);
     check(total1 <= ONE_WORD, w, `search loaded ${total1} bytes in all (budget ${ONE_WORD})`);
     check(sum(query1) < indexBytes / 20 && query1.length < indexFiles.length / 20, w, `the query loaded ${query1.length} of ${indexFiles.length} index files, ${sum(query1)} of ${indexBytes} bytes`);
@@ -113,7 +114,7 @@ export async function searchSite(env, searchBase, publicDir) {
     // take one from a page's own text), without accents: many results, 10 shown, then 10 more.
     const pageFile = path.join(indexDir, "pages", "0.js");
     const text = fs.readFileSync(pageFile, "utf8");
-    const common = fold(text.match(/"([^"]*)"\]\);\s*$/)[1]).split(/[^a-z0-9]+/).filter((t) => t.length >= 5)[0];
+    const common = fold(text.match(/"([^"]*)"\]\]\);\s*$/)[1]).split(/[^a-z0-9]+/).filter((t) => t.length >= 5)[0];
     const before2 = loaded.length;
     const many = await query(common);
     const wc = `${where} “${common}”`;
@@ -130,7 +131,7 @@ export async function searchSite(env, searchBase, publicDir) {
       const n = await page.$$eval("#search-results > li", (lis) => lis.length);
       check(n === 20, wc, `“show more” shows ${n} results instead of 20`);
       const query3 = loaded.slice(before3);
-      check(query3.length === 10 && query3.every((r) => r.path.includes("/search-index/pages/")), wc, `“show more” loaded ${query3.map((r) => r.path).join(", ")}`);
+      check(query3.length <= 10 && query3.every((r) => r.path.includes("/search-index/pages/")), wc, `“show more” loaded ${query3.map((r) => r.path).join(", ")}`);
       check(await page.evaluate(() => !!document.activeElement.closest("#search-results li:nth-child(11)")), wc, "after “show more”, focus is not on the first new result");
     }
     await context.close();

@@ -1,15 +1,17 @@
 //! Search index, split so that a query downloads only what it needs (Pagefind's design, without
 //! its WebAssembly). Per language, under `<lang>/search-index/`:
 //!
-//! - `index.js`, the manifest: the number of pages and the first word of each term chunk. The
-//!   search page loads it up front; it is a few kilobytes even at thousands of pages.
+//! - `index.js`, the manifest: the number of pages, the pages per page file and the first word
+//!   of each term chunk. The search page loads it up front; it is a few kilobytes even at
+//!   thousands of pages.
 //! - `terms/<n>.js`: chunk `n` of the site's words in alphabetical order, each word with its
 //!   postings (`terms.rs`). A query loads only the chunks whose words its terms can match.
-//! - `pages/<n>.js`: page `n` (pages are numbered in title order) — title, section, URL and text
-//!   (blocks on their own lines, cut at 6,000 characters) — loaded only for the results shown.
+//! - `pages/<f>.js`: pages `4f` to `4f + 3` (pages are numbered in title order; `PER_FILE` a
+//!   file) — title, section, URL and text of each (blocks on their own lines, cut at 6,000
+//!   characters) — loaded only for the results shown.
 //!
 //! Each file is a classic script that calls a callback `themes/*/static/search.js` registers
-//! (`window.playbookSearch.manifest`, `.terms`, `.page`) with JSON data. Scripts, because they
+//! (`window.playbookSearch.manifest`, `.terms`, `.pages`) with JSON data. Scripts, because they
 //! load under `default-src 'self'` and from `file://`, where Chromium refuses `fetch` of local
 //! files; no `eval`, and no WebAssembly, which would need `'wasm-unsafe-eval'` in the policy.
 //!
@@ -29,7 +31,7 @@
 //! it returns. Same input, same bytes: pages are ordered by title, words alphabetically, chunks
 //! cut by content. In watch mode each language's `Index` is kept between edits (`live_index`);
 //! an edit re-folds only the edited pages (`update_index`) and only the files whose bytes changed
-//! are written: the page's own file and the chunks of the words it gained or lost, since the
+//! are written: the page's page file and the chunks of the words it gained or lost, since the
 //! cuts between chunks depend on their words, not on offsets. When an edit adds or drops a
 //! chunk, `authoring::incremental` falls back to a full build, which removes the file that went.
 
@@ -225,16 +227,17 @@ mod tests {
             paths,
             [
                 "fr/search-index/pages/0.js",
-                "fr/search-index/pages/1.js",
                 "fr/search-index/index.js",
                 "fr/search-index/terms/0.js"
             ]
         );
-        assert!(file(&files, "fr/search-index/pages/0.js")
-            .starts_with(r#"window.playbookSearch.page(0,["Abeille","#));
+        // Both pages in one page file, in title order.
+        let pages = file(&files, "fr/search-index/pages/0.js");
+        assert!(pages.starts_with(r#"window.playbookSearch.pages(0,[["Abeille","#));
+        assert!(pages.contains(r#"],["Zèbre","#) && pages.ends_with("]]);\n"));
         assert_eq!(
             file(&files, "fr/search-index/index.js"),
-            "window.playbookSearch.manifest({\"chunks\":[\"abeille\"],\"pages\":2});\n"
+            "window.playbookSearch.manifest({\"chunks\":[\"abeille\"],\"pages\":2,\"per\":4});\n"
         );
         let terms = file(&files, "fr/search-index/terms/0.js");
         // "equipe": once in the text of page 0 (gap 0, weight 1), once in page 1's.

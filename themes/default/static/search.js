@@ -1,9 +1,9 @@
 // Search over the split index under <lang>/search-index/ (src/render/search/ writes it):
-//   index.js        the manifest: { pages, chunks: the first word of each term chunk };
+//   index.js        the manifest: { pages, per, chunks: the first word of each term chunk };
 //   terms/<n>.js    chunk n of the site's words in alphabetical order, each with its postings;
-//   pages/<n>.js    page n (pages numbered in title order): [title, section, url, text], the
-//                   text's blocks separated by line breaks.
-// Each file is a script calling window.playbookSearch.manifest / .terms / .page: scripts load
+//   pages/<f>.js    pages f*per to f*per + per - 1 (pages numbered in title order), each
+//                   [title, section, url, text], the text's blocks separated by line breaks.
+// Each file is a script calling window.playbookSearch.manifest / .terms / .pages: scripts load
 // under the strict CSP and from file://, where fetch() of a local file is refused. The manifest
 // loads with the page; a query loads the term chunks its words can be in, then the files of the
 // results shown (PAGE at a time, more on "show more").
@@ -39,7 +39,7 @@
   window.playbookSearch = {
     manifest: function (m) { manifest = m; },
     terms: function (n, words) { chunks[n] = words; },
-    page: function (n, d) { pages[n] = prepare(d); }
+    pages: function (first, list) { list.forEach(function (d, i) { pages[first + i] = prepare(d); }); }
   };
   var requests = {}; // url → { done, then: [callbacks] }
   // Runs `then` once every script in `urls` has run (each loaded once, whoever asks).
@@ -323,7 +323,9 @@
   function showMore(focusFirst) {
     var s = shown, from = list.children.length;
     var next = s.ranked.slice(from, from + PAGE);
-    load(next.map(function (n) { return part("pages/" + n + ".js"); }), function () {
+    var files = {};
+    next.forEach(function (n) { files[part("pages/" + Math.floor(n / (manifest.per || 1)) + ".js")] = true; });
+    load(Object.keys(files), function () {
       if (shown !== s || list.children.length !== from) return;
       next.forEach(function (n) { list.appendChild(renderResult(result(n, s.terms))); });
       if (moreButton) moreButton.hidden = list.children.length >= s.ranked.length;
