@@ -136,7 +136,11 @@ impl Index {
     /// The path of the file that holds the page at `position` (`files` writes it when asked
     /// for that position).
     pub(crate) fn page_path(&self, position: usize) -> String {
-        format!("{}pages/{}.js", self.folder, self.numbers[position])
+        format!(
+            "{}pages/{}.js",
+            self.folder,
+            self.numbers[position] as usize / PER_FILE
+        )
     }
 
     /// Replaces the postings of the page at `position` with those of its new line.
