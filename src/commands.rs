@@ -75,7 +75,8 @@ pub fn build(o: &Options) -> ExitCode {
         cache: true,
         ..o.build()
     };
-    exit(build_once(&opts, &o.out_dir(), o.quiet))
+    let r = build_once(&opts, &o.out_dir(), o.quiet);
+    exit(r)
 }
 
 /// The `CI` environment variable, set to anything but empty, `false` or `0`, as CI services do.

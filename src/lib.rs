@@ -31,3 +31,4 @@ mod errors;
 pub mod fuzz;
 mod output;
 mod render;
+

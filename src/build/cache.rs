@@ -24,7 +24,7 @@ use super::derived::Derived;
 use crate::content::discover::DIAGNOSTIC_SECTION;
 use crate::content::model::{Key, Site};
 use crate::output::{Files, Stamp};
-use crate::render::bodies::{all_jobs, Bodies, BodyJob};
+use crate::render::bodies::{Bodies, BodyJob};
 use crate::render::media::resize::CACHE_DIR;
 
 const MAGIC: &[u8] = b"playbook build cache\n";
@@ -57,10 +57,20 @@ impl Cache {
     /// cannot read itself: no cache then.
     pub(crate) fn open(root: &Path, site: &Site) -> Option<Cache> {
         let site_key = site_key(root, site)?;
-        let inputs = all_jobs(site)
+        let keys: Vec<&Key> = site
+            .entries
+            .keys()
+            .filter(|k| k.section != DIAGNOSTIC_SECTION)
+            .collect();
+        let inputs = keys
             .par_iter()
-            .filter(|(k, _)| k.section != DIAGNOSTIC_SECTION)
-            .map(|&(k, l)| ((k.clone(), l.to_string()), input_key(&site_key, site, k, l)))
+            .flat_map_iter(|&k| {
+                let texts = texts_key(site, k);
+                site.languages.iter().map(move |l| {
+                    let input = input_key(&site_key, &texts, k, l);
+                    ((k.clone(), l.clone()), input)
+                })
+            })
             .collect();
         let dir = root.join(CACHE_DIR).join("build");
         let file = dir.join("pages");
@@ -344,15 +354,22 @@ fn site_key(root: &Path, site: &Site) -> Option<blake3::Hash> {
     Some(h.finalize())
 }
 
-/// The site key plus the page's files in every language (a page shows another language's
-/// text for want of its own, and its stale notice compares with the source's text).
-fn input_key(site_key: &blake3::Hash, site: &Site, key: &Key, lang: &str) -> blake3::Hash {
+/// The page's files in every language (a page shows another language's text for want of its
+/// own, and its stale notice compares with the source's text): hashed once per page.
+fn texts_key(site: &Site, key: &Key) -> blake3::Hash {
     let mut h = blake3::Hasher::new();
-    h.update(site_key.as_bytes());
-    h.update(format!("{key:?} {lang}").as_bytes());
     for (l, t) in &site.entry(key).translations {
         h.update(format!("\n{l} {} {:?} ", t.file, t.updated).as_bytes());
         h.update(blake3::hash(t.text.as_bytes()).as_bytes());
     }
+    h.finalize()
+}
+
+/// The site key plus the page's `texts_key`, for one language.
+fn input_key(site_key: &blake3::Hash, texts: &blake3::Hash, key: &Key, lang: &str) -> blake3::Hash {
+    let mut h = blake3::Hasher::new();
+    h.update(site_key.as_bytes());
+    h.update(format!("{key:?} {lang}").as_bytes());
+    h.update(texts.as_bytes());
     h.finalize()
 }

@@ -165,6 +165,17 @@ pub(crate) fn build_parts(
     highlighter: &Highlighter,
     files: &Files,
 ) -> Result<(Loaded, Rendered), Failure> {
+    build_parts_with(opts, highlighter, files, |_| ())
+        .map(|(loaded, rendered, ())| (loaded, rendered))
+}
+
+/// `build_parts`, running `alongside` on the loaded site on another thread while it renders.
+fn build_parts_with<T: Send>(
+    opts: &BuildOptions,
+    highlighter: &Highlighter,
+    files: &Files,
+    alongside: impl FnOnce(&Site) -> T + Send,
+) -> Result<(Loaded, Rendered, T), Failure> {
     let mut loaded = std::thread::scope(|s| {
         s.spawn(|| highlighter.preload());
         load(opts)
@@ -173,30 +184,40 @@ pub(crate) fn build_parts(
         .cache
         .then(|| cache::Cache::open(&opts.root, &loaded.site))
         .flatten();
-    let rendered = render(
-        &loaded.site,
-        &loaded.theme,
-        loaded.tree.as_ref(),
-        (highlighter, &Pictures::new(&opts.root), cache.as_ref()),
-        (loaded.ledger.as_ref(), opts.ledger),
-        files,
-    )
-    .map_err(|mut ds| {
+    let (rendered, beside) = std::thread::scope(|s| {
+        let beside = s.spawn(|| alongside(&loaded.site));
+        let rendered = render(
+            &loaded.site,
+            &loaded.theme,
+            loaded.tree.as_ref(),
+            (highlighter, &Pictures::new(&opts.root), cache.as_ref()),
+            (loaded.ledger.as_ref(), opts.ledger),
+            files,
+        );
+        (rendered, beside.join())
+    });
+    // What the cache held is not needed any more; a one-off build leaves it to the end of
+    // the process instead of freeing it piece by piece (watch mode has no cache).
+    std::mem::forget(cache);
+    let rendered = rendered.map_err(|mut ds| {
         ds.extend(loaded.warnings.clone());
         Failure::Content(ds)
     })?;
+    let beside =
+        beside.map_err(|_| Failure::Fatal(crate::errors::Fatal("a thread panicked".into())))?;
     loaded.warnings.extend(rendered.warnings.clone());
-    Ok((loaded, rendered))
+    Ok((loaded, rendered, beside))
 }
 
 /// Runs the whole pipeline, handing every file to `files`.
 pub(crate) fn build(opts: &BuildOptions, files: &Files) -> Result<Built, Failure> {
     let started = Instant::now();
-    let (loaded, rendered) = build_parts(opts, &Highlighter::default(), files)?;
-    let translations = translations::report(&loaded.site);
+    // The translations' status is worked out while the site renders.
+    let (loaded, rendered, translations) =
+        build_parts_with(opts, &Highlighter::default(), files, translations::report)?;
     let mut warnings = loaded.warnings;
     warnings.extend(rendered.bodies.warnings());
-    Ok(Built {
+    let built = Built {
         unused_media: unused_media(&loaded.site, &rendered.bodies),
         pages: rendered.pages,
         warnings,
@@ -204,7 +225,12 @@ pub(crate) fn build(opts: &BuildOptions, files: &Files) -> Result<Built, Failure
         ledger: rendered.ledger,
         elapsed: started.elapsed(),
         reused: rendered.reused,
-    })
+    };
+    // `build` and `check` exit after this: the site and its bodies (hundreds of thousands of
+    // allocations) are left for the end of the process rather than freed one by one.
+    std::mem::forget((loaded.site, loaded.theme, loaded.tree, loaded.ledger));
+    std::mem::forget((rendered.files, rendered.bodies, rendered.media));
+    Ok(built)
 }
 
 /// Everything a full render produced; `bodies` lets watch mode re-render only what changed.

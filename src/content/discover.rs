@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::content::media::{self, Media, MediaKind};
@@ -63,6 +64,7 @@ pub(crate) fn discover(
 ) -> Result<(Discovered, Diagnostics), Fatal> {
     let content = root.join("content");
     let mut files = Vec::new();
+    let mut paths = Vec::new();
     let mut found_media = Vec::new();
     let mut problems = Diagnostics::default();
     if !content.is_dir() {
@@ -163,16 +165,24 @@ pub(crate) fn discover(
             );
             continue;
         }
-        let bytes =
-            std::fs::read(entry.path()).map_err(|e| Fatal(format!("cannot read `{rel}`: {e}")))?;
+        paths.push(entry.into_path());
         files.push(SourceFile {
             rel,
             section,
             id,
             lang,
-            bytes,
+            bytes: Vec::new(),
         });
     }
+    // The pages' files are read in parallel once all are found (the walk is sequential).
+    files
+        .par_iter_mut()
+        .zip(&paths)
+        .try_for_each(|(file, path)| {
+            file.bytes = std::fs::read(path)
+                .map_err(|e| Fatal(format!("cannot read `{}`: {e}", file.rel)))?;
+            Ok(())
+        })?;
     Ok((
         Discovered {
             pages: files,

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::content::model::{Key, Site, Translation};
 use crate::content::urls::slugify;
 use crate::errors::Diagnostics;
-use crate::render::context::{render_template, Common, Ctx, Place};
+use crate::render::context::{render_template, Common, Ctx, Lists, Place};
 use crate::render::markdown::{self, Tools};
 use crate::render::theme::Theme;
 
@@ -44,14 +44,26 @@ pub(crate) fn checklist_page(
     lang: &str,
     tools: &Tools,
 ) -> Result<(String, Vec<u8>), Diagnostics> {
+    checklist_page_with(site, theme, lang, tools, &Lists::new(site))
+}
+
+/// The checklist page of one language, with the site's orderings already worked out.
+pub(crate) fn checklist_page_with(
+    site: &Site,
+    theme: &Theme,
+    lang: &str,
+    tools: &Tools,
+    lists: &Lists,
+) -> Result<(String, Vec<u8>), Diagnostics> {
     let path = &site.generated[lang]["checklist"];
-    let common = Common::new(
+    let common = Common::with_lists(
         site,
         theme,
         lang,
         path,
         Place::Generated("checklist"),
         false,
+        lists,
     );
     let root = common.root.clone();
     let steps = site

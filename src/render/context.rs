@@ -179,26 +179,7 @@ pub(crate) fn root_for(url: &str) -> String {
 }
 
 impl<'a> Common<'a> {
-    pub(crate) fn new(
-        site: &'a Site,
-        theme: &'a Theme,
-        lang: &'a str,
-        path: &str,
-        place: Place,
-        absolute_root: bool,
-    ) -> Common<'a> {
-        Self::with_lists(
-            site,
-            theme,
-            lang,
-            path,
-            place,
-            absolute_root,
-            &Lists::new(site),
-        )
-    }
-
-    /// `new`, with the orderings already worked out.
+    /// What a page's template receives, with the site's orderings worked out once per render.
     pub(crate) fn with_lists(
         site: &'a Site,
         theme: &'a Theme,

@@ -11,8 +11,8 @@ use serde::Serialize;
 use crate::content::model::{Key, Site};
 use crate::errors::{Diagnostic, Diagnostics};
 use crate::output::Files;
-use crate::render::checklist::checklist_page;
-use crate::render::context::{link, render_template, Common, Ctx, Empty, Link, Place};
+use crate::render::checklist::checklist_page_with;
+use crate::render::context::{link, render_template, Common, Ctx, Empty, Link, Lists, Place};
 use crate::render::markdown::Tools;
 use crate::render::print::{print_page_with, Memo};
 use crate::render::search::index_folder;
@@ -69,13 +69,15 @@ pub(crate) fn render_all(
 
     // The language chooser at the root.
     let chooser = |l: &str| site.url(&Key::home(), l).to_string();
-    let common = Common::new(
+    let lists = Lists::new(site);
+    let common = Common::with_lists(
         site,
         theme,
         default,
         "",
         Place::Custom(&chooser, None),
         false,
+        &lists,
     );
     add(
         files,
@@ -97,13 +99,14 @@ pub(crate) fn render_all(
 
         // 404: served at any depth, so its links are absolute.
         let not_found = |l: &str| format!("{l}/404.html");
-        let common = Common::new(
+        let common = Common::with_lists(
             site,
             theme,
             lang,
             &not_found(lang),
             Place::Custom(&not_found, None),
             true,
+            &lists,
         );
         let html = render_template(
             theme,
@@ -120,7 +123,15 @@ pub(crate) fn render_all(
 
         // Matrix.
         let path = &gen["matrix"];
-        let common = Common::new(site, theme, lang, path, Place::Generated("matrix"), false);
+        let common = Common::with_lists(
+            site,
+            theme,
+            lang,
+            path,
+            Place::Generated("matrix"),
+            false,
+            &lists,
+        );
         let root = common.root.clone();
         let steps: Vec<Link> = site
             .steps
@@ -156,8 +167,8 @@ pub(crate) fn render_all(
 
         // Print view: the playbook in reading order on one page; the checklist of its actions.
         for page in [
-            print_page_with(site, theme, lang, tools, print),
-            checklist_page(site, theme, lang, tools),
+            print_page_with(site, theme, lang, (tools, &lists), print),
+            checklist_page_with(site, theme, lang, tools, &lists),
         ] {
             match page {
                 Ok((path, bytes)) => files.put(path, bytes),
@@ -167,13 +178,21 @@ pub(crate) fn render_all(
 
         // Every page, grouped by section: the search page's no-JavaScript fallback.
         let path = &gen["pages"];
-        let common = Common::new(site, theme, lang, path, Place::Generated("pages"), false);
+        let common = Common::with_lists(
+            site,
+            theme,
+            lang,
+            path,
+            Place::Generated("pages"),
+            false,
+            &lists,
+        );
         let root = common.root.clone();
         let mut groups = vec![PageGroup {
             title: site.title(&Key::home(), lang),
             url: format!("{root}{}", site.url(&Key::home(), lang)),
-            pages: site
-                .section_pages("")
+            pages: lists
+                .section("")
                 .iter()
                 .map(|k| link(site, k, lang, &root))
                 .collect(),
@@ -182,8 +201,8 @@ pub(crate) fn render_all(
             groups.push(PageGroup {
                 title: site.title(&key, lang),
                 url: format!("{root}{}", site.url(&key, lang)),
-                pages: site
-                    .section_pages(&key.section)
+                pages: lists
+                    .section(&key.section)
                     .iter()
                     .map(|k| link(site, k, lang, &root))
                     .collect(),
@@ -205,7 +224,15 @@ pub(crate) fn render_all(
 
         // Search page (`build` writes its index).
         let path = &gen["search"];
-        let common = Common::new(site, theme, lang, path, Place::Generated("search"), false);
+        let common = Common::with_lists(
+            site,
+            theme,
+            lang,
+            path,
+            Place::Generated("search"),
+            false,
+            &lists,
+        );
         let index = format!("{}{}index.js", common.root, index_folder(lang));
         add(
             files,

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::content::kinds::KindFront;
 use crate::content::model::{Key, Site};
 use crate::errors::{Diagnostics, Severity};
-use crate::render::context::{link, render_template, Common, Ctx, Link, Place};
+use crate::render::context::{link, render_template, Common, Ctx, Link, Lists, Place};
 use crate::render::markdown::{self, Tools};
 use crate::render::theme::Theme;
 
@@ -84,7 +84,8 @@ pub(crate) fn print_page(
     lang: &str,
     tools: &Tools,
 ) -> Result<(String, Vec<u8>), Diagnostics> {
-    print_page_with(site, theme, lang, tools, &Memo::default())
+    let lists = Lists::new(site);
+    print_page_with(site, theme, lang, (tools, &lists), &Memo::default())
 }
 
 /// The print view of one language, with the bodies `memo` holds.
@@ -92,13 +93,27 @@ pub(crate) fn print_page_with(
     site: &Site,
     theme: &Theme,
     lang: &str,
-    tools: &Tools,
+    (tools, lists): (&Tools, &Lists),
     memo: &Memo,
 ) -> Result<(String, Vec<u8>), Diagnostics> {
     let path = &site.generated[lang]["print"];
-    let common = Common::new(site, theme, lang, path, Place::Generated("print"), false);
+    let common = Common::with_lists(
+        site,
+        theme,
+        lang,
+        path,
+        Place::Generated("print"),
+        false,
+        lists,
+    );
     let mut problems = Diagnostics::default();
-    let print = print_view(site, lang, &common.root, (tools, memo), &mut problems);
+    let print = print_view(
+        site,
+        lang,
+        &common.root,
+        (tools, memo, lists),
+        &mut problems,
+    );
     match render_template(
         theme,
         "print.html",
@@ -176,7 +191,7 @@ fn print_view(
     site: &Site,
     lang: &str,
     root: &str,
-    (tools, memo): (&Tools, &Memo),
+    (tools, memo, lists): (&Tools, &Memo, &Lists),
     problems: &mut Diagnostics,
 ) -> PrintView {
     // A body rendered without an error is kept; one with an error is rendered every time.
@@ -263,7 +278,7 @@ fn print_view(
     for section in PRINT_SECTIONS {
         let key = Key::new(section, "_index");
         if site.entries.contains_key(&key) {
-            let pages = site.section_pages(section).iter().map(&mut page).collect();
+            let pages = lists.section(section).iter().map(&mut page).collect();
             sections.push(PrintSection {
                 id: format!("print-{section}"),
                 title: site.title(&key, lang),
@@ -271,7 +286,7 @@ fn print_view(
             });
         }
     }
-    let others: Vec<PrintPage> = site.section_pages("").iter().map(&mut page).collect();
+    let others: Vec<PrintPage> = lists.section("").iter().map(&mut page).collect();
     if !others.is_empty() {
         sections.push(PrintSection {
             id: "print-more".into(),
