@@ -75,8 +75,7 @@ pub fn build(o: &Options) -> ExitCode {
         cache: true,
         ..o.build()
     };
-    let r = build_once(&opts, &o.out_dir(), o.quiet);
-    exit(r)
+    exit(build_once(&opts, &o.out_dir(), o.quiet))
 }
 
 /// The `CI` environment variable, set to anything but empty, `false` or `0`, as CI services do.

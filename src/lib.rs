@@ -31,4 +31,3 @@ mod errors;
 pub mod fuzz;
 mod output;
 mod render;
-
