@@ -28,7 +28,7 @@ use crate::render::bodies::{Bodies, BodyJob};
 use crate::render::media::resize::CACHE_DIR;
 
 const MAGIC: &[u8] = b"playbook build cache\n";
-const VERSION: u64 = 1;
+const VERSION: u64 = 2;
 
 /// The cache of one build: what the last one left, and the keys of this one.
 pub(crate) struct Cache {
@@ -38,6 +38,8 @@ pub(crate) struct Cache {
     inputs: HashMap<(Key, String), blake3::Hash>,
     /// What the last build left, taken as pages are reused.
     cached: Mutex<HashMap<(Key, String), Cached>>,
+    /// The hash of each reused page's search line (its body comes without it).
+    lines: Mutex<HashMap<(Key, String), blake3::Hash>>,
     /// What it left for the generated files (`derived.rs`).
     pub(super) derived: Derived,
 }
@@ -48,7 +50,8 @@ struct Cached {
     path: String,
     hash: blake3::Hash,
     stamp: Stamp,
-    job: Option<BodyJob>,
+    /// The body and the hash of its search line.
+    job: Option<(BodyJob, blake3::Hash)>,
 }
 
 impl Cache {
@@ -88,6 +91,7 @@ impl Cache {
             site: site_key,
             inputs,
             cached: Mutex::new(cached),
+            lines: Mutex::default(),
             derived,
         })
     }
@@ -105,10 +109,25 @@ impl Cache {
         let input = self.inputs.get(&k)?;
         let cached = self.cached.lock().ok()?.remove(&k)?;
         let path = format!("{}index.html", site.url(key, lang));
-        (cached.input == *input
+        let reused = cached.input == *input
             && cached.path == path
-            && files.reuse(&path, cached.hash, cached.stamp))
-        .then_some(cached.job)
+            && files.reuse(&path, cached.hash, cached.stamp);
+        if !reused {
+            return None;
+        }
+        Some(cached.job.map(|(job, line)| {
+            if let Ok(mut lines) = self.lines.lock() {
+                lines.insert(k, line);
+            }
+            job
+        }))
+    }
+
+    /// The hash of the search line of page `key` in `lang` when it was reused: its body then
+    /// comes without the line.
+    pub(crate) fn reused_line(&self, key: &Key, lang: &str) -> Option<blake3::Hash> {
+        let lines = self.lines.lock().ok()?;
+        lines.get(&(key.clone(), lang.to_string())).copied()
     }
 
     /// Whether the cache's folder exists: a new cache is written while the build goes on
@@ -169,6 +188,10 @@ impl Cache {
         bodies: &Bodies,
         files: &Files,
     ) -> std::io::Result<()> {
+        let lines = self
+            .lines
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?;
         let mut w = Writer::default();
         w.buf.extend_from_slice(MAGIC);
         w.u64(VERSION);
@@ -197,8 +220,13 @@ impl Cache {
                     w.buf.push(1);
                     let warnings = bodies.warnings.get(k).map_or(&[][..], Vec::as_slice);
                     let own = bodies.own.get(k).copied().unwrap_or(true);
-                    let search = bodies.search.get(k).map_or("", String::as_str);
-                    w.job((body, warnings, own, search));
+                    let line = match lines.get(k) {
+                        Some(reused) => *reused,
+                        None => {
+                            blake3::hash(bodies.search.get(k).map_or(&[][..], |s| s.as_bytes()))
+                        }
+                    };
+                    w.job((body, warnings, own, &line));
                 }
                 None => w.buf.push(0),
             }

@@ -1,6 +1,6 @@
 //! The build cache's file format: a plain length-prefixed binary encoding of what a rendered
 //! body leaves behind (headings, anchors and site paths with their diagnostics, media used,
-//! warnings, search line) and of what the build cache keeps for the generated files (hashes,
+//! warnings, the hash of its search line) and of what the build cache keeps for the generated files (hashes,
 //! stamps, postings). Reading never trusts a length: one that runs past the end of the
 //! file is an error, so a truncated or corrupt file costs nothing but a rebuild.
 
@@ -84,10 +84,11 @@ impl Writer {
         }
     }
 
-    /// A body without its HTML and text (a cached page is not rendered again).
+    /// A body without its HTML and text (a cached page is not rendered again), and the hash of
+    /// its search line (the line itself is made again when it is needed: `derived.rs`).
     pub(super) fn job(
         &mut self,
-        (body, problems, own, search): (&Body, &[Diagnostic], bool, &str),
+        (body, problems, own, line): (&Body, &[Diagnostic], bool, &blake3::Hash),
     ) {
         self.u64(body.headings.len() as u64);
         for h in &body.headings {
@@ -113,7 +114,7 @@ impl Writer {
         }
         self.diagnostics(problems);
         self.buf.push(own as u8);
-        self.str(search);
+        self.hash(line);
     }
 }
 
@@ -223,7 +224,8 @@ impl<'a> Reader<'a> {
         })
     }
 
-    pub(super) fn job(&mut self) -> Read<BodyJob> {
+    /// A body as `Writer::job` left it, with an empty search line, and the line's hash.
+    pub(super) fn job(&mut self) -> Read<(BodyJob, blake3::Hash)> {
         let mut body = Body::default();
         for _ in 0..self.count()? {
             body.headings.push(Heading {
@@ -258,6 +260,6 @@ impl<'a> Reader<'a> {
             1 => true,
             _ => return Err(()),
         };
-        Ok((body, problems, own, self.string()?))
+        Ok(((body, problems, own, String::new()), self.hash()?))
     }
 }

@@ -12,6 +12,7 @@
 //! carries the site key and a checksum, is written beside the old one once the generated
 //! files are made, and is put in place only when the build succeeded.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -23,9 +24,10 @@ use super::cache::Saved;
 use super::codec::{Reader, Writer};
 use crate::content::model::{Key, Site};
 use crate::output::{Files, Stamp};
-use crate::render::bodies::Bodies;
+use crate::render::bodies::{render_body, Bodies};
+use crate::render::markdown::Tools;
 use crate::render::print::{Memo, MemoKey};
-use crate::render::search::{self, index_folder, Index};
+use crate::render::search::{self, index_folder, search_entry, Index};
 
 const MAGIC: &[u8] = b"playbook build cache: derived\n";
 const VERSION: u64 = 1;
@@ -76,58 +78,62 @@ impl Derived {
 
     /// Writes the search index of `lang` into `files`: the kept one updated when only a few
     /// pages' text changed (the other page files reused from the output folder), else a new
-    /// one; either is kept for `save`.
-    pub(super) fn write_index(&self, site: &Site, lang: &str, bodies: &Bodies, files: &Files) {
-        let lines = search::lines(site, lang, bodies);
-        let hashes: Vec<blake3::Hash> = lines
+    /// one; either is kept for `save`. A page the build cache published again comes without
+    /// its search line (`reused` gives the line's hash): the line is made again only where a
+    /// file needs it.
+    pub(super) fn write_index(
+        &self,
+        site: &Site,
+        lang: &str,
+        (bodies, tools): (&Bodies, &Tools),
+        files: &Files,
+        reused: &(dyn Fn(&Key) -> Option<blake3::Hash> + Sync),
+    ) {
+        let keys: Vec<&Key> = site.entries.keys().collect();
+        let mut lines = Lines {
+            lines: search::lines(site, lang, bodies),
+            hashes: Vec::new(),
+            missing: Vec::new(),
+        };
+        let known: Vec<Option<blake3::Hash>> = keys.par_iter().map(|k| reused(k)).collect();
+        lines.hashes = lines
+            .lines
             .par_iter()
-            .map(|l| blake3::hash(l.as_bytes()))
+            .zip(&known)
+            .map(|(l, k)| k.unwrap_or_else(|| blake3::hash(l.as_bytes())))
             .collect();
+        lines.missing = known.iter().map(Option::is_some).collect();
+        let fill =
+            |lines: &mut Lines, wanted: &[usize]| lines.fill(wanted, site, lang, tools, &keys);
         let kept = self.kept.lock().ok().and_then(|mut k| k.remove(lang));
-        let made = match kept.and_then(|k| update(k, &lines, &hashes)) {
-            Some((index, orders, changed, published)) => {
-                // The files of the changed pages are written; the others are the published
-                // ones, unless one was touched (then it is written too).
-                let changed_paths: BTreeSet<String> =
-                    changed.iter().map(|&i| index.page_path(i)).collect();
-                let mut reused = BTreeSet::new();
-                let mut positions = changed;
-                for i in 0..lines.len() {
-                    let path = index.page_path(i);
-                    if changed_paths.contains(&path) || reused.contains(&path) {
-                        continue;
-                    }
-                    match published.get(&path) {
-                        Some(&(hash, stamp)) if files.reuse(&path, hash, stamp) => {
-                            reused.insert(path);
-                        }
-                        _ => positions.push(i),
-                    }
-                }
-                positions.sort_unstable();
-                positions.dedup();
-                for (path, bytes) in index.files(&lines, Some(&positions)) {
+        let updated = kept.and_then(|k| update(k, &mut lines, files, &fill));
+        let made = match updated {
+            Some((index, orders, positions)) => {
+                for (path, bytes) in index.files(&lines.lines, Some(&positions)) {
                     files.put(path, bytes);
                 }
                 Kept {
                     index,
-                    lines: hashes,
+                    lines: lines.hashes,
                     orders,
                     files: HashMap::new(),
                 }
             }
             None => {
-                let index = Index::build(&index_folder(lang), &lines);
-                for (path, bytes) in index.files(&lines, None) {
+                let all: Vec<usize> = (0..keys.len()).collect();
+                fill(&mut lines, &all);
+                let index = Index::build(&index_folder(lang), &lines.lines);
+                for (path, bytes) in index.files(&lines.lines, None) {
                     files.put(path, bytes);
                 }
                 let orders = lines
+                    .lines
                     .par_iter()
                     .map(|l| blake3::hash(Index::order_key(l).as_bytes()))
                     .collect();
                 Kept {
                     index,
-                    lines: hashes,
+                    lines: lines.hashes,
                     orders,
                     files: HashMap::new(),
                 }
@@ -205,40 +211,102 @@ fn poisoned() -> std::io::Error {
     std::io::Error::other("a thread panicked")
 }
 
-/// The kept index brought up to date with `lines` (hashed as `hashes`), with the order keys,
-/// the changed positions and the published page files; `None` when it cannot be: another
-/// number of pages, a changed title or address (pages would be numbered anew), or so many
-/// changed pages that indexing them all is as quick.
-#[allow(clippy::type_complexity)]
+/// One language's search lines, with the hash of each; a reused page's line is missing (its
+/// hash is known) until `fill` makes it again.
+struct Lines<'a> {
+    lines: Vec<Cow<'a, str>>,
+    hashes: Vec<blake3::Hash>,
+    missing: Vec<bool>,
+}
+
+impl Lines<'_> {
+    /// Makes the missing lines at `wanted` (the page's body rendered again, in parallel);
+    /// false when one does not hash as recorded (its hash is then the new line's).
+    fn fill(
+        &mut self,
+        wanted: &[usize],
+        site: &Site,
+        lang: &str,
+        tools: &Tools,
+        keys: &[&Key],
+    ) -> bool {
+        let todo: Vec<usize> = wanted
+            .iter()
+            .copied()
+            .filter(|&i| self.missing[i])
+            .collect();
+        let made: Vec<String> = todo
+            .par_iter()
+            .map(|&i| match render_body(site, tools, keys[i], lang) {
+                Some((_, _, _, line)) => line,
+                None => search_entry(site, keys[i], lang, ""),
+            })
+            .collect();
+        let mut same = true;
+        for (i, line) in todo.into_iter().zip(made) {
+            let hash = blake3::hash(line.as_bytes());
+            same &= hash == self.hashes[i];
+            self.hashes[i] = hash;
+            self.lines[i] = Cow::Owned(line);
+            self.missing[i] = false;
+        }
+        same
+    }
+}
+
+/// The kept index brought up to date with `lines`, with the order keys and the positions
+/// whose page files must be written (the others are reused from the output folder);
+/// `None` when it cannot be: another number of pages, a changed title or address (pages
+/// would be numbered anew), so many changed pages that indexing them all is as quick, or a
+/// line made again that is not the one recorded.
 fn update(
     mut kept: Kept,
-    lines: &[std::borrow::Cow<str>],
-    hashes: &[blake3::Hash],
-) -> Option<(
-    Index,
-    Vec<blake3::Hash>,
-    Vec<usize>,
-    HashMap<String, (blake3::Hash, Stamp)>,
-)> {
-    if kept.index.len() != lines.len() || kept.lines.len() != lines.len() {
+    lines: &mut Lines,
+    files: &Files,
+    fill: &dyn Fn(&mut Lines, &[usize]) -> bool,
+) -> Option<(Index, Vec<blake3::Hash>, Vec<usize>)> {
+    let n = lines.lines.len();
+    if kept.index.len() != n || kept.lines.len() != n {
         return None;
     }
-    let changed: Vec<usize> = (0..lines.len())
-        .filter(|&i| kept.lines[i] != hashes[i])
+    let changed: Vec<usize> = (0..n)
+        .filter(|&i| kept.lines[i] != lines.hashes[i])
         .collect();
-    if changed.len() > lines.len() / 8 + 1 {
+    if changed.len() > n / 8 + 1 || !fill(lines, &changed) {
         return None;
     }
     for &i in &changed {
-        let order = blake3::hash(Index::order_key(&lines[i]).as_bytes());
+        let order = blake3::hash(Index::order_key(&lines.lines[i]).as_bytes());
         if order != kept.orders[i] {
             return None;
         }
     }
-    for &i in &changed {
-        kept.index.update(i, &lines[i]);
+    // Page files hold several pages: a file is written when it holds a changed page, or when
+    // the published one is not as recorded; the others are reused.
+    let mut by_file: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for i in 0..n {
+        by_file.entry(kept.index.page_path(i)).or_default().push(i);
     }
-    Some((kept.index, kept.orders, changed, kept.files))
+    let changed_files: BTreeSet<String> =
+        changed.iter().map(|&i| kept.index.page_path(i)).collect();
+    let mut positions = Vec::new();
+    for (path, held) in by_file {
+        let reused = !changed_files.contains(&path)
+            && kept
+                .files
+                .get(&path)
+                .is_some_and(|&(hash, stamp)| files.reuse(&path, hash, stamp));
+        if !reused {
+            positions.extend(held);
+        }
+    }
+    if !fill(lines, &positions) {
+        return None;
+    }
+    for &i in &changed {
+        kept.index.update(i, &lines.lines[i]);
+    }
+    Some((kept.index, kept.orders, positions))
 }
 
 /// What a derived file holds, when it is whole and made for `site_key`: the indexes by

@@ -361,7 +361,11 @@ fn render_rest(
     // The search indexes, one language at a time (their page files are big).
     for lang in &site.languages {
         match cache {
-            Some(c) => c.derived.write_index(site, lang, bodies, files),
+            Some(c) => c
+                .derived
+                .write_index(site, lang, (bodies, tools), files, &|k| {
+                    c.reused_line(k, lang)
+                }),
             None => put_all(search_index(site, lang, bodies)),
         }
     }
