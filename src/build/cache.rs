@@ -340,28 +340,38 @@ fn site_key(root: &Path, site: &Site) -> Option<blake3::Hash> {
     debug(&mut h, "glossary", &site.glossary);
     debug(&mut h, "decision tree", &site.diagnostic_files);
     let glossary = crate::content::glossary::key();
-    for (key, e) in &site.entries {
-        debug(
-            &mut h,
-            "entry",
-            &(
-                key,
-                &e.kind,
-                e.weight,
-                e.priority,
-                e.order,
-                &e.addresses,
-                &e.sources,
-                &e.renamed_from,
-                &e.urls,
-            ),
-        );
-        for (lang, t) in &e.translations {
-            debug(&mut h, "translation", &(lang, &t.file, &t.front, &t.format));
-            if key.section == DIAGNOSTIC_SECTION || *key == glossary {
-                h.update(t.text.as_bytes());
+    // Each entry hashed apart, in parallel, then in order.
+    let entries: Vec<blake3::Hash> = site
+        .entries
+        .par_iter()
+        .map(|(key, e)| {
+            let mut h = blake3::Hasher::new();
+            debug(
+                &mut h,
+                "entry",
+                &(
+                    key,
+                    &e.kind,
+                    e.weight,
+                    e.priority,
+                    e.order,
+                    &e.addresses,
+                    &e.sources,
+                    &e.renamed_from,
+                    &e.urls,
+                ),
+            );
+            for (lang, t) in &e.translations {
+                debug(&mut h, "translation", &(lang, &t.file, &t.front, &t.format));
+                if key.section == DIAGNOSTIC_SECTION || *key == glossary {
+                    h.update(t.text.as_bytes());
+                }
             }
-        }
+            h.finalize()
+        })
+        .collect();
+    for e in &entries {
+        h.update(e.as_bytes());
     }
     for (path, m) in &site.media {
         h.update(format!("\nmedia {path} {:?} {}", m.kind, m.bytes.len()).as_bytes());

@@ -30,7 +30,7 @@ use crate::render::print::{Memo, MemoKey};
 use crate::render::search::{self, index_folder, search_entry, Index};
 
 const MAGIC: &[u8] = b"playbook build cache: derived\n";
-const VERSION: u64 = 1;
+const VERSION: u64 = 2;
 
 /// One language's search index as a build left it.
 struct Kept {
@@ -52,6 +52,10 @@ pub(super) struct Derived {
     made: Mutex<BTreeMap<String, Kept>>,
     /// The print bodies still valid; the print view adds those it renders.
     pub(super) print: Memo,
+    /// The generated pages made from the site alone, as the last build published them.
+    site_pages: Vec<(String, blake3::Hash, Stamp)>,
+    /// This build's.
+    made_site_pages: Mutex<Vec<String>>,
 }
 
 /// The input keys of this build's pages.
@@ -63,7 +67,7 @@ impl Derived {
     /// still the one in `inputs`.
     pub(super) fn open(dir: &Path, site: blake3::Hash, inputs: &Inputs) -> Derived {
         let file = dir.join("derived");
-        let (kept, print) = std::fs::read(&file)
+        let (kept, print, site_pages) = std::fs::read(&file)
             .ok()
             .and_then(|bytes| read(&bytes, &site, inputs).ok())
             .unwrap_or_default();
@@ -73,6 +77,29 @@ impl Derived {
             kept: Mutex::new(kept),
             made: Mutex::new(BTreeMap::new()),
             print: Memo::new(print),
+            site_pages,
+            made_site_pages: Mutex::default(),
+        }
+    }
+
+    /// Publishes again the generated pages made from the site alone (its key is this build's),
+    /// when the output folder holds them all as the last build published them; their paths.
+    pub(super) fn reuse_site_pages(&self, files: &Files) -> Option<Vec<String>> {
+        if self.site_pages.is_empty() {
+            return None;
+        }
+        for (path, hash, stamp) in &self.site_pages {
+            if !files.reuse(path, *hash, *stamp) {
+                return None;
+            }
+        }
+        Some(self.site_pages.iter().map(|(p, _, _)| p.clone()).collect())
+    }
+
+    /// This build's generated pages made from the site alone, to be saved.
+    pub(super) fn made_site_pages(&self, paths: Vec<String>) {
+        if let Ok(mut made) = self.made_site_pages.lock() {
+            *made = paths;
         }
     }
 
@@ -163,6 +190,18 @@ impl Derived {
             w.buf.push(u8::from(*intro));
             w.hash(input);
             w.str(html);
+        }
+        let site_pages = std::mem::take(&mut *self.made_site_pages.lock().map_err(|_| poisoned())?);
+        let site_pages: Vec<(String, blake3::Hash, Stamp)> = site_pages
+            .into_iter()
+            .filter_map(|p| Some((files.hash(&p)?, files.stamp(&p)?, p)))
+            .map(|(h, s, p)| (p, h, s))
+            .collect();
+        w.u64(site_pages.len() as u64);
+        for (path, hash, stamp) in &site_pages {
+            w.str(path);
+            w.hash(hash);
+            w.stamp(stamp);
         }
         let made = std::mem::take(&mut *self.made.lock().map_err(|_| poisoned())?);
         w.u64(made.len() as u64);
@@ -310,13 +349,21 @@ fn update(
 }
 
 /// What a derived file holds, when it is whole and made for `site_key`: the indexes by
-/// language and the print bodies still valid for `inputs`.
+/// language, the print bodies still valid for `inputs` and the generated pages made from the
+/// site alone.
 #[allow(clippy::type_complexity)]
 fn read(
     bytes: &[u8],
     site_key: &blake3::Hash,
     inputs: &Inputs,
-) -> Result<(HashMap<String, Kept>, HashMap<MemoKey, String>), ()> {
+) -> Result<
+    (
+        HashMap<String, Kept>,
+        HashMap<MemoKey, String>,
+        Vec<(String, blake3::Hash, Stamp)>,
+    ),
+    (),
+> {
     let (content, checksum) = bytes.split_last_chunk::<32>().ok_or(())?;
     if blake3::hash(content) != blake3::Hash::from_bytes(*checksum) {
         return Err(());
@@ -342,6 +389,10 @@ fn read(
         if inputs.get(&k) == Some(&input) {
             print.insert((k.0, k.1, intro), html);
         }
+    }
+    let mut site_pages = Vec::new();
+    for _ in 0..r.count()? {
+        site_pages.push((r.string()?, r.hash()?, r.stamp()?));
     }
     let mut kept = HashMap::new();
     for _ in 0..r.count()? {
@@ -376,5 +427,5 @@ fn read(
     if !r.rest.is_empty() {
         return Err(());
     }
-    Ok((kept, print))
+    Ok((kept, print, site_pages))
 }

@@ -23,6 +23,8 @@ use crate::diagnostic::DecisionTree;
 use crate::errors::{Diagnostics, Failure, Severity};
 use crate::output::{Files, Manifest};
 use crate::render::bodies::{all_jobs, check_anchors, check_site_paths, Bodies};
+use crate::render::context::Lists;
+use crate::render::generated;
 use crate::render::highlight::Highlighter;
 use crate::render::markdown::Tools;
 use crate::render::media::{self, resize::Cache as Pictures, Catalog};
@@ -353,11 +355,27 @@ fn render_rest(
     let mut problems = Diagnostics::default();
     let put_all = |all: Vec<(String, Vec<u8>)>| all.into_iter().for_each(|(p, b)| files.put(p, b));
     put_all(media);
+    // The generated pages made from the site alone are those of the last build when the
+    // site key is the same (the cache is for this site key); the others use its print bodies.
+    let lists = Lists::new(site);
+    let reused = cache.and_then(|c| c.derived.reuse_site_pages(files));
+    match reused.map_or_else(|| generated::site_pages(site, theme, &lists, files), Ok) {
+        Ok(paths) => {
+            if let Some(c) = cache {
+                c.derived.made_site_pages(paths);
+            }
+        }
+        Err(ds) => problems.extend(ds),
+    }
     let no_memo = Memo::default();
     let print = cache.map_or(&no_memo, |c| &c.derived.print);
-    if let Err(ds) = crate::render::generated::render_all(site, theme, print, tools, files) {
-        problems.extend(ds);
-    }
+    problems.extend(generated::text_pages(
+        site,
+        theme,
+        (&lists, tools),
+        print,
+        files,
+    ));
     // The search indexes, one language at a time (their page files are big).
     for lang in &site.languages {
         match cache {

@@ -48,28 +48,30 @@ struct SearchPage {
     index: String,
 }
 
-/// Renders every generated file but the search index's, handing each to `files` as soon as it
-/// is made; the print view takes the bodies `print` holds and adds those it renders.
-pub(crate) fn render_all(
+/// Renders the generated files made from the site alone — the root chooser, the 404 pages,
+/// the matrix, the index of all pages, the search page, sitemap and robots.txt: titles,
+/// addresses, front matter, settings and theme, no page's text — handing each to `files` as
+/// soon as it is made; their paths.
+pub(crate) fn site_pages(
     site: &Site,
     theme: &Theme,
-    print: &Memo,
-    tools: &Tools,
+    lists: &Lists,
     files: &Files,
-) -> Result<(), Diagnostics> {
+) -> Result<Vec<String>, Diagnostics> {
     let mut problems = Diagnostics::default();
-    let add = |files: &Files,
-               problems: &mut Diagnostics,
-               path: String,
-               r: Result<String, Diagnostic>| match r {
-        Ok(s) => files.put(path, s.into_bytes()),
+    let written = std::cell::RefCell::new(Vec::new());
+    let put = |path: String, bytes: Vec<u8>| {
+        written.borrow_mut().push(path.clone());
+        files.put(path, bytes);
+    };
+    let add = |problems: &mut Diagnostics, path: String, r: Result<String, Diagnostic>| match r {
+        Ok(s) => put(path, s.into_bytes()),
         Err(d) => problems.push(d),
     };
     let default = site.languages[0].as_str();
 
     // The language chooser at the root.
     let chooser = |l: &str| site.url(&Key::home(), l).to_string();
-    let lists = Lists::new(site);
     let common = Common::with_lists(
         site,
         theme,
@@ -77,10 +79,9 @@ pub(crate) fn render_all(
         "",
         Place::Custom(&chooser, None),
         false,
-        &lists,
+        lists,
     );
     add(
-        files,
         &mut problems,
         "index.html".into(),
         render_template(
@@ -106,7 +107,7 @@ pub(crate) fn render_all(
             &not_found(lang),
             Place::Custom(&not_found, None),
             true,
-            &lists,
+            lists,
         );
         let html = render_template(
             theme,
@@ -117,9 +118,9 @@ pub(crate) fn render_all(
             },
         );
         if lang == default {
-            add(files, &mut problems, "404.html".into(), html.clone());
+            add(&mut problems, "404.html".into(), html.clone());
         }
-        add(files, &mut problems, not_found(lang), html);
+        add(&mut problems, not_found(lang), html);
 
         // Matrix.
         let path = &gen["matrix"];
@@ -130,7 +131,7 @@ pub(crate) fn render_all(
             path,
             Place::Generated("matrix"),
             false,
-            &lists,
+            lists,
         );
         let root = common.root.clone();
         let steps: Vec<Link> = site
@@ -152,7 +153,6 @@ pub(crate) fn render_all(
             })
             .collect();
         add(
-            files,
             &mut problems,
             format!("{path}index.html"),
             render_template(
@@ -165,17 +165,6 @@ pub(crate) fn render_all(
             ),
         );
 
-        // Print view: the playbook in reading order on one page; the checklist of its actions.
-        for page in [
-            print_page_with(site, theme, lang, (tools, &lists), print),
-            checklist_page_with(site, theme, lang, tools, &lists),
-        ] {
-            match page {
-                Ok((path, bytes)) => files.put(path, bytes),
-                Err(ds) => problems.extend(ds),
-            }
-        }
-
         // Every page, grouped by section: the search page's no-JavaScript fallback.
         let path = &gen["pages"];
         let common = Common::with_lists(
@@ -185,7 +174,7 @@ pub(crate) fn render_all(
             path,
             Place::Generated("pages"),
             false,
-            &lists,
+            lists,
         );
         let root = common.root.clone();
         let mut groups = vec![PageGroup {
@@ -209,7 +198,6 @@ pub(crate) fn render_all(
             });
         }
         add(
-            files,
             &mut problems,
             format!("{path}index.html"),
             render_template(
@@ -231,11 +219,10 @@ pub(crate) fn render_all(
             path,
             Place::Generated("search"),
             false,
-            &lists,
+            lists,
         );
         let index = format!("{}{}index.js", common.root, index_folder(lang));
         add(
-            files,
             &mut problems,
             format!("{path}index.html"),
             render_template(
@@ -249,11 +236,36 @@ pub(crate) fn render_all(
         );
     }
 
-    files.put("sitemap.xml".into(), sitemap::sitemap(site).into_bytes());
-    files.put("robots.txt".into(), sitemap::robots(site).into_bytes());
+    put("sitemap.xml".into(), sitemap::sitemap(site).into_bytes());
+    put("robots.txt".into(), sitemap::robots(site).into_bytes());
     if problems.has_errors() {
         Err(problems)
     } else {
-        Ok(())
+        Ok(written.into_inner())
     }
+}
+
+/// Renders the generated files made from the pages' texts: per language the print view (with
+/// the bodies `print` holds, adding those it renders) and the checklist.
+pub(crate) fn text_pages(
+    site: &Site,
+    theme: &Theme,
+    (lists, tools): (&Lists, &Tools),
+    print: &Memo,
+    files: &Files,
+) -> Diagnostics {
+    let mut problems = Diagnostics::default();
+    for lang in &site.languages {
+        // The playbook in reading order on one page; the checklist of its actions.
+        for page in [
+            print_page_with(site, theme, lang, (tools, lists), print),
+            checklist_page_with(site, theme, lang, tools, lists),
+        ] {
+            match page {
+                Ok((path, bytes)) => files.put(path, bytes),
+                Err(ds) => problems.extend(ds),
+            }
+        }
+    }
+    problems
 }
