@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 use rayon::prelude::*;
 
@@ -39,7 +39,7 @@ pub(crate) struct Cache {
     /// What the last build left, taken as pages are reused.
     cached: Mutex<HashMap<(Key, String), Cached>>,
     /// The hash of each reused page's search line (its body comes without it).
-    lines: Mutex<HashMap<(Key, String), blake3::Hash>>,
+    lines: RwLock<HashMap<(Key, String), blake3::Hash>>,
     /// What it left for the generated files (`derived.rs`).
     pub(super) derived: Derived,
 }
@@ -91,7 +91,7 @@ impl Cache {
             site: site_key,
             inputs,
             cached: Mutex::new(cached),
-            lines: Mutex::default(),
+            lines: RwLock::default(),
             derived,
         })
     }
@@ -116,7 +116,7 @@ impl Cache {
             return None;
         }
         Some(cached.job.map(|(job, line)| {
-            if let Ok(mut lines) = self.lines.lock() {
+            if let Ok(mut lines) = self.lines.write() {
                 lines.insert(k, line);
             }
             job
@@ -126,7 +126,7 @@ impl Cache {
     /// The hash of the search line of page `key` in `lang` when it was reused: its body then
     /// comes without the line.
     pub(crate) fn reused_line(&self, key: &Key, lang: &str) -> Option<blake3::Hash> {
-        let lines = self.lines.lock().ok()?;
+        let lines = self.lines.read().ok()?;
         lines.get(&(key.clone(), lang.to_string())).copied()
     }
 
@@ -190,7 +190,7 @@ impl Cache {
     ) -> std::io::Result<()> {
         let lines = self
             .lines
-            .lock()
+            .read()
             .map_err(|_| std::io::Error::other("poisoned"))?;
         let mut w = Writer::default();
         w.buf.extend_from_slice(MAGIC);
