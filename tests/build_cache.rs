@@ -1,7 +1,9 @@
 //! The build cache (`.playbook-cache/build/`), through the real binary on the real playbook:
 //! a second build after a one-page edit reuses the other pages and publishes exactly what a
-//! clean full build does; a theme change, another binary, a corrupt, truncated or foreign
-//! cache and a published file changed by hand are never trusted.
+//! clean full build does — its search words and print-view body included, in both languages;
+//! a theme change, another binary, a corrupt, truncated or foreign cache (either of its two
+//! files) and a published file changed by hand (a page, a generated page, a search file) are
+//! never trusted.
 
 mod common;
 
@@ -10,6 +12,8 @@ use std::path::{Path, PathBuf};
 use common::{assert_same_tree, snapshot, Site};
 
 const CACHE: &str = ".playbook-cache/build/pages";
+/// The cache's second file: search indexes, print bodies, generated pages.
+const DERIVED: &str = ".playbook-cache/build/derived";
 
 /// `playbook build` outside CI, into `out`.
 fn build(site: &Site, out: &Path) -> String {
@@ -34,7 +38,7 @@ fn reused(stdout: &str) -> usize {
 /// What a clean full build of the site as it is now publishes (no cache, a fresh folder);
 /// the site's cache is left as it was.
 fn clean_build(site: &Site) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let cache = site.path(CACHE);
+    let cache = site.path(".playbook-cache/build");
     let kept = site.path("cache-kept");
     let had = std::fs::rename(&cache, &kept).is_ok();
     let out = site.path("clean-public");
@@ -43,6 +47,8 @@ fn clean_build(site: &Site) -> std::collections::BTreeMap<String, Vec<u8>> {
     let tree = snapshot(&out);
     std::fs::remove_dir_all(&out).unwrap();
     let _ = std::fs::remove_dir_all(site.path(".clean-public.spare"));
+    // The clean build left a cache of its own: the site's goes back in its place.
+    let _ = std::fs::remove_dir_all(&cache);
     if had {
         std::fs::rename(&kept, &cache).unwrap();
     }
@@ -235,4 +241,184 @@ fn an_output_restored_by_a_ci_cache_is_reused() {
     let stdout = build(&site, &out);
     assert!(reused(&stdout) >= 20, "{stdout}");
     assert_same_tree(&clean_build(&site), &snapshot(&out), "after a restore");
+}
+
+/// The published files under `prefix` whose text holds `needle`.
+fn holding(
+    tree: &std::collections::BTreeMap<String, Vec<u8>>,
+    prefix: &str,
+    needle: &str,
+) -> Vec<String> {
+    tree.iter()
+        .filter(|(p, b)| p.starts_with(prefix) && String::from_utf8_lossy(b).contains(needle))
+        .map(|(p, _)| p.clone())
+        .collect()
+}
+
+#[test]
+fn an_edit_shows_in_the_search_index_and_the_print_view_as_in_a_full_build() {
+    let site = Site::real();
+    let out = site.public();
+    build(&site, &out);
+    build(&site, &out);
+    // A step (in the print view) edited in both languages: a new word, a new heading.
+    let fr = first_step(&site);
+    let en = fr.replace(".fr.md", ".en.md");
+    let (fr_text, en_text) = (site.read(&fr), site.read(&en));
+    site.write(
+        &fr,
+        format!("{fr_text}\n## Titre zqxcacheheadfr\n\nMot zqxcachewordfr ici.\n"),
+    );
+    site.write(
+        &en,
+        format!("{en_text}\n## Heading zqxcacheheaden\n\nWord zqxcachewordend here.\n"),
+    );
+    let stdout = build(&site, &out);
+    assert!(reused(&stdout) >= 20, "{stdout}");
+    let published = snapshot(&out);
+    for (lang, word, head) in [
+        ("fr", "zqxcachewordfr", "zqxcacheheadfr"),
+        ("en", "zqxcachewordend", "zqxcacheheaden"),
+    ] {
+        let terms = format!("{lang}/search-index/terms/");
+        assert_eq!(
+            holding(&published, &terms, &format!("\"{word}\"")).len(),
+            1,
+            "{lang}: {word} not indexed"
+        );
+        assert_eq!(
+            holding(&published, &terms, &format!("\"{head}\"")).len(),
+            1,
+            "{lang}: {head} not indexed"
+        );
+        assert_eq!(
+            holding(&published, &format!("{lang}/search-index/pages/"), word).len(),
+            1,
+            "{lang}: page file"
+        );
+        let print: Vec<String> = holding(&published, &format!("{lang}/"), "print-steps");
+        assert!(
+            print
+                .iter()
+                .any(|p| String::from_utf8_lossy(&published[p]).contains(word)),
+            "{lang}: the print view misses the edit ({print:?})"
+        );
+    }
+    assert_same_tree(
+        &clean_build(&site),
+        &published,
+        "after an edit to words and headings",
+    );
+
+    // The edit undone: the words leave the index (a word without pages goes), the print view
+    // shows the old body again.
+    site.write(&fr, &fr_text);
+    site.write(&en, &en_text);
+    let stdout = build(&site, &out);
+    assert!(reused(&stdout) >= 20, "{stdout}");
+    let published = snapshot(&out);
+    for word in [
+        "zqxcachewordfr",
+        "zqxcacheheadfr",
+        "zqxcachewordend",
+        "zqxcacheheaden",
+    ] {
+        assert!(
+            holding(&published, "", word).is_empty(),
+            "{word} still published"
+        );
+    }
+    assert_same_tree(&clean_build(&site), &published, "after the edit was undone");
+}
+
+#[test]
+fn a_corrupt_or_missing_derived_file_is_ignored() {
+    let site = Site::real();
+    let out = site.public();
+    build(&site, &out);
+    let good = std::fs::read(site.path(DERIVED)).expect("the build left its derived file");
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x20;
+    let step = first_step(&site);
+    let text = site.read(&step);
+    let cases: [(&str, Option<Vec<u8>>); 4] = [
+        ("truncated", Some(good[..good.len() / 3].to_vec())),
+        ("a flipped bit", Some(flipped)),
+        ("garbage", Some(b"not a cache at all".to_vec())),
+        ("missing", None),
+    ];
+    for (n, (what, bytes)) in cases.into_iter().enumerate() {
+        match &bytes {
+            Some(bytes) => std::fs::write(site.path(DERIVED), bytes).unwrap(),
+            None => std::fs::remove_file(site.path(DERIVED)).unwrap(),
+        }
+        // An edit whose words must reach the index all the same.
+        site.write(&step, format!("{text}\nMot zqxderived{n}word.\n"));
+        let stdout = build(&site, &out);
+        // The pages come from the cache's other file all the same.
+        assert!(reused(&stdout) >= 20, "{what}: {stdout}");
+        let published = snapshot(&out);
+        assert_eq!(
+            holding(
+                &published,
+                "fr/search-index/terms/",
+                &format!("zqxderived{n}word")
+            )
+            .len(),
+            1,
+            "{what}"
+        );
+        assert_same_tree(&clean_build(&site), &published, what);
+        assert!(site.path(DERIVED).is_file(), "{what}: not written again");
+    }
+}
+
+#[test]
+fn generated_files_changed_by_hand_are_rendered_again() {
+    let site = Site::real();
+    let out = site.public();
+    build(&site, &out);
+    build(&site, &out);
+    let published = snapshot(&out);
+    // A page made from the site alone (the matrix), a search page file, a term chunk and the
+    // print view.
+    let search_file = published
+        .keys()
+        .find(|p| p.starts_with("fr/search-index/pages/"))
+        .expect("a search page file")
+        .clone();
+    let print = holding(&published, "en/", "print-steps")
+        .into_iter()
+        .find(|p| p.ends_with("index.html") && published[p].len() > 10_000)
+        .expect("the print view");
+    let matrix = holding(&published, "fr/", "<table")
+        .into_iter()
+        .find(|p| p.ends_with("index.html") && p.matches('/').count() == 2)
+        .expect("the matrix");
+    let touched = [
+        search_file,
+        "fr/search-index/terms/0.js".to_string(),
+        print,
+        matrix,
+        "sitemap.xml".to_string(),
+    ];
+    for path in &touched {
+        std::fs::write(out.join(path), "changed by hand").unwrap();
+    }
+    let stdout = build(&site, &out);
+    assert!(reused(&stdout) >= 20, "{stdout}");
+    let now = snapshot(&out);
+    for path in &touched {
+        assert_eq!(
+            now.get(path),
+            published.get(path),
+            "{path} not rendered again"
+        );
+    }
+    assert_same_tree(
+        &clean_build(&site),
+        &now,
+        "after generated files were changed by hand",
+    );
 }
