@@ -1,6 +1,7 @@
 //! The build cache (`.playbook-cache/build/pages`): what `playbook build` needs to publish a
 //! content page again without rendering it — the page's published file (its hash and stamp)
-//! and what its body left behind (headings, links to check, warnings, search line) — keyed
+//! and what its body left behind (headings, links to check, warnings, the hash of its search
+//! line; `derived.rs` keeps what the generated files need, in a second file) — keyed
 //! so that nothing stale is ever used. The *site key* covers the binary (its version and the
 //! hash of the executable), the settings, the theme's files, every page's front matter and
 //! address, the media, the glossary and the decision tree: any change there and the cache is

@@ -1,16 +1,24 @@
 //! The build cache's second file (`.playbook-cache/build/derived`): what the files made from
-//! every page need, so that a one-page edit redoes only that page's share of them. Per
-//! language, the search index (`render::search::Index`: the page order and every word's
-//! postings), the hash of each page's line and of what orders it (title and address), and the
-//! hash and stamp of each page file as published; and the print view's bodies, each with the
-//! input key of its page. A build whose lines differ from the kept ones in a few pages, with
-//! the same titles and addresses, updates the kept index for those pages (as watch mode does:
-//! the same bytes as a fresh index), writes the manifest, the term chunks and those pages'
-//! files, and hard-links the other page files from the output folder (one that no longer
-//! holds the recorded bytes is written again); anything else and the index is built whole. A
-//! print body is used only when its page's input key is this build's. Like `pages`, the file
-//! carries the site key and a checksum, is written beside the old one once the generated
-//! files are made, and is put in place only when the build succeeded.
+//! every page need, so that a one-page edit redoes only that page's share of them.
+//!
+//! - Per language, the search index (`render::search::Index`: the page order and every word's
+//!   postings), the hash of each page's search line and of what orders it (title and
+//!   address), and the hash and stamp of each search page file as published. A build whose
+//!   lines differ from the kept ones in a few pages, with the same titles and addresses,
+//!   updates the kept index for those pages (as watch mode does: the same bytes as a fresh
+//!   index), writes the manifest, the term chunks and the page files holding those pages, and
+//!   hard-links the other page files from the output folder (one that no longer holds the
+//!   recorded bytes is written again); anything else and the index is built whole. A page the
+//!   cache published again comes without its search line (`pages` keeps its hash only): the
+//!   line is made again, by rendering the body, only for a page file that must be written.
+//! - The print view's bodies, each with the input key of its page: used only when that key is
+//!   this build's.
+//! - The generated pages made from the site alone (root, 404, matrix, all pages, search page,
+//!   sitemap, robots.txt) as published: the file carries the site key, so they are published
+//!   again as they are when the output still holds them all untouched.
+//!
+//! Like `pages`, the file carries the site key and a checksum, is written beside the old one
+//! once the generated files are made, and is put in place only when the build succeeded.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -3,8 +3,9 @@
 //! are written. The full build makes one and writes all of it; watch mode keeps one per
 //! language and, after a text edit, replaces the edited pages' postings and writes the
 //! manifest, the chunks and the page files holding those pages only (`update`, `files` with the changed positions), which gives the bytes a
-//! full build would. Pages are known by their position in `site.entries`, which a text edit
-//! does not move; this file knows nothing of keys or bodies.
+//! full build would. The build cache keeps one per language between runs the same way
+//! (`parts`, `from_parts`, `page_path`). Pages are known by their position in `site.entries`,
+//! which a text edit does not move; this file knows nothing of keys or bodies.
 
 use std::borrow::Cow;
 
