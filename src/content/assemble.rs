@@ -5,8 +5,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rayon::prelude::*;
-
 use crate::content::discover::{Discovered, SourceFile, DIAGNOSTIC_SECTION};
 use crate::content::frontmatter;
 use crate::content::history::History;
@@ -41,32 +39,20 @@ pub(crate) fn assemble(
     );
 
     let mut grouped: BTreeMap<Key, BTreeMap<String, Translation>> = BTreeMap::new();
-    let (diagnostic_files, files): (Vec<SourceFile>, Vec<SourceFile>) =
-        files.into_iter().partition(|f| f.lang.is_none());
-    // Parsed in parallel; kept and reported in the order found.
-    let parsed: Vec<(Result<Translation, Diagnostic>, Diagnostics)> = files
-        .par_iter()
-        .map(|file| {
-            let kind = Kind::of(&file.section, &file.id);
-            let mut found = Diagnostics::default();
-            let t = parse_translation(file, kind, history);
-            if let (Ok(t), Some(lang)) = (&t, &file.lang) {
-                check_placeholders(t, lang, &mut found);
+    let mut diagnostic_files = Vec::new();
+    for file in files {
+        let Some(lang) = file.lang.clone() else {
+            diagnostic_files.push(file);
+            continue;
+        };
+        let key = Key::new(&file.section, &file.id);
+        let kind = Kind::of(&file.section, &file.id);
+        match parse_translation(&file, kind, history) {
+            Ok(t) => {
+                check_placeholders(&t, &lang, &mut problems);
+                grouped.entry(key).or_default().insert(lang, t);
             }
-            (t, found)
-        })
-        .collect();
-    for (file, (t, found)) in files.into_iter().zip(parsed) {
-        problems.extend(found);
-        match (t, file.lang) {
-            (Ok(t), Some(lang)) => {
-                grouped
-                    .entry(Key::new(&file.section, &file.id))
-                    .or_default()
-                    .insert(lang, t);
-            }
-            (Err(d), _) => problems.push(d),
-            (Ok(_), None) => {}
+            Err(d) => problems.push(d),
         }
     }
 

@@ -60,7 +60,8 @@ impl Postings {
     /// Postings as `words` gave them; `None` unless every list is non-empty with its pages
     /// ascending and below `pages`, and no word comes twice.
     pub(crate) fn from_words(words: Vec<(Box<str>, Vec<u32>)>, pages: usize) -> Option<Postings> {
-        let mut map = HashMap::with_capacity(words.len());
+        let mut map = Postings::default().map;
+        map.reserve(words.len());
         for (word, list) in words {
             let ascending = list.windows(2).all(|w| w[0] >> 5 < w[1] >> 5);
             let last = list.last()?;
