@@ -38,6 +38,11 @@ fn reused(stdout: &str) -> usize {
 /// What a clean full build of the site as it is now publishes (no cache, a fresh folder);
 /// the site's cache is left as it was.
 fn clean_build(site: &Site) -> std::collections::BTreeMap<String, Vec<u8>> {
+    clean_build_saying(site).0
+}
+
+/// `clean_build`, and what the build said.
+fn clean_build_saying(site: &Site) -> (std::collections::BTreeMap<String, Vec<u8>>, String) {
     let cache = site.path(".playbook-cache/build");
     let kept = site.path("cache-kept");
     let had = std::fs::rename(&cache, &kept).is_ok();
@@ -52,7 +57,16 @@ fn clean_build(site: &Site) -> std::collections::BTreeMap<String, Vec<u8>> {
     if had {
         std::fs::rename(&kept, &cache).unwrap();
     }
-    tree
+    (tree, stdout)
+}
+
+/// The line of a build's summary about translations to redo.
+fn translations_line(stdout: &str) -> String {
+    stdout
+        .lines()
+        .filter(|l| l.contains("translation"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn first_step(site: &Site) -> String {
@@ -89,10 +103,15 @@ fn a_one_page_edit_reuses_the_other_pages_and_publishes_what_a_full_build_does()
             && String::from_utf8_lossy(b).contains("cache-edit-marker")),
         "the edit is not published"
     );
-    assert_same_tree(
-        &clean_build(&site),
-        &published,
-        "cached build vs full build",
+    let (clean, said) = clean_build_saying(&site);
+    assert_same_tree(&clean, &published, "cached build vs full build");
+    // The edited source's translation is stale now: the cache's records of the other
+    // sources do not hide it.
+    assert_eq!(translations_line(&second), translations_line(&said));
+    assert_ne!(
+        translations_line(&second),
+        translations_line(&first),
+        "{second}"
     );
 
     // Nothing changed: the edited page (both languages: a translation's stale notice

@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use super::codec::{Reader, Writer};
 use super::derived::Derived;
 use crate::content::discover::DIAGNOSTIC_SECTION;
-use crate::content::model::{Key, Site};
+use crate::content::model::{Key, Site, Translation};
 use crate::output::{Files, Stamp};
 use crate::render::bodies::{Bodies, BodyJob};
 use crate::render::media::resize::CACHE_DIR;
@@ -41,6 +41,8 @@ pub(crate) struct Cache {
     cached: Mutex<HashMap<(Key, String), Cached>>,
     /// The hash of each reused page's search line (its body comes without it).
     lines: RwLock<HashMap<(Key, String), blake3::Hash>>,
+    /// The hash of each page file's text, by path.
+    texts: HashMap<String, blake3::Hash>,
     /// What it left for the generated files (`derived.rs`).
     pub(super) derived: Derived,
 }
@@ -66,10 +68,17 @@ impl Cache {
             .keys()
             .filter(|k| k.section != DIAGNOSTIC_SECTION)
             .collect();
+        // Every file's text hashed once: for the input keys and the translations' records.
+        let texts: HashMap<&str, blake3::Hash> = site
+            .entries
+            .par_iter()
+            .flat_map_iter(|(_, e)| e.translations.values())
+            .map(|t| (t.file.as_str(), blake3::hash(t.text.as_bytes())))
+            .collect();
         let inputs = keys
             .par_iter()
             .flat_map_iter(|&k| {
-                let texts = texts_key(site, k);
+                let texts = texts_key(site, k, &texts);
                 site.languages.iter().map(move |l| {
                     let input = input_key(&site_key, &texts, k, l);
                     ((k.clone(), l.clone()), input)
@@ -87,12 +96,14 @@ impl Cache {
             },
             || Derived::open(&dir, site_key, &inputs),
         );
+        let texts = texts.into_iter().map(|(f, h)| (f.to_string(), h)).collect();
         Some(Cache {
             file,
             site: site_key,
             inputs,
             cached: Mutex::new(cached),
             lines: RwLock::default(),
+            texts,
             derived,
         })
     }
@@ -234,6 +245,13 @@ impl Cache {
             put(&mut w)?;
         }
         Ok(())
+    }
+
+    /// The record of `t` as a source (`translations::source_hash`): the last build's when the
+    /// file's text is the same (the site key covers its front matter).
+    pub(crate) fn source_hash(&self, t: &Translation) -> String {
+        self.derived
+            .source_hash(t, self.texts.get(&t.file).copied())
     }
 
     /// Writes what the generated files need beside the file in place (once they are made).
@@ -395,11 +413,15 @@ fn site_key(root: &Path, site: &Site) -> Option<blake3::Hash> {
 
 /// The page's files in every language (a page shows another language's text for want of its
 /// own, and its stale notice compares with the source's text): hashed once per page.
-fn texts_key(site: &Site, key: &Key) -> blake3::Hash {
+fn texts_key(site: &Site, key: &Key, texts: &HashMap<&str, blake3::Hash>) -> blake3::Hash {
     let mut h = blake3::Hasher::new();
     for (l, t) in &site.entry(key).translations {
         h.update(format!("\n{l} {} {:?} ", t.file, t.updated).as_bytes());
-        h.update(blake3::hash(t.text.as_bytes()).as_bytes());
+        let text = texts
+            .get(t.file.as_str())
+            .copied()
+            .unwrap_or_else(|| blake3::hash(t.text.as_bytes()));
+        h.update(text.as_bytes());
     }
     h.finalize()
 }

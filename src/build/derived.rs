@@ -13,6 +13,8 @@
 //!   line is made again, by rendering the body, only for a page file that must be written.
 //! - The print view's bodies, each with the input key of its page: used only when that key is
 //!   this build's.
+//! - The translations' records of their sources (`content::translations::source_hash`) with
+//!   the hash of each source's text: worked out again only for a text that changed.
 //! - The generated pages made from the site alone (root, 404, matrix, all pages, search page,
 //!   sitemap, robots.txt) as published: the file carries the site key, so they are published
 //!   again as they are when the output still holds them all untouched.
@@ -30,7 +32,8 @@ use rayon::prelude::*;
 
 use super::cache::Saved;
 use super::codec::{Reader, Writer};
-use crate::content::model::{Key, Site};
+use crate::content::model::{Key, Site, Translation};
+use crate::content::translations;
 use crate::output::{Files, Stamp};
 use crate::render::bodies::{render_body, Bodies};
 use crate::render::markdown::Tools;
@@ -38,7 +41,7 @@ use crate::render::print::{Memo, MemoKey};
 use crate::render::search::{self, index_folder, search_entry, Index};
 
 const MAGIC: &[u8] = b"playbook build cache: derived\n";
-const VERSION: u64 = 2;
+const VERSION: u64 = 3;
 
 /// One language's search index as a build left it.
 struct Kept {
@@ -64,6 +67,10 @@ pub(super) struct Derived {
     site_pages: Vec<(String, blake3::Hash, Stamp)>,
     /// This build's.
     made_site_pages: Mutex<Vec<String>>,
+    /// The translations' records of their sources by file, with the hash of the file's text.
+    sources: HashMap<String, (blake3::Hash, String)>,
+    /// This build's.
+    made_sources: Mutex<Vec<(String, blake3::Hash, String)>>,
 }
 
 /// The input keys of this build's pages.
@@ -75,7 +82,7 @@ impl Derived {
     /// still the one in `inputs`.
     pub(super) fn open(dir: &Path, site: blake3::Hash, inputs: &Inputs) -> Derived {
         let file = dir.join("derived");
-        let (kept, print, site_pages) = std::fs::read(&file)
+        let (kept, print, site_pages, sources) = std::fs::read(&file)
             .ok()
             .and_then(|bytes| read(&bytes, &site, inputs).ok())
             .unwrap_or_default();
@@ -87,7 +94,25 @@ impl Derived {
             print: Memo::new(print),
             site_pages,
             made_site_pages: Mutex::default(),
+            sources,
+            made_sources: Mutex::default(),
         }
+    }
+
+    /// The record of `t` as a source, whose text hashes to `text`: the kept one when the text
+    /// is the same, else worked out (and kept for the next build).
+    pub(super) fn source_hash(&self, t: &Translation, text: Option<blake3::Hash>) -> String {
+        let Some(text) = text else {
+            return translations::source_hash(t);
+        };
+        let record = match self.sources.get(&t.file) {
+            Some((hash, record)) if *hash == text => record.clone(),
+            _ => translations::source_hash(t),
+        };
+        if let Ok(mut made) = self.made_sources.lock() {
+            made.push((t.file.clone(), text, record.clone()));
+        }
+        record
     }
 
     /// Publishes again the generated pages made from the site alone (its key is this build's),
@@ -210,6 +235,15 @@ impl Derived {
             w.str(path);
             w.hash(hash);
             w.stamp(stamp);
+        }
+        let mut sources = std::mem::take(&mut *self.made_sources.lock().map_err(|_| poisoned())?);
+        sources.sort_by(|a, b| a.0.cmp(&b.0));
+        sources.dedup_by(|a, b| a.0 == b.0);
+        w.u64(sources.len() as u64);
+        for (file, text, record) in &sources {
+            w.str(file);
+            w.hash(text);
+            w.str(record);
         }
         let made = std::mem::take(&mut *self.made.lock().map_err(|_| poisoned())?);
         w.u64(made.len() as u64);
@@ -369,6 +403,7 @@ fn read(
         HashMap<String, Kept>,
         HashMap<MemoKey, String>,
         Vec<(String, blake3::Hash, Stamp)>,
+        HashMap<String, (blake3::Hash, String)>,
     ),
     (),
 > {
@@ -401,6 +436,10 @@ fn read(
     let mut site_pages = Vec::new();
     for _ in 0..r.count()? {
         site_pages.push((r.string()?, r.hash()?, r.stamp()?));
+    }
+    let mut sources = HashMap::new();
+    for _ in 0..r.count()? {
+        sources.insert(r.string()?, (r.hash()?, r.string()?));
     }
     let mut kept = HashMap::new();
     for _ in 0..r.count()? {
@@ -435,5 +474,5 @@ fn read(
     if !r.rest.is_empty() {
         return Err(());
     }
-    Ok((kept, print, site_pages))
+    Ok((kept, print, site_pages, sources))
 }

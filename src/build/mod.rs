@@ -167,7 +167,7 @@ pub(crate) fn build_parts(
     highlighter: &Highlighter,
     files: &Files,
 ) -> Result<(Loaded, Rendered), Failure> {
-    build_parts_with(opts, highlighter, files, |_| ())
+    build_parts_with(opts, highlighter, files, |_, _| ())
         .map(|(loaded, rendered, ())| (loaded, rendered))
 }
 
@@ -176,7 +176,7 @@ fn build_parts_with<T: Send>(
     opts: &BuildOptions,
     highlighter: &Highlighter,
     files: &Files,
-    alongside: impl FnOnce(&Site) -> T + Send,
+    alongside: impl FnOnce(&Site, Option<&cache::Cache>) -> T + Send,
 ) -> Result<(Loaded, Rendered, T), Failure> {
     let mut loaded = std::thread::scope(|s| {
         s.spawn(|| highlighter.preload());
@@ -187,7 +187,7 @@ fn build_parts_with<T: Send>(
         .then(|| cache::Cache::open(&opts.root, &loaded.site))
         .flatten();
     let (rendered, beside) = std::thread::scope(|s| {
-        let beside = s.spawn(|| alongside(&loaded.site));
+        let beside = s.spawn(|| alongside(&loaded.site, cache.as_ref()));
         let rendered = render(
             &loaded.site,
             &loaded.theme,
@@ -215,8 +215,16 @@ fn build_parts_with<T: Send>(
 pub(crate) fn build(opts: &BuildOptions, files: &Files) -> Result<Built, Failure> {
     let started = Instant::now();
     // The translations' status is worked out while the site renders.
-    let (loaded, rendered, translations) =
-        build_parts_with(opts, &Highlighter::default(), files, translations::report)?;
+    let (loaded, rendered, translations) = build_parts_with(
+        opts,
+        &Highlighter::default(),
+        files,
+        |site, cache| match cache {
+            // The records of unchanged sources are the build cache's.
+            Some(c) => translations::report_with(site, &|t| c.source_hash(t)),
+            None => translations::report(site),
+        },
+    )?;
     let mut warnings = loaded.warnings;
     warnings.extend(rendered.bodies.warnings());
     let built = Built {

@@ -105,6 +105,15 @@ pub(crate) fn is_stale(site: &Site, entry: &Entry, lang: &str) -> bool {
 
 /// Every missing or stale translation, by language then file.
 pub(crate) fn report(site: &Site) -> Vec<Status> {
+    report_with(site, &source_hash)
+}
+
+/// `report`, with the record of each source as `hash` gives it (`source_hash`, or what a
+/// cache remembers of it).
+pub(crate) fn report_with(
+    site: &Site,
+    hash: &(dyn Fn(&Translation) -> String + Sync),
+) -> Vec<Status> {
     use rayon::prelude::*;
     let entries: Vec<&Entry> = site.entries.values().collect();
     site.languages[1..]
@@ -112,7 +121,7 @@ pub(crate) fn report(site: &Site) -> Vec<Status> {
         .flat_map(|lang| {
             entries
                 .par_iter()
-                .filter_map(|entry| status(site, entry, lang))
+                .filter_map(|entry| status_with(site, entry, lang, hash))
                 .collect::<Vec<_>>()
         })
         .collect()
@@ -120,11 +129,20 @@ pub(crate) fn report(site: &Site) -> Vec<Status> {
 
 /// Whether `lang`'s translation of `entry` is missing or stale, and what it was made from.
 pub(crate) fn status(site: &Site, entry: &Entry, lang: &str) -> Option<Status> {
+    status_with(site, entry, lang, &source_hash)
+}
+
+fn status_with(
+    site: &Site,
+    entry: &Entry,
+    lang: &str,
+    hash: &(dyn Fn(&Translation) -> String + Sync),
+) -> Option<Status> {
     let src = source(site, entry)?;
     if lang == site.languages[0] {
         return None;
     }
-    let current = source_hash(src);
+    let current = hash(src);
     let (state, file, recorded) = match entry.translations.get(lang) {
         None => (
             State::Missing,
