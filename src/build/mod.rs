@@ -314,7 +314,7 @@ pub(crate) fn render(
         );
         (rest, saving.map(|h| h.join()))
     });
-    let (counts, ledger, warnings) = match rest {
+    let ((counts, ledger, warnings), derived) = match rest {
         Ok(rest) => rest,
         Err(ds) => {
             problems.extend(ds);
@@ -326,7 +326,6 @@ pub(crate) fn render(
         None => pages.map(|c| c.save(site, &bodies, files)),
     };
     // Both files in place once the build succeeded (the generated files are made by now).
-    let derived = pages.map(|c| c.save_derived(files));
     let kept = [saved, derived]
         .into_iter()
         .flatten()
@@ -350,8 +349,9 @@ pub(crate) fn render(
 /// warnings.
 type Rest = (BTreeMap<String, usize>, Option<Update>, Diagnostics);
 
-/// Everything after the content pages: media, generated pages, the decision tree, the theme's
-/// files, then the site paths checked against the finished site and the redirects last.
+/// Everything after the content pages: media, generated pages and search indexes, then
+/// `finish_rest` while the build cache's derived file is written (the new file, to be put in
+/// place once the build succeeded, comes back with the rest).
 fn render_rest(
     (site, theme, tree): (&Site, &Theme, Option<&DecisionTree>),
     tools: &Tools,
@@ -359,7 +359,7 @@ fn render_rest(
     ledger: (Option<&LedgerFile>, LedgerMode),
     files: &Files,
     (bodies, cache): (&Bodies, Option<&cache::Cache>),
-) -> Result<Rest, Diagnostics> {
+) -> Result<(Rest, Option<std::io::Result<cache::Saved>>), Diagnostics> {
     let mut problems = Diagnostics::default();
     let put_all = |all: Vec<(String, Vec<u8>)>| all.into_iter().for_each(|(p, b)| files.put(p, b));
     put_all(media);
@@ -395,6 +395,28 @@ fn render_rest(
             None => put_all(search_index(site, lang, bodies)),
         }
     }
+    // The derived file is written while the rest is made: what it records is made by now.
+    std::thread::scope(|s| {
+        let saving = cache.map(|c| s.spawn(|| c.save_derived(files)));
+        let rest = finish_rest((site, theme, tree), ledger, files, bodies, problems);
+        let saved = saving.map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("panicked")))
+        });
+        rest.map(|rest| (rest, saved))
+    })
+}
+
+/// The decision tree and the theme's files, then the site paths checked against the finished
+/// site and the redirects last.
+fn finish_rest(
+    (site, theme, tree): (&Site, &Theme, Option<&DecisionTree>),
+    ledger: (Option<&LedgerFile>, LedgerMode),
+    files: &Files,
+    bodies: &Bodies,
+    mut problems: Diagnostics,
+) -> Result<Rest, Diagnostics> {
+    let put_all = |all: Vec<(String, Vec<u8>)>| all.into_iter().for_each(|(p, b)| files.put(p, b));
     if let Some(tree) = tree {
         match crate::diagnostic::render(tree, site, theme, &bodies.map) {
             Ok(pages) => put_all(pages.into_iter().collect()),
