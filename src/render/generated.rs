@@ -5,6 +5,7 @@
 //! the redirects come last, from `build`, once every other file is known). Each takes the
 //! assembled site and the already-rendered bodies; none re-reads a file.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::content::model::{Key, Site};
@@ -217,9 +218,9 @@ pub(crate) fn render_all(
                 },
             ),
         );
-        for (path, bytes) in search_index(site, lang, bodies) {
-            files.put(path, bytes);
-        }
+        search_index(site, lang, bodies)
+            .into_par_iter()
+            .for_each(|(path, bytes)| files.put(path, bytes));
     }
 
     files.put("sitemap.xml".into(), sitemap::sitemap(site).into_bytes());
