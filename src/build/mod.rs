@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
+
 use crate::content::discover::{discover, Discovered};
 use crate::content::history::History;
 use crate::content::ledger::{self, update::Update, LedgerFile};
@@ -392,7 +394,9 @@ fn render_rest(
                 .write_index(site, lang, (bodies, tools), files, &|k| {
                     c.reused_line(k, lang)
                 }),
-            None => put_all(search_index(site, lang, bodies)),
+            None => search_index(site, lang, bodies)
+                .into_par_iter()
+                .for_each(|(path, bytes)| files.put(path, bytes)),
         }
     }
     // The derived file is written while the rest is made: what it records is made by now.

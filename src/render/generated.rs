@@ -6,6 +6,9 @@
 //! `build`, which can take them from its build cache). Each takes the assembled site; none re-reads a
 //! file.
 
+use std::sync::Mutex;
+
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::content::model::{Key, Site};
@@ -51,7 +54,7 @@ struct SearchPage {
 /// Renders the generated files made from the site alone — the root chooser, the 404 pages,
 /// the matrix, the index of all pages, the search page, sitemap and robots.txt: titles,
 /// addresses, front matter, settings and theme, no page's text — handing each to `files` as
-/// soon as it is made; their paths.
+/// soon as it is made (the languages side by side); their paths.
 pub(crate) fn site_pages(
     site: &Site,
     theme: &Theme,
@@ -59,9 +62,11 @@ pub(crate) fn site_pages(
     files: &Files,
 ) -> Result<Vec<String>, Diagnostics> {
     let mut problems = Diagnostics::default();
-    let written = std::cell::RefCell::new(Vec::new());
+    let written = Mutex::new(Vec::new());
     let put = |path: String, bytes: Vec<u8>| {
-        written.borrow_mut().push(path.clone());
+        if let Ok(mut w) = written.lock() {
+            w.push(path.clone());
+        }
         files.put(path, bytes);
     };
     let add = |problems: &mut Diagnostics, path: String, r: Result<String, Diagnostic>| match r {
@@ -94,159 +99,170 @@ pub(crate) fn site_pages(
         ),
     );
 
-    for lang in &site.languages {
-        let lang = lang.as_str();
-        let gen = &site.generated[lang];
+    // The languages side by side.
+    let per_language: Vec<Diagnostics> = site
+        .languages
+        .par_iter()
+        .map(|lang| {
+            let mut problems = Diagnostics::default();
+            let lang = lang.as_str();
+            let gen = &site.generated[lang];
 
-        // 404: served at any depth, so its links are absolute.
-        let not_found = |l: &str| format!("{l}/404.html");
-        let common = Common::with_lists(
-            site,
-            theme,
-            lang,
-            &not_found(lang),
-            Place::Custom(&not_found, None),
-            true,
-            lists,
-        );
-        let html = render_template(
-            theme,
-            "404.html",
-            &Ctx {
-                common,
-                data: Empty {},
-            },
-        );
-        if lang == default {
-            add(&mut problems, "404.html".into(), html.clone());
-        }
-        add(&mut problems, not_found(lang), html);
-
-        // Matrix.
-        let path = &gen["matrix"];
-        let common = Common::with_lists(
-            site,
-            theme,
-            lang,
-            path,
-            Place::Generated("matrix"),
-            false,
-            lists,
-        );
-        let root = common.root.clone();
-        let steps: Vec<Link> = site
-            .steps
-            .iter()
-            .map(|k| link(site, k, lang, &root))
-            .collect();
-        let rows = site
-            .obstacles
-            .iter()
-            .map(|o| MatrixRow {
-                obstacle: link(site, o, lang, &root),
-                cells: site
-                    .steps
-                    .iter()
-                    .zip(&steps)
-                    .map(|(s, l)| site.entry(s).addresses.contains(&o.id).then(|| l.clone()))
-                    .collect(),
-            })
-            .collect();
-        add(
-            &mut problems,
-            format!("{path}index.html"),
-            render_template(
+            // 404: served at any depth, so its links are absolute.
+            let not_found = |l: &str| format!("{l}/404.html");
+            let common = Common::with_lists(
+                site,
                 theme,
-                "matrix.html",
+                lang,
+                &not_found(lang),
+                Place::Custom(&not_found, None),
+                true,
+                lists,
+            );
+            let html = render_template(
+                theme,
+                "404.html",
                 &Ctx {
                     common,
-                    data: Matrix { steps, rows },
+                    data: Empty {},
                 },
-            ),
-        );
+            );
+            if lang == default {
+                add(&mut problems, "404.html".into(), html.clone());
+            }
+            add(&mut problems, not_found(lang), html);
 
-        // Every page, grouped by section: the search page's no-JavaScript fallback.
-        let path = &gen["pages"];
-        let common = Common::with_lists(
-            site,
-            theme,
-            lang,
-            path,
-            Place::Generated("pages"),
-            false,
-            lists,
-        );
-        let root = common.root.clone();
-        let mut groups = vec![PageGroup {
-            title: site.title(&Key::home(), lang),
-            url: format!("{root}{}", site.url(&Key::home(), lang)),
-            pages: lists
-                .section("")
+            // Matrix.
+            let path = &gen["matrix"];
+            let common = Common::with_lists(
+                site,
+                theme,
+                lang,
+                path,
+                Place::Generated("matrix"),
+                false,
+                lists,
+            );
+            let root = common.root.clone();
+            let steps: Vec<Link> = site
+                .steps
                 .iter()
                 .map(|k| link(site, k, lang, &root))
-                .collect(),
-        }];
-        for key in site.nav().into_iter().filter(|k| k.is_index()) {
-            groups.push(PageGroup {
-                title: site.title(&key, lang),
-                url: format!("{root}{}", site.url(&key, lang)),
+                .collect();
+            let rows = site
+                .obstacles
+                .iter()
+                .map(|o| MatrixRow {
+                    obstacle: link(site, o, lang, &root),
+                    cells: site
+                        .steps
+                        .iter()
+                        .zip(&steps)
+                        .map(|(s, l)| site.entry(s).addresses.contains(&o.id).then(|| l.clone()))
+                        .collect(),
+                })
+                .collect();
+            add(
+                &mut problems,
+                format!("{path}index.html"),
+                render_template(
+                    theme,
+                    "matrix.html",
+                    &Ctx {
+                        common,
+                        data: Matrix { steps, rows },
+                    },
+                ),
+            );
+
+            // Every page, grouped by section: the search page's no-JavaScript fallback.
+            let path = &gen["pages"];
+            let common = Common::with_lists(
+                site,
+                theme,
+                lang,
+                path,
+                Place::Generated("pages"),
+                false,
+                lists,
+            );
+            let root = common.root.clone();
+            let mut groups = vec![PageGroup {
+                title: site.title(&Key::home(), lang),
+                url: format!("{root}{}", site.url(&Key::home(), lang)),
                 pages: lists
-                    .section(&key.section)
+                    .section("")
                     .iter()
                     .map(|k| link(site, k, lang, &root))
                     .collect(),
-            });
-        }
-        add(
-            &mut problems,
-            format!("{path}index.html"),
-            render_template(
-                theme,
-                "pages.html",
-                &Ctx {
-                    common,
-                    data: AllPages { groups },
-                },
-            ),
-        );
+            }];
+            for key in site.nav().into_iter().filter(|k| k.is_index()) {
+                groups.push(PageGroup {
+                    title: site.title(&key, lang),
+                    url: format!("{root}{}", site.url(&key, lang)),
+                    pages: lists
+                        .section(&key.section)
+                        .iter()
+                        .map(|k| link(site, k, lang, &root))
+                        .collect(),
+                });
+            }
+            add(
+                &mut problems,
+                format!("{path}index.html"),
+                render_template(
+                    theme,
+                    "pages.html",
+                    &Ctx {
+                        common,
+                        data: AllPages { groups },
+                    },
+                ),
+            );
 
-        // Search page (`build` writes its index).
-        let path = &gen["search"];
-        let common = Common::with_lists(
-            site,
-            theme,
-            lang,
-            path,
-            Place::Generated("search"),
-            false,
-            lists,
-        );
-        let index = format!("{}{}index.js", common.root, index_folder(lang));
-        add(
-            &mut problems,
-            format!("{path}index.html"),
-            render_template(
+            // Search page (`build` writes its index).
+            let path = &gen["search"];
+            let common = Common::with_lists(
+                site,
                 theme,
-                "search.html",
-                &Ctx {
-                    common,
-                    data: SearchPage { index },
-                },
-            ),
-        );
-    }
+                lang,
+                path,
+                Place::Generated("search"),
+                false,
+                lists,
+            );
+            let index = format!("{}{}index.js", common.root, index_folder(lang));
+            add(
+                &mut problems,
+                format!("{path}index.html"),
+                render_template(
+                    theme,
+                    "search.html",
+                    &Ctx {
+                        common,
+                        data: SearchPage { index },
+                    },
+                ),
+            );
+            problems
+        })
+        .collect();
+    per_language.into_iter().for_each(|ds| problems.extend(ds));
 
     put("sitemap.xml".into(), sitemap::sitemap(site).into_bytes());
     put("robots.txt".into(), sitemap::robots(site).into_bytes());
     if problems.has_errors() {
         Err(problems)
     } else {
-        Ok(written.into_inner())
+        let mut written = written.into_inner().unwrap_or_default();
+        written.sort();
+        Ok(written)
     }
 }
 
 /// Renders the generated files made from the pages' texts: per language the print view (with
-/// the bodies `print` holds, adding those it renders) and the checklist.
+/// the bodies `print` holds, adding those it renders) and the checklist, the languages side by
+/// side.
 pub(crate) fn text_pages(
     site: &Site,
     theme: &Theme,
@@ -254,18 +270,26 @@ pub(crate) fn text_pages(
     print: &Memo,
     files: &Files,
 ) -> Diagnostics {
-    let mut problems = Diagnostics::default();
-    for lang in &site.languages {
-        // The playbook in reading order on one page; the checklist of its actions.
-        for page in [
-            print_page_with(site, theme, lang, (tools, lists), print),
-            checklist_page_with(site, theme, lang, tools, lists),
-        ] {
-            match page {
-                Ok((path, bytes)) => files.put(path, bytes),
-                Err(ds) => problems.extend(ds),
+    // The languages side by side.
+    let per_language: Vec<Diagnostics> = site
+        .languages
+        .par_iter()
+        .map(|lang| {
+            let mut problems = Diagnostics::default();
+            // The playbook in reading order on one page; the checklist of its actions.
+            for page in [
+                print_page_with(site, theme, lang, (tools, lists), print),
+                checklist_page_with(site, theme, lang, tools, lists),
+            ] {
+                match page {
+                    Ok((path, bytes)) => files.put(path, bytes),
+                    Err(ds) => problems.extend(ds),
+                }
             }
-        }
-    }
+            problems
+        })
+        .collect();
+    let mut problems = Diagnostics::default();
+    per_language.into_iter().for_each(|ds| problems.extend(ds));
     problems
 }

@@ -4,12 +4,13 @@
 // the built files):
 //   - before the first keystroke the search page loads search.js and the index's manifest only,
 //     ≤ 100 KB together;
-//   - typing one word loads a few term chunks and the files of the 10 results shown, a small part
-//     of the index (bytes and files, against the whole folder on disk), ≤ 300 KB in all;
+//   - typing one word loads a few term chunks and the page files holding the 10 results shown
+//     (a few pages to a file), a small part of the index (bytes and files, against the whole
+//     folder on disk), ≤ 300 KB in all;
 //   - the results are right: the planted rare word finds exactly its three pages, with the word
 //     marked in each excerpt; the word planted in one title ranks that page first, its title
 //     marked; a common word typed without accents and in capitals finds pages and marks them;
-//   - "show more" adds the next 10 results, loading 10 more page files and nothing else;
+//   - "show more" adds the next 10 results, loading at most 10 more page files and nothing else;
 //   - the same query also works from file:// (no server), under the page's CSP meta.
 
 import fs from "node:fs";

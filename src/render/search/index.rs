@@ -58,16 +58,17 @@ impl Index {
     pub(crate) fn build(folder: &str, lines: &[Cow<str>]) -> Index {
         // Pages in title order (folded, then as written, then by address): a page's number is
         // its rank, so equal scores in the browser need no title to break the tie.
-        let fields: Vec<Vec<&str>> = lines.iter().map(|e| words::json_strings(e)).collect();
+        let fields: Vec<Vec<&str>> = lines.par_iter().map(|e| words::json_strings(e)).collect();
         let field = |i: usize, n: usize| fields[i].get(n).copied().unwrap_or("");
         let mut order: Vec<(String, usize)> = (0..lines.len())
+            .into_par_iter()
             .map(|i| {
                 let mut folded = String::new();
                 words::words_of_json(field(i, 0), &mut folded);
                 (folded, i)
             })
             .collect();
-        order.sort_by(|a, b| {
+        order.par_sort_by(|a, b| {
             (&a.0, field(a.1, 0), field(a.1, 2)).cmp(&(&b.0, field(b.1, 0), field(b.1, 2)))
         });
         let order: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
@@ -172,22 +173,25 @@ impl Index {
             }
             None => (0..self.order.len().div_ceil(PER_FILE)).collect(),
         };
-        let mut files = Vec::with_capacity(page_files.len() + 64);
-        for f in page_files {
-            let first = f * PER_FILE;
-            let pages = &self.order[first..(first + PER_FILE).min(self.order.len())];
-            let size: usize = pages.iter().map(|&i| lines[i].len() + 1).sum();
-            let mut bytes = Vec::with_capacity(size + 48);
-            bytes.extend_from_slice(format!("window.playbookSearch.pages({first},[").as_bytes());
-            for (k, &i) in pages.iter().enumerate() {
-                if k > 0 {
-                    bytes.push(b',');
+        let mut files: Vec<(String, Vec<u8>)> = page_files
+            .into_par_iter()
+            .map(|f| {
+                let first = f * PER_FILE;
+                let pages = &self.order[first..(first + PER_FILE).min(self.order.len())];
+                let size: usize = pages.iter().map(|&i| lines[i].len() + 1).sum();
+                let mut bytes = Vec::with_capacity(size + 48);
+                bytes
+                    .extend_from_slice(format!("window.playbookSearch.pages({first},[").as_bytes());
+                for (k, &i) in pages.iter().enumerate() {
+                    if k > 0 {
+                        bytes.push(b',');
+                    }
+                    bytes.extend_from_slice(lines[i].as_bytes());
                 }
-                bytes.extend_from_slice(lines[i].as_bytes());
-            }
-            bytes.extend_from_slice(b"]);\n");
-            files.push((format!("{folder}pages/{f}.js"), bytes));
-        }
+                bytes.extend_from_slice(b"]);\n");
+                (format!("{folder}pages/{f}.js"), bytes)
+            })
+            .collect();
         let chunks = self.postings.chunks();
         let firsts: Vec<&str> = chunks.iter().map(|(first, _)| first.as_str()).collect();
         let manifest =

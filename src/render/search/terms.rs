@@ -12,7 +12,7 @@
 //! page changes the postings of a few words, so the same few chunk files change and the cuts
 //! elsewhere stay where they were (watch mode rewrites only what changed).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Bytes of postings after which a chunk may end (at a word picked by its hash).
 const MIN_CHUNK: usize = 12 * 1024;
@@ -28,7 +28,7 @@ const MAX_COUNT: u32 = 10;
 #[derive(Default)]
 pub(crate) struct Postings {
     /// Per word: `page << 5 | weight`, pages ascending.
-    map: HashMap<Box<str>, Vec<u32>>,
+    map: FxHashMap<Box<str>, Vec<u32>>,
 }
 
 impl Postings {
