@@ -21,8 +21,18 @@ use crate::errors::Fatal;
 
 use super::{lock, Manifest, MARKER};
 
-/// What a claimed spare holds: path → is a folder.
-type Surveyed = Result<BTreeMap<String, bool>, Fatal>;
+/// What a claimed spare holds: path → what is there.
+type Surveyed = Result<BTreeMap<String, Held>, Fatal>;
+
+/// An entry of the spare: a folder, or a file and its inode. A file hard-linked from the
+/// published site has the same inode as it: nothing to compare. (The spare and the output are
+/// siblings on one file system — publishing renames one onto the other — so one inode number
+/// is one file.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Held {
+    Folder,
+    File { inode: u64 },
+}
 
 /// A staging folder being filled.
 pub(crate) struct Staging {
@@ -34,7 +44,7 @@ pub(crate) struct Staging {
     claimed: bool,
     /// The published output, when it is ours: unchanged files are hard-linked from it.
     previous: Option<PathBuf>,
-    /// What the claimed spare held: path → is a folder. Surveyed on another thread while
+    /// What the claimed spare held: path → folder or file. Surveyed on another thread while
     /// the site loads; the first write waits for it.
     existing: OnceLock<Surveyed>,
     survey: Mutex<Option<JoinHandle<Surveyed>>>,
@@ -121,7 +131,7 @@ impl Staging {
     }
 
     /// What the claimed spare held, once surveyed.
-    fn existing(&self) -> Result<&BTreeMap<String, bool>, Fatal> {
+    fn existing(&self) -> Result<&BTreeMap<String, Held>, Fatal> {
         self.existing
             .get_or_init(|| match lock(&self.survey).take().map(JoinHandle::join) {
                 Some(Ok(surveyed)) => surveyed,
@@ -153,13 +163,10 @@ impl Staging {
         }
         let path = self.dir.join(rel);
         match self.existing().ok()?.get(rel) {
-            Some(false) => {
-                if Stamp::of(&path) == Some(now) {
-                    return Some(now);
-                }
-                ignore_missing(std::fs::remove_file(&path)).ok()?;
-            }
-            Some(true) => ignore_missing(std::fs::remove_dir_all(&path)).ok()?,
+            // The spare already shares the published file (the survey saw its inode).
+            Some(Held::File { inode }) if *inode == now.inode => return Some(now),
+            Some(Held::File { .. }) => ignore_missing(std::fs::remove_file(&path)).ok()?,
+            Some(Held::Folder) => ignore_missing(std::fs::remove_dir_all(&path)).ok()?,
             None => {}
         }
         self.create(rel, |p| std::fs::hard_link(&old, p))
@@ -169,7 +176,7 @@ impl Staging {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
         let path = self.dir.join(rel);
         match self.existing()?.get(rel) {
-            Some(false) => {
+            Some(Held::File { .. }) => {
                 if same_content(&path, bytes) {
                     return Ok(());
                 }
@@ -177,7 +184,7 @@ impl Staging {
                 ignore_missing(std::fs::remove_file(&path)).map_err(|e| fail(&path, e))?;
             }
             // A folder where the site now has a file: nothing the site wants is inside.
-            Some(true) => {
+            Some(Held::Folder) => {
                 ignore_missing(std::fs::remove_dir_all(&path)).map_err(|e| fail(&path, e))?
             }
             None => {}
@@ -214,7 +221,7 @@ impl Staging {
             folder.push_str(part);
             if self
                 .existing()
-                .is_ok_and(|e| e.get(&folder) == Some(&false))
+                .is_ok_and(|e| matches!(e.get(&folder), Some(Held::File { .. })))
             {
                 // Another thread may have replaced it already.
                 let _ = std::fs::remove_file(self.dir.join(&folder));
@@ -231,7 +238,8 @@ impl Staging {
         let wanted_folders: BTreeSet<&str> = files.keys().flat_map(|rel| ancestors(rel)).collect();
         let mut unwanted: Vec<(&str, bool)> = Vec::new();
         let mut removed_folder: Option<&str> = None;
-        for (rel, &is_dir) in self.existing()? {
+        for (rel, &held) in self.existing()? {
+            let is_dir = held == Held::Folder;
             let rel = rel.as_str();
             if rel == MARKER || files.contains_key(rel) || wanted_folders.contains(rel) {
                 continue;
@@ -336,13 +344,34 @@ fn survey(dir: &Path) -> Surveyed {
         };
         let rel = rel.to_string_lossy().replace('\\', "/");
         let kind = entry.file_type();
-        if kind.is_dir() || kind.is_file() {
-            existing.insert(rel, kind.is_dir());
+        if kind.is_dir() {
+            existing.insert(rel, Held::Folder);
+        } else if kind.is_file() {
+            existing.insert(
+                rel,
+                Held::File {
+                    inode: inode(&entry),
+                },
+            );
         } else {
             std::fs::remove_file(entry.path()).map_err(|e| fail(entry.path(), e))?;
         }
     }
     Ok(existing)
+}
+
+/// The inode of a surveyed file, from its directory entry (no `stat`); 0, which no file has,
+/// off Unix.
+fn inode(entry: &walkdir::DirEntry) -> u64 {
+    #[cfg(unix)]
+    {
+        walkdir::DirEntryExt::ino(entry)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = entry;
+        0
+    }
 }
 
 /// `a/b/c.html` → `a`, `a/b`.
