@@ -225,17 +225,7 @@ impl Derived {
             w.str(html);
         }
         let site_pages = std::mem::take(&mut *self.made_site_pages.lock().map_err(|_| poisoned())?);
-        let site_pages: Vec<(String, blake3::Hash, Stamp)> = site_pages
-            .into_iter()
-            .filter_map(|p| Some((files.hash(&p)?, files.stamp(&p)?, p)))
-            .map(|(h, s, p)| (p, h, s))
-            .collect();
-        w.u64(site_pages.len() as u64);
-        for (path, hash, stamp) in &site_pages {
-            w.str(path);
-            w.hash(hash);
-            w.stamp(stamp);
-        }
+        write_published(&mut w, files, site_pages);
         let mut sources = std::mem::take(&mut *self.made_sources.lock().map_err(|_| poisoned())?);
         sources.sort_by(|a, b| a.0.cmp(&b.0));
         sources.dedup_by(|a, b| a.0 == b.0);
@@ -264,17 +254,7 @@ impl Derived {
             let paths: BTreeSet<String> = (0..kept.lines.len())
                 .map(|i| kept.index.page_path(i))
                 .collect();
-            let published: Vec<(String, blake3::Hash, Stamp)> = paths
-                .into_iter()
-                .filter_map(|p| Some((files.hash(&p)?, files.stamp(&p)?, p)))
-                .map(|(h, s, p)| (p, h, s))
-                .collect();
-            w.u64(published.len() as u64);
-            for (path, hash, stamp) in &published {
-                w.str(path);
-                w.hash(hash);
-                w.stamp(stamp);
-            }
+            write_published(&mut w, files, paths);
         }
         let checksum = blake3::hash(&w.buf);
         w.hash(&checksum);
@@ -285,6 +265,24 @@ impl Derived {
         // No fsync: a file cut short by a crash fails its checksum and is ignored.
         std::fs::File::create(&tmp)?.write_all(&w.buf)?;
         Ok(saved)
+    }
+}
+
+/// Writes each of `paths` this build published, with its hash and stamp (the others are left
+/// out: the next build renders them).
+fn write_published(w: &mut Writer, files: &Files, paths: impl IntoIterator<Item = String>) {
+    let published: Vec<(String, blake3::Hash, Stamp)> = paths
+        .into_iter()
+        .filter_map(|p| {
+            let (hash, stamp) = (files.hash(&p)?, files.stamp(&p)?);
+            Some((p, hash, stamp))
+        })
+        .collect();
+    w.u64(published.len() as u64);
+    for (path, hash, stamp) in &published {
+        w.str(path);
+        w.hash(hash);
+        w.stamp(stamp);
     }
 }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::content::model::{Key, Site, Translation};
 use crate::content::urls::slugify;
 use crate::errors::Diagnostics;
-use crate::render::context::{render_template, Common, Ctx, Lists, Place};
+use crate::render::context::{render_template, Common, Ctx, Lists};
 use crate::render::markdown::{self, Tools};
 use crate::render::theme::Theme;
 
@@ -56,15 +56,7 @@ pub(crate) fn checklist_page_with(
     lists: &Lists,
 ) -> Result<(String, Vec<u8>), Diagnostics> {
     let path = &site.generated[lang]["checklist"];
-    let common = Common::with_lists(
-        site,
-        theme,
-        lang,
-        path,
-        Place::Generated("checklist"),
-        false,
-        lists,
-    );
+    let common = Common::generated(site, theme, lang, "checklist", lists);
     let root = common.root.clone();
     let steps = site
         .steps

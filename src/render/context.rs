@@ -179,6 +179,27 @@ pub(crate) fn root_for(url: &str) -> String {
 }
 
 impl<'a> Common<'a> {
+    /// What the template of the generated page `name` (`matrix`, `print`…) receives: its
+    /// address is the one the settings give it in `lang`.
+    pub(crate) fn generated(
+        site: &'a Site,
+        theme: &'a Theme,
+        lang: &'a str,
+        name: &str,
+        lists: &Lists,
+    ) -> Common<'a> {
+        let path = site.generated[lang].get(name).map_or("", String::as_str);
+        Common::with_lists(
+            site,
+            theme,
+            lang,
+            path,
+            Place::Generated(name),
+            false,
+            lists,
+        )
+    }
+
     /// What a page's template receives, with the site's orderings worked out once per render.
     pub(crate) fn with_lists(
         site: &'a Site,

@@ -134,15 +134,7 @@ pub(crate) fn site_pages(
 
             // Matrix.
             let path = &gen["matrix"];
-            let common = Common::with_lists(
-                site,
-                theme,
-                lang,
-                path,
-                Place::Generated("matrix"),
-                false,
-                lists,
-            );
+            let common = Common::generated(site, theme, lang, "matrix", lists);
             let root = common.root.clone();
             let steps: Vec<Link> = site
                 .steps
@@ -177,15 +169,7 @@ pub(crate) fn site_pages(
 
             // Every page, grouped by section: the search page's no-JavaScript fallback.
             let path = &gen["pages"];
-            let common = Common::with_lists(
-                site,
-                theme,
-                lang,
-                path,
-                Place::Generated("pages"),
-                false,
-                lists,
-            );
+            let common = Common::generated(site, theme, lang, "pages", lists);
             let root = common.root.clone();
             let mut groups = vec![PageGroup {
                 title: site.title(&Key::home(), lang),
@@ -222,15 +206,7 @@ pub(crate) fn site_pages(
 
             // Search page (`build` writes its index).
             let path = &gen["search"];
-            let common = Common::with_lists(
-                site,
-                theme,
-                lang,
-                path,
-                Place::Generated("search"),
-                false,
-                lists,
-            );
+            let common = Common::generated(site, theme, lang, "search", lists);
             let index = format!("{}{}index.js", common.root, index_folder(lang));
             add(
                 &mut problems,

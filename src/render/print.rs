@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::content::kinds::KindFront;
 use crate::content::model::{Key, Site};
 use crate::errors::{Diagnostics, Severity};
-use crate::render::context::{link, render_template, Common, Ctx, Link, Lists, Place};
+use crate::render::context::{link, render_template, Common, Ctx, Link, Lists};
 use crate::render::markdown::{self, Tools};
 use crate::render::theme::Theme;
 
@@ -97,15 +97,7 @@ pub(crate) fn print_page_with(
     memo: &Memo,
 ) -> Result<(String, Vec<u8>), Diagnostics> {
     let path = &site.generated[lang]["print"];
-    let common = Common::with_lists(
-        site,
-        theme,
-        lang,
-        path,
-        Place::Generated("print"),
-        false,
-        lists,
-    );
+    let common = Common::generated(site, theme, lang, "print", lists);
     let mut problems = Diagnostics::default();
     let print = print_view(
         site,

@@ -138,11 +138,17 @@ impl Index {
     /// The path of the file that holds the page at `position` (`files` writes it when asked
     /// for that position).
     pub(crate) fn page_path(&self, position: usize) -> String {
-        format!(
-            "{}pages/{}.js",
-            self.folder,
-            self.numbers[position] as usize / PER_FILE
-        )
+        self.file_path(self.file_of(position))
+    }
+
+    /// The number of the page file holding the page at `position`.
+    fn file_of(&self, position: usize) -> usize {
+        self.numbers[position] as usize / PER_FILE
+    }
+
+    /// The path of page file `f`.
+    fn file_path(&self, f: usize) -> String {
+        format!("{}pages/{f}.js", self.folder)
     }
 
     /// Replaces the postings of the page at `position` with those of its new line.
@@ -163,10 +169,7 @@ impl Index {
         let folder = &self.folder;
         let page_files: Vec<usize> = match positions {
             Some(positions) => {
-                let mut wanted: Vec<usize> = positions
-                    .iter()
-                    .map(|&i| self.numbers[i] as usize / PER_FILE)
-                    .collect();
+                let mut wanted: Vec<usize> = positions.iter().map(|&i| self.file_of(i)).collect();
                 wanted.sort_unstable();
                 wanted.dedup();
                 wanted
@@ -189,7 +192,7 @@ impl Index {
                     bytes.extend_from_slice(lines[i].as_bytes());
                 }
                 bytes.extend_from_slice(b"]);\n");
-                (format!("{folder}pages/{f}.js"), bytes)
+                (self.file_path(f), bytes)
             })
             .collect();
         let chunks = self.postings.chunks();
