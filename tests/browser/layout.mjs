@@ -123,6 +123,9 @@ export async function kindsPass(env, lang, named, scheme) {
     const where = `${k.path} [${lang} ${scheme} ${k.kind}]`;
     await page.setViewportSize({ width: 1280, height: HEIGHT[1280] });
     await page.emulateMedia({ media: "screen", colorScheme: scheme });
+    // The previous page ended at a narrow width: let the window settle at 1280 px before the
+    // next page loads, so that its layout-shift score is the page's own, not the resize's.
+    await frame(page);
     fonts = [];
     const res = await page.goto(new URL(k.path, k.origin || base).href, { waitUntil: "load" }).catch((e) => (fail(where, `cannot load: ${e.message}`), null));
     if (!res) continue;
