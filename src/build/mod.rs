@@ -106,13 +106,19 @@ pub(crate) struct Loaded {
 
 /// Reads and validates the whole site, rendering nothing.
 pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
-    // Git answers while the files are read.
+    // Git answers, and the URL ledger is read, while the content files are.
     std::thread::scope(|s| {
         let history = s.spawn(|| History::read(&opts.root));
+        let ledger = s.spawn(|| ledger::read(&opts.root));
         let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
         let theme = Theme::load(&opts.root, &settings);
         let (discovered, mut problems) = discover(&opts.root, &settings)?;
-        let ledger = match ledger::read(&opts.root) {
+        let ledger = ledger.join().unwrap_or_else(|_| {
+            Err(Failure::Fatal(crate::errors::Fatal(
+                "a thread panicked".into(),
+            )))
+        });
+        let ledger = match ledger {
             Ok(ledger) => ledger,
             Err(Failure::Content(ds)) => {
                 problems.extend(ds);

@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
+
 use crate::content::discover::{Discovered, SourceFile, DIAGNOSTIC_SECTION};
 use crate::content::frontmatter;
 use crate::content::history::History;
@@ -38,16 +40,21 @@ pub(crate) fn assemble(
             .cloned(),
     );
 
+    // Each file parsed on its own, in parallel; grouped in the order the files were found.
+    let (diagnostic_files, pages): (Vec<SourceFile>, Vec<SourceFile>) =
+        files.into_iter().partition(|f| f.lang.is_none());
+    let parsed: Vec<(Key, String, Result<Translation, Diagnostic>)> = pages
+        .into_par_iter()
+        .map(|file| {
+            let key = Key::new(&file.section, &file.id);
+            let lang = file.lang.clone().unwrap_or_default();
+            let kind = Kind::of(&file.section, &file.id);
+            (key, lang, parse_translation(file, kind, history))
+        })
+        .collect();
     let mut grouped: BTreeMap<Key, BTreeMap<String, Translation>> = BTreeMap::new();
-    let mut diagnostic_files = Vec::new();
-    for file in files {
-        let Some(lang) = file.lang.clone() else {
-            diagnostic_files.push(file);
-            continue;
-        };
-        let key = Key::new(&file.section, &file.id);
-        let kind = Kind::of(&file.section, &file.id);
-        match parse_translation(&file, kind, history) {
+    for (key, lang, parsed) in parsed {
+        match parsed {
             Ok(t) => {
                 check_placeholders(&t, &lang, &mut problems);
                 grouped.entry(key).or_default().insert(lang, t);
@@ -140,11 +147,11 @@ pub(crate) fn assemble(
 }
 
 pub(crate) fn parse_translation(
-    file: &SourceFile,
+    file: SourceFile,
     kind: Kind,
     history: &History,
 ) -> Result<Translation, Diagnostic> {
-    let text = frontmatter::decode(&file.rel, &file.bytes)?;
+    let text = frontmatter::decode_owned(&file.rel, file.bytes)?;
     let (front, split) = {
         let split = frontmatter::split(&file.rel, &text)?;
         let front = if file.section == DIAGNOSTIC_SECTION {
@@ -163,14 +170,14 @@ pub(crate) fn parse_translation(
         )
     };
     Ok(Translation {
-        file: file.rel.clone(),
+        updated: history.last_change(&file.rel).map(str::to_string),
+        file: file.rel,
         text,
         front,
         format: split.0,
         front_offset: split.1,
         front_len: split.2,
         body_offset: split.3,
-        updated: history.last_change(&file.rel).map(str::to_string),
     })
 }
 

@@ -8,6 +8,19 @@ use serde::de::DeserializeOwned;
 
 use crate::errors::{did_you_mean, Diagnostic};
 
+/// `decode`, keeping the bytes read as the text when they are already what it would be
+/// (UTF-8 without a byte-order mark or carriage returns, not blank): no copy.
+pub(crate) fn decode_owned(rel: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") || bytes.contains(&b'\r') {
+        return decode(rel, &bytes);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) if !text.trim().is_empty() => Ok(text),
+        Ok(text) => decode(rel, text.as_bytes()),
+        Err(e) => decode(rel, e.as_bytes()),
+    }
+}
+
 /// Decodes a file's bytes: UTF-8 required, BOM dropped, CRLF turned into LF.
 pub(crate) fn decode(rel: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -518,5 +531,27 @@ mod tests {
     fn crlf_and_bom() {
         let t = decode("a", b"\xEF\xBB\xBF+++\r\ntitle = \"A\"\r\n+++\r\n").unwrap();
         assert_eq!(t, "+++\ntitle = \"A\"\n+++\n");
+    }
+
+    #[test]
+    fn decoding_the_bytes_read_gives_what_decoding_a_copy_gives() {
+        let cases: [&[u8]; 7] = [
+            b"+++\ntitle = \"A\"\n+++\nBody \xC3\xA9t\xC3\xA9\n",
+            b"\xEF\xBB\xBF+++\ntitle = \"A\"\n+++\n",
+            b"+++\r\ntitle = \"A\"\r\n+++\r\n",
+            b"",
+            b" \n\t\n",
+            b"\xEF\xBB\xBF",
+            b"+++\ntitle = \"caf\xE9\"\n+++\n",
+        ];
+        for bytes in cases {
+            let owned = decode_owned("a", bytes.to_vec());
+            let copied = decode("a", bytes);
+            assert_eq!(
+                owned.as_ref().map_err(|d| (d.line, d.column, &d.message)),
+                copied.as_ref().map_err(|d| (d.line, d.column, &d.message)),
+                "{bytes:?}"
+            );
+        }
     }
 }

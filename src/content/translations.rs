@@ -226,7 +226,7 @@ pub(crate) fn source_diff(root: &Path, site: &Site, status: &Status) -> String {
             lang: Some(site.languages[0].clone()),
             bytes: bytes.to_vec(),
         };
-        parse_translation(&file, Kind::of(&key.section, &key.id), &History::default()).ok()
+        parse_translation(file, Kind::of(&key.section, &key.id), &History::default()).ok()
     };
     let found = history::find_version(root, &status.source, 500, |v| {
         as_translated(&v.bytes).is_some_and(|t| records(Some(recorded), &t))
