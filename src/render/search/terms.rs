@@ -131,32 +131,32 @@ pub(crate) type PageWords = Vec<(u32, u32, u32)>;
 /// folded words, each followed by a space (see `words::words_of_json`), the first `title_len`
 /// bytes those of its title.
 pub(crate) fn page_words(folded: &str, title_len: usize) -> PageWords {
-    let mut all: Vec<(&str, bool, u32)> = Vec::new();
+    // Each distinct word once (where it first appears, whether the title has it, how often
+    // the text does), then in word order.
+    let mut seen: FxHashMap<&str, (u32, bool, u32)> = FxHashMap::default();
     let mut start = 0;
     for (i, b) in folded.bytes().enumerate() {
         if b == b' ' {
-            all.push((&folded[start..i], start < title_len, start as u32));
+            let word = seen
+                .entry(&folded[start..i])
+                .or_insert((start as u32, false, 0));
+            if start < title_len {
+                word.1 = true;
+            } else {
+                word.2 += 1;
+            }
             start = i + 1;
         }
     }
-    all.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < all.len() {
-        let (word, _, at) = all[i];
-        let (mut in_text, mut in_title) = (0u32, false);
-        while i < all.len() && all[i].0 == word {
-            if all[i].1 {
-                in_title = true;
-            } else {
-                in_text += 1;
-            }
-            i += 1;
-        }
-        let weight = 11 * u32::from(in_title) + in_text.min(MAX_COUNT);
-        out.push((at, at + word.len() as u32, weight));
-    }
-    out
+    let mut words: Vec<(&str, (u32, bool, u32))> = seen.into_iter().collect();
+    words.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    words
+        .into_iter()
+        .map(|(word, (at, in_title, in_text))| {
+            let weight = 11 * u32::from(in_title) + in_text.min(MAX_COUNT);
+            (at, at + word.len() as u32, weight)
+        })
+        .collect()
 }
 
 /// FNV-1a: a fixed hash, so the cuts are the same on every machine and every run.
@@ -188,6 +188,21 @@ pub(crate) fn encode(postings: &[u32], out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pages_words_are_distinct_in_word_order_with_their_weights() {
+        // Title "plan media", then the text.
+        let folded = "plan media media plan zeta a a a a a a a a a a a a ";
+        let words: Vec<(&str, u32)> = page_words(folded, "plan media ".len())
+            .into_iter()
+            .map(|(start, end, weight)| (&folded[start as usize..end as usize], weight))
+            .collect();
+        assert_eq!(
+            words,
+            [("a", MAX_COUNT), ("media", 12), ("plan", 12), ("zeta", 1)]
+        );
+        assert!(page_words("", 0).is_empty());
+    }
 
     fn decode(s: &str) -> Vec<(u32, u32)> {
         let digit = |c: u8| DIGITS.iter().position(|d| *d == c).unwrap() as u32;
