@@ -20,6 +20,13 @@
 //!   target folder, then one build of the repository's content — what a newcomer's first
 //!   `cargo run --release -- build` costs.
 //!
+//! Nothing is deleted before a measurement: folders a part no longer needs are moved into
+//! `trash/` and deleted when the bench ends, and a corpus kept with `--keep` is written again
+//! in place (a file `.bench-corpus` says which; another corpus is put aside). On ext4 without a
+//! journal, file creation is slow for a minute or more after tens of thousands of files were
+//! deleted — a cold build right after measured 5.3 s instead of 3.6 s — which no deploy on a
+//! fresh machine meets.
+//!
 //! The example builds the `playbook` binary itself (`cargo build --release --bin playbook`,
 //! into the same target folder) unless `PLAYBOOK_BIN` names one.
 
@@ -138,18 +145,29 @@ fn main() {
         }
     };
     let hugo = which("hugo").filter(|_| args.wants("builds"));
+    let _ = TRASH.set(dir.join("trash"));
 
     let started = Instant::now();
     let corpus = Corpus::new(args.pages);
     let pb_site = dir.join("playbook-site");
     let hugo_site = dir.join("hugo-site");
-    let _ = std::fs::remove_dir_all(&pb_site);
-    let _ = std::fs::remove_dir_all(&hugo_site);
+    // A kept corpus made by this bench with these settings is written again in place; another
+    // is put aside (see `discard`: nothing is deleted before the builds are measured).
+    let marker = corpus_marker(args.pages);
+    let renew = |site: &Path| {
+        if std::fs::read_to_string(site.join(CORPUS_MARKER)).ok() != Some(marker.clone()) {
+            discard(site);
+        }
+    };
     if args.wants("builds") || args.wants("watch") || args.wants("cache") {
+        renew(&pb_site);
         corpus.write_playbook(&pb_site, &repo.join("themes"));
+        write(&pb_site.join(CORPUS_MARKER), &marker);
     }
     if hugo.is_some() {
+        renew(&hugo_site);
         corpus.write_hugo(&hugo_site);
+        write(&hugo_site.join(CORPUS_MARKER), &marker);
     }
     let total = args.pages * LANGS.len();
     println!(
@@ -196,16 +214,47 @@ fn main() {
     if let Some(keep) = &args.keep {
         println!("corpus kept in {}", keep.display());
     }
+    // Everything put aside, deleted once nothing is measured any more.
+    if let Some(trash) = TRASH.get() {
+        let _ = std::fs::remove_dir_all(trash);
+    }
 }
 
 /// The output folder of a playbook build, its spare and the site's build cache: what a
 /// deploy starts without.
 fn forget_playbook(site: &Path, out: &Path) {
-    let _ = std::fs::remove_dir_all(out);
+    discard(out);
     if let (Some(parent), Some(name)) = (out.parent(), out.file_name()) {
-        let _ = std::fs::remove_dir_all(parent.join(format!(".{}.spare", name.to_string_lossy())));
+        discard(&parent.join(format!(".{}.spare", name.to_string_lossy())));
     }
-    let _ = std::fs::remove_dir_all(site.join(BUILD_CACHE));
+    discard(&site.join(BUILD_CACHE));
+}
+
+/// Where `discard` puts folders until the bench ends.
+static TRASH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Moves a folder the bench no longer needs out of the way; it is deleted when the bench ends.
+/// A rename frees no inode: deleting tens of thousands of files slows down the file creation
+/// of the builds measured in the minute after (ext4 without a journal is slow to hand out
+/// inodes freed seconds ago, whichever tool asks), which no deploy on a fresh machine meets.
+fn discard(path: &Path) {
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    if std::fs::symlink_metadata(path).is_err() {
+        return;
+    }
+    let moved = TRASH.get().is_some_and(|trash| {
+        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        std::fs::create_dir_all(trash).is_ok()
+            && std::fs::rename(
+                path,
+                trash.join(format!("{}-{n}-{name}", std::process::id())),
+            )
+            .is_ok()
+    });
+    if !moved {
+        let _ = std::fs::remove_dir_all(path);
+    }
 }
 
 fn playbook_build(playbook: &Path, site: &Path, out: &Path) -> Command {
@@ -256,9 +305,7 @@ fn full_builds(
         println!("{what}, {} runs each, alternating:", args.runs);
         let mut pb_runs = Vec::new();
         let mut hugo_runs = Vec::new();
-        // Cold runs write into new folders, removed only after the last run: a deploy starts
-        // on a machine that did not just delete tens of thousands of files (ext4 without a
-        // journal is slow to hand out inodes freed seconds ago, whichever tool asks).
+        // Cold runs write into new folders, put aside after the last run (see `discard`).
         let mut fresh = Vec::new();
         for run in 0..args.runs {
             let _ = std::fs::remove_dir_all(pb_site.join(BUILD_CACHE));
@@ -696,7 +743,7 @@ fn ms(d: Duration) -> String {
 /// Starts `playbook build --watch`, edits one page `EDITS` times and measures how long each
 /// edit takes to show in the output folder.
 fn watch_latency(playbook: &Path, site: &Path, out: &Path, corpus: &Corpus) {
-    let _ = std::fs::remove_dir_all(out);
+    discard(out);
     let page = corpus.watched_page();
     let source = site.join(&page.file);
     let published = out.join(&page.output);
@@ -1268,6 +1315,18 @@ fn write_indexes(content: &Path) {
             );
         }
     }
+}
+
+/// The file saying which corpus a site folder holds (neither tool reads it).
+const CORPUS_MARKER: &str = ".bench-corpus";
+
+/// The page count and a hash of this bench's source: a corpus written by another version of
+/// the bench, or with another size, is deleted and written anew.
+fn corpus_marker(pages: usize) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    include_str!("bench.rs").hash(&mut h);
+    format!("pages {pages}, bench {:016x}\n", h.finish())
 }
 
 fn write(path: &Path, text: &str) {
