@@ -21,11 +21,11 @@
 //!   `cargo run --release -- build` costs.
 //!
 //! Nothing is deleted before a measurement: folders a part no longer needs are moved into
-//! `trash/` and deleted when the bench ends, and a corpus kept with `--keep` is written again
-//! in place (a file `.bench-corpus` says which; another corpus is put aside). On ext4 without a
-//! journal, file creation is slow for a minute or more after tens of thousands of files were
-//! deleted — a cold build right after measured 5.3 s instead of 3.6 s — which no deploy on a
-//! fresh machine meets.
+//! `.bench-trash/` and deleted when the bench ends (only what this run moved there), and a
+//! corpus kept with `--keep` is written again in place (a file `.bench-corpus` says which;
+//! another corpus is put aside). On ext4 without a journal, file creation is slow for a minute
+//! or more after tens of thousands of files were deleted — a cold build right after measured
+//! 5.3 s instead of 3.6 s — which no deploy on a fresh machine meets.
 //!
 //! The example builds the `playbook` binary itself (`cargo build --release --bin playbook`,
 //! into the same target folder) unless `PLAYBOOK_BIN` names one.
@@ -145,7 +145,7 @@ fn main() {
         }
     };
     let hugo = which("hugo").filter(|_| args.wants("builds"));
-    let _ = TRASH.set(dir.join("trash"));
+    let _ = TRASH.set(dir.join(".bench-trash"));
 
     let started = Instant::now();
     let corpus = Corpus::new(args.pages);
@@ -214,9 +214,12 @@ fn main() {
     if let Some(keep) = &args.keep {
         println!("corpus kept in {}", keep.display());
     }
-    // Everything put aside, deleted once nothing is measured any more.
+    // What this run put aside, deleted once nothing is measured any more.
+    for path in std::mem::take(&mut *MOVED.lock().unwrap_or_else(|p| p.into_inner())) {
+        let _ = std::fs::remove_dir_all(path);
+    }
     if let Some(trash) = TRASH.get() {
-        let _ = std::fs::remove_dir_all(trash);
+        let _ = std::fs::remove_dir(trash);
     }
 }
 
@@ -232,6 +235,8 @@ fn forget_playbook(site: &Path, out: &Path) {
 
 /// Where `discard` puts folders until the bench ends.
 static TRASH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+/// What `discard` moved there in this run: only that is deleted.
+static MOVED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
 /// Moves a folder the bench no longer needs out of the way; it is deleted when the bench ends.
 /// A rename frees no inode: deleting tens of thousands of files slows down the file creation
@@ -245,12 +250,14 @@ fn discard(path: &Path) {
     let moved = TRASH.get().is_some_and(|trash| {
         let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = path.file_name().unwrap_or_default().to_string_lossy();
-        std::fs::create_dir_all(trash).is_ok()
-            && std::fs::rename(
-                path,
-                trash.join(format!("{}-{n}-{name}", std::process::id())),
-            )
-            .is_ok()
+        let to = trash.join(format!("{}-{n}-{name}", std::process::id()));
+        let moved = std::fs::create_dir_all(trash).is_ok()
+            && std::fs::symlink_metadata(&to).is_err()
+            && std::fs::rename(path, &to).is_ok();
+        if moved {
+            MOVED.lock().unwrap_or_else(|p| p.into_inner()).push(to);
+        }
+        moved
     });
     if !moved {
         let _ = std::fs::remove_dir_all(path);
