@@ -69,11 +69,11 @@ impl Cache {
             .filter(|k| k.section != DIAGNOSTIC_SECTION)
             .collect();
         // Every file's text hashed once: for the input keys and the translations' records.
-        let texts: HashMap<&str, blake3::Hash> = site
+        let texts: HashMap<String, blake3::Hash> = site
             .entries
             .par_iter()
             .flat_map_iter(|(_, e)| e.translations.values())
-            .map(|t| (t.file.as_str(), blake3::hash(t.text.as_bytes())))
+            .map(|t| (t.file.clone(), blake3::hash(t.text.as_bytes())))
             .collect();
         let inputs = keys
             .par_iter()
@@ -96,7 +96,6 @@ impl Cache {
             },
             || Derived::open(&dir, site_key, &inputs),
         );
-        let texts = texts.into_iter().map(|(f, h)| (f.to_string(), h)).collect();
         Some(Cache {
             file,
             site: site_key,
@@ -200,10 +199,7 @@ impl Cache {
         bodies: &Bodies,
         files: &Files,
     ) -> std::io::Result<()> {
-        let lines = self
-            .lines
-            .read()
-            .map_err(|_| std::io::Error::other("poisoned"))?;
+        let lines = self.lines.read().map_err(|_| poisoned())?;
         let mut w = Writer::default();
         w.buf.extend_from_slice(MAGIC);
         w.u64(VERSION);
@@ -260,6 +256,11 @@ impl Cache {
     }
 }
 
+/// The error of a cache file that could not be written because a thread of the build panicked.
+pub(super) fn poisoned() -> std::io::Error {
+    std::io::Error::other("a thread panicked")
+}
+
 /// A new cache file written beside the old one: in place with `keep`, removed when dropped.
 pub(crate) struct Saved {
     tmp: PathBuf,
@@ -284,24 +285,14 @@ impl Drop for Saved {
 
 /// The pages a cache file holds, when it is whole and made for `site_key`.
 fn read(bytes: &[u8], site_key: &blake3::Hash) -> Result<HashMap<(Key, String), Cached>, ()> {
-    let (content, checksum) = bytes.split_last_chunk::<32>().ok_or(())?;
-    if blake3::hash(content) != blake3::Hash::from_bytes(*checksum) {
-        return Err(());
-    }
-    let rest = content.strip_prefix(MAGIC).ok_or(())?;
-    let mut r = Reader { rest };
-    if r.u64()? != VERSION {
-        return Err(());
-    }
+    let mut r = Reader::open(bytes, MAGIC, VERSION)?;
     if r.hash()? != *site_key {
         return Err(());
     }
     let count = r.u64()?;
     let mut pages = HashMap::new();
     for _ in 0..count {
-        let (&present, rest) = r.rest.split_first().ok_or(())?;
-        r.rest = rest;
-        if present == 0 {
+        if r.u8()? == 0 {
             continue;
         }
         let key = r.key()?;
@@ -310,9 +301,7 @@ fn read(bytes: &[u8], site_key: &blake3::Hash) -> Result<HashMap<(Key, String), 
         let path = r.string()?;
         let file_hash = r.hash()?;
         let stamp = r.stamp()?;
-        let (&has_job, rest) = r.rest.split_first().ok_or(())?;
-        r.rest = rest;
-        let job = match has_job {
+        let job = match r.u8()? {
             0 => None,
             1 => Some(r.job()?),
             _ => return Err(()),
@@ -413,7 +402,7 @@ fn site_key(root: &Path, site: &Site) -> Option<blake3::Hash> {
 
 /// The page's files in every language (a page shows another language's text for want of its
 /// own, and its stale notice compares with the source's text): hashed once per page.
-fn texts_key(site: &Site, key: &Key, texts: &HashMap<&str, blake3::Hash>) -> blake3::Hash {
+fn texts_key(site: &Site, key: &Key, texts: &HashMap<String, blake3::Hash>) -> blake3::Hash {
     let mut h = blake3::Hasher::new();
     for (l, t) in &site.entry(key).translations {
         h.update(format!("\n{l} {} {:?} ", t.file, t.updated).as_bytes());

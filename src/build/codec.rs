@@ -126,6 +126,29 @@ pub(super) struct Reader<'a> {
 pub(super) type Read<T> = Result<T, ()>;
 
 impl<'a> Reader<'a> {
+    /// The contents of a cache file after its `magic` line and `version`, when its checksum
+    /// (the last 32 bytes: the hash of everything before) holds and both match.
+    pub(super) fn open(bytes: &'a [u8], magic: &[u8], version: u64) -> Read<Reader<'a>> {
+        let (content, checksum) = bytes.split_last_chunk::<32>().ok_or(())?;
+        if blake3::hash(content) != blake3::Hash::from_bytes(*checksum) {
+            return Err(());
+        }
+        let mut r = Reader {
+            rest: content.strip_prefix(magic).ok_or(())?,
+        };
+        if r.u64()? != version {
+            return Err(());
+        }
+        Ok(r)
+    }
+
+    /// Files as published: path, hash and stamp of each.
+    pub(super) fn published(&mut self) -> Read<Vec<(String, blake3::Hash, Stamp)>> {
+        (0..self.count()?)
+            .map(|_| Ok((self.string()?, self.hash()?, self.stamp()?)))
+            .collect()
+    }
+
     pub(super) fn u64(&mut self) -> Read<u64> {
         let (head, rest) = self.rest.split_first_chunk::<8>().ok_or(())?;
         self.rest = rest;

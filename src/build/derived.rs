@@ -30,7 +30,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::cache::Saved;
+use super::cache::{poisoned, Saved};
 use super::codec::{Reader, Writer};
 use crate::content::model::{Key, Site, Translation};
 use crate::content::translations;
@@ -166,38 +166,29 @@ impl Derived {
         let fill =
             |lines: &mut Lines, wanted: &[usize]| lines.fill(wanted, site, lang, tools, &keys);
         let kept = self.kept.lock().ok().and_then(|mut k| k.remove(lang));
-        let updated = kept.and_then(|k| update(k, &mut lines, files, &fill));
-        let made = match updated {
-            Some((index, orders, positions)) => {
-                for (path, bytes) in index.files(&lines.lines, Some(&positions)) {
-                    files.put(path, bytes);
-                }
-                Kept {
-                    index,
-                    lines: lines.hashes,
-                    orders,
-                    files: HashMap::new(),
-                }
-            }
-            None => {
+        // The kept index updated (with the positions whose files are written), or a new one.
+        let (index, orders, positions) = kept
+            .and_then(|k| update(k, &mut lines, files, &fill))
+            .map(|(index, orders, positions)| (index, orders, Some(positions)))
+            .unwrap_or_else(|| {
                 let all: Vec<usize> = (0..keys.len()).collect();
                 fill(&mut lines, &all);
                 let index = Index::build(&index_folder(lang), &lines.lines);
-                for (path, bytes) in index.files(&lines.lines, None) {
-                    files.put(path, bytes);
-                }
                 let orders = lines
                     .lines
                     .par_iter()
                     .map(|l| blake3::hash(Index::order_key(l).as_bytes()))
                     .collect();
-                Kept {
-                    index,
-                    lines: lines.hashes,
-                    orders,
-                    files: HashMap::new(),
-                }
-            }
+                (index, orders, None)
+            });
+        for (path, bytes) in index.files(&lines.lines, positions.as_deref()) {
+            files.put(path, bytes);
+        }
+        let made = Kept {
+            index,
+            lines: lines.hashes,
+            orders,
+            files: HashMap::new(),
         };
         if let Ok(mut m) = self.made.lock() {
             m.insert(lang.to_string(), made);
@@ -284,10 +275,6 @@ fn write_published(w: &mut Writer, files: &Files, paths: impl IntoIterator<Item 
         w.hash(hash);
         w.stamp(stamp);
     }
-}
-
-fn poisoned() -> std::io::Error {
-    std::io::Error::other("a thread panicked")
 }
 
 /// One language's search lines, with the hash of each; a reused page's line is missing (its
@@ -405,14 +392,8 @@ fn read(
     ),
     (),
 > {
-    let (content, checksum) = bytes.split_last_chunk::<32>().ok_or(())?;
-    if blake3::hash(content) != blake3::Hash::from_bytes(*checksum) {
-        return Err(());
-    }
-    let mut r = Reader {
-        rest: content.strip_prefix(MAGIC).ok_or(())?,
-    };
-    if r.u64()? != VERSION || r.hash()? != *site_key {
+    let mut r = Reader::open(bytes, MAGIC, VERSION)?;
+    if r.hash()? != *site_key {
         return Err(());
     }
     let mut print = HashMap::new();
@@ -431,10 +412,7 @@ fn read(
             print.insert((k.0, k.1, intro), html);
         }
     }
-    let mut site_pages = Vec::new();
-    for _ in 0..r.count()? {
-        site_pages.push((r.string()?, r.hash()?, r.stamp()?));
-    }
+    let site_pages = r.published()?;
     let mut sources = HashMap::new();
     for _ in 0..r.count()? {
         sources.insert(r.string()?, (r.hash()?, r.string()?));
@@ -454,11 +432,11 @@ fn read(
             words.push((r.string()?.into_boxed_str(), r.u32s()?));
         }
         let index = Index::from_parts(&index_folder(&lang), order, words).ok_or(())?;
-        let mut files = HashMap::new();
-        for _ in 0..r.count()? {
-            let path = r.string()?;
-            files.insert(path, (r.hash()?, r.stamp()?));
-        }
+        let files = r
+            .published()?
+            .into_iter()
+            .map(|(path, hash, stamp)| (path, (hash, stamp)))
+            .collect();
         kept.insert(
             lang,
             Kept {

@@ -113,11 +113,7 @@ pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
         let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
         let theme = Theme::load(&opts.root, &settings);
         let (discovered, mut problems) = discover(&opts.root, &settings)?;
-        let ledger = ledger.join().unwrap_or_else(|_| {
-            Err(Failure::Fatal(crate::errors::Fatal(
-                "a thread panicked".into(),
-            )))
-        });
+        let ledger = ledger.join().unwrap_or_else(|_| Err(panicked()));
         let ledger = match ledger {
             Ok(ledger) => ledger,
             Err(Failure::Content(ds)) => {
@@ -213,10 +209,14 @@ fn build_parts_with<T: Send>(
         ds.extend(loaded.warnings.clone());
         Failure::Content(ds)
     })?;
-    let beside =
-        beside.map_err(|_| Failure::Fatal(crate::errors::Fatal("a thread panicked".into())))?;
+    let beside = beside.map_err(|_| panicked())?;
     loaded.warnings.extend(rendered.warnings.clone());
     Ok((loaded, rendered, beside))
+}
+
+/// What a thread of the build that panicked leaves.
+fn panicked() -> Failure {
+    Failure::Fatal(crate::errors::Fatal("a thread panicked".into()))
 }
 
 /// Runs the whole pipeline, handing every file to `files`.
@@ -295,8 +295,10 @@ pub(crate) fn render(
         }
         body
     };
+    // The site's orderings, worked out once for the pages and the generated files.
+    let lists = Lists::new(site);
     let (bodies, body_problems) =
-        crate::render::pages::render_content(site, theme, &tools, &jobs, files, &reuse);
+        crate::render::pages::render_content(site, (theme, &lists), &tools, &jobs, files, &reuse);
     problems.extend(body_problems);
     problems.extend(check_anchors(&bodies, |_, _| true));
     let failed = |mut problems: Diagnostics, bodies: &Bodies| {
@@ -313,7 +315,7 @@ pub(crate) fn render(
             .filter(|c| c.has_folder())
             .map(|c| s.spawn(|| c.save(site, &bodies, files)));
         let rest = render_rest(
-            (site, theme, tree),
+            (site, theme, tree, &lists),
             &tools,
             media.files,
             ledger,
@@ -330,7 +332,7 @@ pub(crate) fn render(
         }
     };
     let saved = match saved {
-        Some(joined) => Some(joined.unwrap_or_else(|_| Err(std::io::Error::other("panicked")))),
+        Some(joined) => Some(joined.unwrap_or_else(|_| Err(cache::poisoned()))),
         None => pages.map(|c| c.save(site, &bodies, files)),
     };
     // Both files in place once the build succeeded (the generated files are made by now).
@@ -361,7 +363,7 @@ type Rest = (BTreeMap<String, usize>, Option<Update>, Diagnostics);
 /// `finish_rest` while the build cache's derived file is written (the new file, to be put in
 /// place once the build succeeded, comes back with the rest).
 fn render_rest(
-    (site, theme, tree): (&Site, &Theme, Option<&DecisionTree>),
+    (site, theme, tree, lists): (&Site, &Theme, Option<&DecisionTree>, &Lists),
     tools: &Tools,
     media: Vec<(String, Vec<u8>)>,
     ledger: (Option<&LedgerFile>, LedgerMode),
@@ -373,9 +375,8 @@ fn render_rest(
     put_all(media);
     // The generated pages made from the site alone are those of the last build when the
     // site key is the same (the cache is for this site key); the others use its print bodies.
-    let lists = Lists::new(site);
     let reused = cache.and_then(|c| c.derived.reuse_site_pages(files));
-    match reused.map_or_else(|| generated::site_pages(site, theme, &lists, files), Ok) {
+    match reused.map_or_else(|| generated::site_pages(site, theme, lists, files), Ok) {
         Ok(paths) => {
             if let Some(c) = cache {
                 c.derived.made_site_pages(paths);
@@ -388,7 +389,7 @@ fn render_rest(
     problems.extend(generated::text_pages(
         site,
         theme,
-        (&lists, tools),
+        (lists, tools),
         print,
         files,
     ));
@@ -409,10 +410,7 @@ fn render_rest(
     std::thread::scope(|s| {
         let saving = cache.map(|c| s.spawn(|| c.save_derived(files)));
         let rest = finish_rest((site, theme, tree), ledger, files, bodies, problems);
-        let saved = saving.map(|h| {
-            h.join()
-                .unwrap_or_else(|_| Err(std::io::Error::other("panicked")))
-        });
+        let saved = saving.map(|h| h.join().unwrap_or_else(|_| Err(cache::poisoned())));
         rest.map(|rest| (rest, saved))
     })
 }

@@ -99,131 +99,9 @@ pub(crate) fn site_pages(
         ),
     );
 
-    // The languages side by side.
-    let per_language: Vec<Diagnostics> = site
-        .languages
-        .par_iter()
-        .map(|lang| {
-            let mut problems = Diagnostics::default();
-            let lang = lang.as_str();
-            let gen = &site.generated[lang];
-
-            // 404: served at any depth, so its links are absolute.
-            let not_found = |l: &str| format!("{l}/404.html");
-            let common = Common::with_lists(
-                site,
-                theme,
-                lang,
-                &not_found(lang),
-                Place::Custom(&not_found, None),
-                true,
-                lists,
-            );
-            let html = render_template(
-                theme,
-                "404.html",
-                &Ctx {
-                    common,
-                    data: Empty {},
-                },
-            );
-            if lang == default {
-                add(&mut problems, "404.html".into(), html.clone());
-            }
-            add(&mut problems, not_found(lang), html);
-
-            // Matrix.
-            let path = &gen["matrix"];
-            let common = Common::generated(site, theme, lang, "matrix", lists);
-            let root = common.root.clone();
-            let steps: Vec<Link> = site
-                .steps
-                .iter()
-                .map(|k| link(site, k, lang, &root))
-                .collect();
-            let rows = site
-                .obstacles
-                .iter()
-                .map(|o| MatrixRow {
-                    obstacle: link(site, o, lang, &root),
-                    cells: site
-                        .steps
-                        .iter()
-                        .zip(&steps)
-                        .map(|(s, l)| site.entry(s).addresses.contains(&o.id).then(|| l.clone()))
-                        .collect(),
-                })
-                .collect();
-            add(
-                &mut problems,
-                format!("{path}index.html"),
-                render_template(
-                    theme,
-                    "matrix.html",
-                    &Ctx {
-                        common,
-                        data: Matrix { steps, rows },
-                    },
-                ),
-            );
-
-            // Every page, grouped by section: the search page's no-JavaScript fallback.
-            let path = &gen["pages"];
-            let common = Common::generated(site, theme, lang, "pages", lists);
-            let root = common.root.clone();
-            let mut groups = vec![PageGroup {
-                title: site.title(&Key::home(), lang),
-                url: format!("{root}{}", site.url(&Key::home(), lang)),
-                pages: lists
-                    .section("")
-                    .iter()
-                    .map(|k| link(site, k, lang, &root))
-                    .collect(),
-            }];
-            for key in site.nav().into_iter().filter(|k| k.is_index()) {
-                groups.push(PageGroup {
-                    title: site.title(&key, lang),
-                    url: format!("{root}{}", site.url(&key, lang)),
-                    pages: lists
-                        .section(&key.section)
-                        .iter()
-                        .map(|k| link(site, k, lang, &root))
-                        .collect(),
-                });
-            }
-            add(
-                &mut problems,
-                format!("{path}index.html"),
-                render_template(
-                    theme,
-                    "pages.html",
-                    &Ctx {
-                        common,
-                        data: AllPages { groups },
-                    },
-                ),
-            );
-
-            // Search page (`build` writes its index).
-            let path = &gen["search"];
-            let common = Common::generated(site, theme, lang, "search", lists);
-            let index = format!("{}{}index.js", common.root, index_folder(lang));
-            add(
-                &mut problems,
-                format!("{path}index.html"),
-                render_template(
-                    theme,
-                    "search.html",
-                    &Ctx {
-                        common,
-                        data: SearchPage { index },
-                    },
-                ),
-            );
-            problems
-        })
-        .collect();
-    per_language.into_iter().for_each(|ds| problems.extend(ds));
+    problems.extend(per_language(site, |lang| {
+        language_pages(site, theme, lists, lang, &add)
+    }));
 
     put("sitemap.xml".into(), sitemap::sitemap(site).into_bytes());
     put("robots.txt".into(), sitemap::robots(site).into_bytes());
@@ -236,6 +114,139 @@ pub(crate) fn site_pages(
     }
 }
 
+/// What `site_pages` hands on: a rendered page, or the problem that stopped it.
+type Add<'a> = dyn Fn(&mut Diagnostics, String, Result<String, Diagnostic>) + Sync + 'a;
+
+/// One language's generated pages made from the site alone: its 404 (and the root one for
+/// the default language), matrix, index of all pages and search page.
+fn language_pages(site: &Site, theme: &Theme, lists: &Lists, lang: &str, add: &Add) -> Diagnostics {
+    let mut problems = Diagnostics::default();
+    let default = site.languages[0].as_str();
+    let gen = &site.generated[lang];
+
+    // 404: served at any depth, so its links are absolute.
+    let not_found = |l: &str| format!("{l}/404.html");
+    let common = Common::with_lists(
+        site,
+        theme,
+        lang,
+        &not_found(lang),
+        Place::Custom(&not_found, None),
+        true,
+        lists,
+    );
+    let html = render_template(
+        theme,
+        "404.html",
+        &Ctx {
+            common,
+            data: Empty {},
+        },
+    );
+    if lang == default {
+        add(&mut problems, "404.html".into(), html.clone());
+    }
+    add(&mut problems, not_found(lang), html);
+
+    // Matrix.
+    let path = &gen["matrix"];
+    let common = Common::generated(site, theme, lang, "matrix", lists);
+    let root = common.root.clone();
+    let steps: Vec<Link> = site
+        .steps
+        .iter()
+        .map(|k| link(site, k, lang, &root))
+        .collect();
+    let rows = site
+        .obstacles
+        .iter()
+        .map(|o| MatrixRow {
+            obstacle: link(site, o, lang, &root),
+            cells: site
+                .steps
+                .iter()
+                .zip(&steps)
+                .map(|(s, l)| site.entry(s).addresses.contains(&o.id).then(|| l.clone()))
+                .collect(),
+        })
+        .collect();
+    add(
+        &mut problems,
+        format!("{path}index.html"),
+        render_template(
+            theme,
+            "matrix.html",
+            &Ctx {
+                common,
+                data: Matrix { steps, rows },
+            },
+        ),
+    );
+
+    // Every page, grouped by section: the search page's no-JavaScript fallback.
+    let path = &gen["pages"];
+    let common = Common::generated(site, theme, lang, "pages", lists);
+    let root = common.root.clone();
+    let mut groups = vec![PageGroup {
+        title: site.title(&Key::home(), lang),
+        url: format!("{root}{}", site.url(&Key::home(), lang)),
+        pages: lists
+            .section("")
+            .iter()
+            .map(|k| link(site, k, lang, &root))
+            .collect(),
+    }];
+    for key in site.nav().into_iter().filter(|k| k.is_index()) {
+        groups.push(PageGroup {
+            title: site.title(&key, lang),
+            url: format!("{root}{}", site.url(&key, lang)),
+            pages: lists
+                .section(&key.section)
+                .iter()
+                .map(|k| link(site, k, lang, &root))
+                .collect(),
+        });
+    }
+    add(
+        &mut problems,
+        format!("{path}index.html"),
+        render_template(
+            theme,
+            "pages.html",
+            &Ctx {
+                common,
+                data: AllPages { groups },
+            },
+        ),
+    );
+
+    // Search page (`build` writes its index).
+    let path = &gen["search"];
+    let common = Common::generated(site, theme, lang, "search", lists);
+    let index = format!("{}{}index.js", common.root, index_folder(lang));
+    add(
+        &mut problems,
+        format!("{path}index.html"),
+        render_template(
+            theme,
+            "search.html",
+            &Ctx {
+                common,
+                data: SearchPage { index },
+            },
+        ),
+    );
+    problems
+}
+
+/// `each` run for every language, side by side; their problems in the languages' order.
+fn per_language(site: &Site, each: impl Fn(&str) -> Diagnostics + Sync) -> Diagnostics {
+    let all: Vec<Diagnostics> = site.languages.par_iter().map(|l| each(l)).collect();
+    let mut problems = Diagnostics::default();
+    all.into_iter().for_each(|ds| problems.extend(ds));
+    problems
+}
+
 /// Renders the generated files made from the pages' texts: per language the print view (with
 /// the bodies `print` holds, adding those it renders) and the checklist, the languages side by
 /// side.
@@ -246,26 +257,18 @@ pub(crate) fn text_pages(
     print: &Memo,
     files: &Files,
 ) -> Diagnostics {
-    // The languages side by side.
-    let per_language: Vec<Diagnostics> = site
-        .languages
-        .par_iter()
-        .map(|lang| {
-            let mut problems = Diagnostics::default();
-            // The playbook in reading order on one page; the checklist of its actions.
-            for page in [
-                print_page_with(site, theme, lang, (tools, lists), print),
-                checklist_page_with(site, theme, lang, tools, lists),
-            ] {
-                match page {
-                    Ok((path, bytes)) => files.put(path, bytes),
-                    Err(ds) => problems.extend(ds),
-                }
+    per_language(site, |lang| {
+        let mut problems = Diagnostics::default();
+        // The playbook in reading order on one page; the checklist of its actions.
+        for page in [
+            print_page_with(site, theme, lang, (tools, lists), print),
+            checklist_page_with(site, theme, lang, tools, lists),
+        ] {
+            match page {
+                Ok((path, bytes)) => files.put(path, bytes),
+                Err(ds) => problems.extend(ds),
             }
-            problems
-        })
-        .collect();
-    let mut problems = Diagnostics::default();
-    per_language.into_iter().for_each(|ds| problems.extend(ds));
-    problems
+        }
+        problems
+    })
 }

@@ -155,7 +155,7 @@ pub(crate) type Reuse<'a> = dyn Fn(&Key, &str) -> Option<Option<BodyJob>> + Sync
 /// the diagnostic's start page (the one page rendered later from its body).
 pub(crate) fn render_content(
     site: &Site,
-    theme: &Theme,
+    (theme, lists): (&Theme, &Lists),
     tools: &Tools,
     jobs: &[(&Key, &str)],
     files: &Files,
@@ -163,7 +163,6 @@ pub(crate) fn render_content(
 ) -> (Bodies, Diagnostics) {
     type Done = (Option<BodyJob>, Option<Diagnostic>);
     let diagnostic_index = diagnostic_index();
-    let lists = Lists::new(site);
     let done: Vec<Done> = jobs
         .par_iter()
         .map(|&(key, lang)| {
@@ -174,7 +173,7 @@ pub(crate) fn render_content(
             if *key == diagnostic_index {
                 return (body, None);
             }
-            let page = render_page(site, theme, &lists, key, lang, body.as_ref().map(|b| &b.0));
+            let page = render_page(site, theme, lists, key, lang, body.as_ref().map(|b| &b.0));
             if let Some((b, ..)) = &mut body {
                 b.html = String::new();
             }
