@@ -1,17 +1,23 @@
 //! Code highlighting at build time with syntect. Code blocks become `<pre>` with CSS classes
 //! (no inline styles, so the strict Content-Security-Policy holds); the syntax definitions are
-//! loaded once per build and only when a block names a language. `stylesheet` generates the one
+//! loaded once per build and only when a block names a language. A line already highlighted
+//! in the same parser state is not parsed again (`Lines`): syntect's parser is a function of
+//! its state and the line, and a bilingual site repeats each block's code in both languages
+//! with only its comments translated. `stylesheet` generates the one
 //! stylesheet for those classes, each colour a light and a dark value (`light-dark()`, so it
 //! follows the reader's chosen theme as the site's colours do), raised to WCAG AA contrast
 //! against the code background.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+use rustc_hash::FxHashMap;
 use syntect::highlighting::ThemeSet;
-use syntect::html::{css_for_theme_with_class_style, ClassStyle, ClassedHTMLGenerator};
-use syntect::parsing::SyntaxSet;
+use syntect::html::{css_for_theme_with_class_style, line_tokens_to_classed_spans, ClassStyle};
+use syntect::parsing::{ParseState, ScopeStack, SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
@@ -24,12 +30,25 @@ pub(crate) const DARK_BACKGROUND: (u8, u8, u8) = (0x1b, 0x1f, 0x24);
 /// the costliest part of rendering, so watch mode keeps a `remembering` highlighter across
 /// rebuilds: a block it has seen (unchanged on the edited page, or in the print view, which
 /// shows every obstacle and step again) is not highlighted a second time. What it remembers
-/// is bounded. (A one-off build does not remember: real pages' blocks differ, even between
-/// languages, whose comments are translated.)
-#[derive(Default)]
+/// is bounded. (A one-off build does not remember whole blocks: real pages' blocks differ,
+/// even between languages, whose comments are translated; every highlighter remembers lines,
+/// which such blocks share.)
 pub(crate) struct Highlighter {
+    /// Which highlighter this is, for the lines each thread remembers (`Lines`).
+    id: u64,
     syntaxes: OnceLock<SyntaxSet>,
     done: Option<Mutex<Remembered>>,
+}
+
+impl Default for Highlighter {
+    fn default() -> Highlighter {
+        static MADE: AtomicU64 = AtomicU64::new(1);
+        Highlighter {
+            id: MADE.fetch_add(1, Ordering::Relaxed),
+            syntaxes: OnceLock::new(),
+            done: None,
+        }
+    }
 }
 
 /// Highlighted blocks by language and hash of the code, and the bytes they hold.
@@ -46,8 +65,8 @@ impl Highlighter {
     /// A highlighter that keeps the blocks it highlighted, up to `REMEMBERED_BYTES`.
     pub(crate) fn remembering() -> Highlighter {
         Highlighter {
-            syntaxes: OnceLock::new(),
             done: Some(Mutex::default()),
+            ..Highlighter::default()
         }
     }
 
@@ -85,22 +104,155 @@ impl Highlighter {
 
     fn highlight(&self, code: &str, lang: &str) -> String {
         let ss = self.syntaxes();
-        if let Some(syntax) = ss.find_syntax_by_token(lang) {
-            let mut gen = ClassedHTMLGenerator::new_with_class_style(syntax, ss, CLASS_STYLE);
-            let ok = LinesWithEndings::from(code)
-                .all(|line| gen.parse_html_for_line_which_includes_newline(line).is_ok());
-            if ok {
-                let mut html = String::with_capacity(code.len() * 2 + 64);
-                let _ = writeln!(
-                    html,
-                    "<pre class=\"code\" data-lang=\"{}\"><code>{}</code></pre>",
-                    escape(lang),
-                    gen.finalize()
-                );
-                return html;
+        let Some(syntax) = ss.find_syntax_by_token(lang) else {
+            return plain(code);
+        };
+        let Some(spans) = self.spans(code, syntax, ss) else {
+            return plain(code);
+        };
+        let mut html = String::with_capacity(spans.len() + 64);
+        let _ = writeln!(
+            html,
+            "<pre class=\"code\" data-lang=\"{}\"><code>{spans}</code></pre>",
+            escape(lang),
+        );
+        html
+    }
+
+    /// The code as classed `<span>`s, line by line as syntect's `ClassedHTMLGenerator` writes
+    /// it, each line taken from `Lines` when it was already highlighted in the same state.
+    /// `None` when syntect fails on a line.
+    fn spans(&self, code: &str, syntax: &SyntaxReference, ss: &SyntaxSet) -> Option<String> {
+        let mut state = State {
+            parse: ParseState::new(syntax),
+            scopes: ScopeStack::new(),
+        };
+        let mut open = 0;
+        let mut out = String::with_capacity(code.len() * 2);
+        LINES.with_borrow_mut(|lines| {
+            lines.serve(self.id);
+            // The state's number in `lines`, when it has one. After a line found there, `state`
+            // lags behind and is brought up to date only when a line has to be parsed.
+            let mut known = lines.number(&state);
+            let mut behind = false;
+            for line in LinesWithEndings::from(code) {
+                if let Some(done) = known.and_then(|n| lines.get(n, line)) {
+                    open += done.delta;
+                    out.push_str(&done.html);
+                    known = Some(done.after);
+                    behind = true;
+                    continue;
+                }
+                if behind {
+                    state.clone_from(&lines.states[known? as usize]);
+                    behind = false;
+                }
+                let ops = state.parse.parse_line(line, ss).ok()?;
+                let (html, delta) =
+                    line_tokens_to_classed_spans(line, &ops, CLASS_STYLE, &mut state.scopes)
+                        .ok()?;
+                let after = lines.number(&state);
+                if let (Some(before), Some(after)) = (known, after) {
+                    lines.put(line, before, after, &html, delta);
+                }
+                known = after;
+                open += delta;
+                out.push_str(&html);
             }
+            Some(())
+        })?;
+        for _ in 0..open {
+            out.push_str("</span>");
         }
-        plain(code)
+        Some(out)
+    }
+}
+
+/// Where syntect is between two lines: the parser's contexts and the open scopes.
+#[derive(Clone, PartialEq, Eq)]
+struct State {
+    parse: ParseState,
+    scopes: ScopeStack,
+}
+
+/// Lines already highlighted, by their text and the state they started in, with the HTML they
+/// gave (and how many spans it left open) and the state they ended in. Syntect's output for a
+/// line is a function of those two, so a line found here in the same state gives the same HTML
+/// as parsing it again. States are kept once each and named by their number. A parser state
+/// cannot move between threads (it may hold Oniguruma's captures), so each thread rendering
+/// pages keeps its own, for one highlighter at a time (states name that highlighter's syntax
+/// definitions), bounded by `LINE_BYTES` and `STATES`, beyond which nothing new is kept.
+#[derive(Default)]
+struct Lines {
+    owner: u64,
+    states: Vec<State>,
+    lines: FxHashMap<Box<str>, Vec<Done>>,
+    bytes: usize,
+}
+
+/// A line highlighted in the state numbered `before`.
+struct Done {
+    before: u32,
+    after: u32,
+    delta: isize,
+    html: Box<str>,
+}
+
+/// The most a thread's `Lines` keeps, counted roughly (text, HTML and a fixed cost per line
+/// and per state).
+const LINE_BYTES: usize = 1 << 20;
+/// The most states a thread's `Lines` keeps (each new state is compared with all of them).
+const STATES: usize = 256;
+/// What a kept line costs beyond its text and HTML, roughly (the map's entry, allocations).
+const LINE_OVERHEAD: usize = 96;
+/// What a kept state costs, roughly.
+const STATE_OVERHEAD: usize = 512;
+
+thread_local! {
+    static LINES: RefCell<Lines> = RefCell::default();
+}
+
+impl Lines {
+    /// Starts over when another highlighter than the last one uses this thread.
+    fn serve(&mut self, owner: u64) {
+        if self.owner != owner {
+            *self = Lines {
+                owner,
+                ..Lines::default()
+            };
+        }
+    }
+
+    /// The number of `state`, kept now if it is new and there is room.
+    fn number(&mut self, state: &State) -> Option<u32> {
+        if let Some(n) = self.states.iter().position(|s| s == state) {
+            return u32::try_from(n).ok();
+        }
+        if self.states.len() >= STATES || self.bytes + STATE_OVERHEAD > LINE_BYTES {
+            return None;
+        }
+        self.bytes += STATE_OVERHEAD;
+        self.states.push(state.clone());
+        u32::try_from(self.states.len() - 1).ok()
+    }
+
+    /// `line` as highlighted in the state numbered `before`, if it was.
+    fn get(&self, before: u32, line: &str) -> Option<&Done> {
+        self.lines.get(line)?.iter().find(|d| d.before == before)
+    }
+
+    fn put(&mut self, line: &str, before: u32, after: u32, html: &str, delta: isize) {
+        let cost = line.len() + html.len() + LINE_OVERHEAD;
+        if self.bytes + cost > LINE_BYTES {
+            return;
+        }
+        self.bytes += cost;
+        self.lines.entry(line.into()).or_default().push(Done {
+            before,
+            after,
+            delta,
+            html: html.into(),
+        });
     }
 }
 
@@ -262,6 +414,89 @@ mod tests {
         let html = Highlighter::default().block("weight: 3\n", "yaml");
         assert!(html.contains("class=\"hl-"), "{html}");
         assert!(!html.contains("style="));
+    }
+
+    /// What syntect's own generator writes for a block: the reference the line memory must
+    /// give back byte for byte.
+    fn reference(code: &str, lang: &str) -> String {
+        let ss = SyntaxSet::load_defaults_newlines();
+        let syntax = ss.find_syntax_by_token(lang).unwrap();
+        let mut gen =
+            syntect::html::ClassedHTMLGenerator::new_with_class_style(syntax, &ss, CLASS_STYLE);
+        for line in LinesWithEndings::from(code) {
+            gen.parse_html_for_line_which_includes_newline(line)
+                .unwrap();
+        }
+        format!(
+            "<pre class=\"code\" data-lang=\"{lang}\"><code>{}</code></pre>\n",
+            gen.finalize()
+        )
+    }
+
+    #[test]
+    fn a_line_met_again_gives_what_parsing_it_again_gives() {
+        // The same lines in different states: inside and outside a block comment, a heredoc
+        // (whose end the parser finds through a capture), a docstring, a string left open.
+        let blocks = [
+            ("rust", "fn main() {}\n*/ let x = 1;\n"),
+            ("rust", "/* a comment\n*/ let x = 1;\nfn main() {}\n"),
+            ("rust", "fn main() {}\n/* open\nfn main() {}\n"),
+            ("bash", "cat <<EOF\nfn main() {}\nEOF\necho done\n"),
+            ("bash", "cat <<END\nEOF\necho done\nEND\necho done\n"),
+            ("bash", "echo done\nEOF\n"),
+            (
+                "python",
+                "def f():\n    \"\"\"Doc\n    echo done\n    \"\"\"\n    return 1\n",
+            ),
+            ("python", "    echo done\n    return 1\n"),
+            ("yaml", "a: |\n  echo done\nb: 2\n"),
+            ("yaml", "echo done\nb: 2\n"),
+            ("javascript", "let s = `open\nfn main() {}\n"),
+        ];
+        let h = Highlighter::default();
+        let kept = || LINES.with_borrow(|lines| lines.lines.values().map(Vec::len).sum::<usize>());
+        let mut after_first = 0;
+        for round in 0..3 {
+            for (lang, code) in blocks {
+                assert_eq!(
+                    h.block(code, lang),
+                    reference(code, lang),
+                    "{lang}, round {round}: {code}"
+                );
+            }
+            if round == 0 {
+                after_first = kept();
+            }
+        }
+        // Every line was kept the first time, in each state it met, and found again after.
+        let lines: usize = blocks.iter().map(|(_, code)| code.lines().count()).sum();
+        assert!(
+            after_first > lines / 2 && after_first <= lines,
+            "{after_first}"
+        );
+        assert_eq!(kept(), after_first);
+        LINES.with_borrow(|lines| assert_eq!(lines.owner, h.id));
+    }
+
+    #[test]
+    fn what_a_thread_keeps_of_its_lines_is_bounded() {
+        let h = Highlighter::default();
+        let code: String = (0..4_000)
+            .map(|i| format!("let value_{i} = \"{i}\"; /* {i}\n*/\n"))
+            .collect();
+        assert_eq!(h.block(&code, "rust"), reference(&code, "rust"));
+        LINES.with_borrow(|lines| {
+            assert!(lines.bytes <= LINE_BYTES, "{}", lines.bytes);
+            assert!(lines.bytes > LINE_BYTES / 2, "{}", lines.bytes);
+            assert!(lines.states.len() <= STATES);
+        });
+        // Another highlighter on the same thread starts from nothing.
+        let other = Highlighter::default();
+        assert_eq!(
+            other.block("let x = 1;\n", "rust"),
+            reference("let x = 1;\n", "rust")
+        );
+        LINES.with_borrow(|lines| assert_eq!(lines.lines.len(), 1));
     }
 
     #[test]
