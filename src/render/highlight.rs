@@ -14,7 +14,9 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher as _;
+
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use syntect::highlighting::ThemeSet;
 use syntect::html::{css_for_theme_with_class_style, line_tokens_to_classed_spans, ClassStyle};
 use syntect::parsing::{ParseState, ScopeStack, SyntaxReference, SyntaxSet};
@@ -136,10 +138,10 @@ impl Highlighter {
             let mut known = lines.number(&state);
             let mut behind = false;
             for line in LinesWithEndings::from(code) {
-                if let Some(done) = known.and_then(|n| lines.get(n, line)) {
-                    open += done.delta;
-                    out.push_str(&done.html);
-                    known = Some(done.after);
+                if let Some((html, delta, after)) = known.and_then(|n| lines.get(n, line)) {
+                    open += delta;
+                    out.push_str(html);
+                    known = Some(after);
                     behind = true;
                     continue;
                 }
@@ -181,35 +183,43 @@ struct State {
 /// as parsing it again. States are kept once each and named by their number. A parser state
 /// cannot move between threads (it may hold Oniguruma's captures), so each thread rendering
 /// pages keeps its own, for one highlighter at a time (states name that highlighter's syntax
-/// definitions), bounded by `LINE_BYTES` and `STATES`, beyond which nothing new is kept.
+/// definitions). The lines' text and HTML go one after the other into one buffer reserved at
+/// its full size on first use (memory is only taken as it fills, and nothing kept is scattered
+/// among the build's other allocations); bounded by `LINE_TEXT`, `LINES_KEPT` and `STATES`,
+/// beyond which nothing new is kept.
 #[derive(Default)]
 struct Lines {
     owner: u64,
     states: Vec<State>,
-    lines: FxHashMap<Box<str>, Vec<Done>>,
-    bytes: usize,
+    /// By the hash of a line's text and the number of the state it started in.
+    found: FxHashMap<(u64, u32), Done>,
+    /// Each kept line's text, then its HTML.
+    text: String,
 }
 
-/// A line highlighted in the state numbered `before`.
+/// A line kept: where its text and HTML are in `Lines::text`, and what it did.
+#[derive(Clone, Copy)]
 struct Done {
-    before: u32,
+    start: u32,
+    line: u32,
+    html: u32,
     after: u32,
     delta: isize,
-    html: Box<str>,
 }
 
-/// The most a thread's `Lines` keeps, counted roughly (text, HTML and a fixed cost per line
-/// and per state).
-const LINE_BYTES: usize = 1 << 20;
+/// The most text and HTML a thread's `Lines` keeps, in bytes.
+const LINE_TEXT: usize = 1 << 20;
+/// The most lines a thread's `Lines` keeps.
+const LINES_KEPT: usize = 8192;
 /// The most states a thread's `Lines` keeps (each new state is compared with all of them).
 const STATES: usize = 256;
-/// What a kept line costs beyond its text and HTML, roughly (the map's entry, allocations).
-const LINE_OVERHEAD: usize = 96;
-/// What a kept state costs, roughly.
-const STATE_OVERHEAD: usize = 512;
 
 thread_local! {
     static LINES: RefCell<Lines> = RefCell::default();
+}
+
+fn line_hash(line: &str) -> u64 {
+    FxBuildHasher.hash_one(line)
 }
 
 impl Lines {
@@ -228,31 +238,53 @@ impl Lines {
         if let Some(n) = self.states.iter().position(|s| s == state) {
             return u32::try_from(n).ok();
         }
-        if self.states.len() >= STATES || self.bytes + STATE_OVERHEAD > LINE_BYTES {
+        if self.states.len() >= STATES {
             return None;
         }
-        self.bytes += STATE_OVERHEAD;
         self.states.push(state.clone());
         u32::try_from(self.states.len() - 1).ok()
     }
 
-    /// `line` as highlighted in the state numbered `before`, if it was.
-    fn get(&self, before: u32, line: &str) -> Option<&Done> {
-        self.lines.get(line)?.iter().find(|d| d.before == before)
+    /// `line` as highlighted in the state numbered `before`, if it was: its HTML, the change in
+    /// open spans, the number of the state after it.
+    fn get(&self, before: u32, line: &str) -> Option<(&str, isize, u32)> {
+        let done = self.found.get(&(line_hash(line), before))?;
+        let start = done.start as usize;
+        let middle = start + done.line as usize;
+        let end = middle + done.html as usize;
+        // Two texts with the same hash: the one kept is not this one.
+        (self.text.get(start..middle)? == line)
+            .then(|| (&self.text[middle..end], done.delta, done.after))
     }
 
     fn put(&mut self, line: &str, before: u32, after: u32, html: &str, delta: isize) {
-        let cost = line.len() + html.len() + LINE_OVERHEAD;
-        if self.bytes + cost > LINE_BYTES {
+        if self.found.len() >= LINES_KEPT || self.text.len() + line.len() + html.len() > LINE_TEXT {
             return;
         }
-        self.bytes += cost;
-        self.lines.entry(line.into()).or_default().push(Done {
-            before,
-            after,
-            delta,
-            html: html.into(),
-        });
+        let (Ok(start), Ok(line_len), Ok(html_len)) = (
+            u32::try_from(self.text.len()),
+            u32::try_from(line.len()),
+            u32::try_from(html.len()),
+        ) else {
+            return;
+        };
+        if self.text.capacity() == 0 {
+            self.text.reserve_exact(LINE_TEXT);
+        }
+        let text = &mut self.text;
+        self.found
+            .entry((line_hash(line), before))
+            .or_insert_with(|| {
+                text.push_str(line);
+                text.push_str(html);
+                Done {
+                    start,
+                    line: line_len,
+                    html: html_len,
+                    after,
+                    delta,
+                }
+            });
     }
 }
 
@@ -454,7 +486,7 @@ mod tests {
             ("javascript", "let s = `open\nfn main() {}\n"),
         ];
         let h = Highlighter::default();
-        let kept = || LINES.with_borrow(|lines| lines.lines.values().map(Vec::len).sum::<usize>());
+        let kept = || LINES.with_borrow(|lines| lines.found.len());
         let mut after_first = 0;
         for round in 0..3 {
             for (lang, code) in blocks {
@@ -486,8 +518,9 @@ mod tests {
             .collect();
         assert_eq!(h.block(&code, "rust"), reference(&code, "rust"));
         LINES.with_borrow(|lines| {
-            assert!(lines.bytes <= LINE_BYTES, "{}", lines.bytes);
-            assert!(lines.bytes > LINE_BYTES / 2, "{}", lines.bytes);
+            assert!(lines.text.len() <= LINE_TEXT, "{}", lines.text.len());
+            assert!(lines.text.len() > LINE_TEXT / 2, "{}", lines.text.len());
+            assert!(lines.found.len() <= LINES_KEPT);
             assert!(lines.states.len() <= STATES);
         });
         // Another highlighter on the same thread starts from nothing.
@@ -496,7 +529,19 @@ mod tests {
             other.block("let x = 1;\n", "rust"),
             reference("let x = 1;\n", "rust")
         );
-        LINES.with_borrow(|lines| assert_eq!(lines.lines.len(), 1));
+        LINES.with_borrow(|lines| assert_eq!(lines.found.len(), 1));
+    }
+
+    #[test]
+    fn a_line_kept_under_the_same_hash_as_another_is_not_taken_for_it() {
+        let mut lines = Lines::default();
+        lines.put("a\n", 0, 0, "<b>a</b>\n", 0);
+        assert_eq!(lines.get(0, "a\n"), Some(("<b>a</b>\n", 0, 0)));
+        assert_eq!(lines.get(1, "a\n"), None, "another state");
+        // Another line whose hash were the same would find the entry: its text is compared.
+        let done = lines.found[&(line_hash("a\n"), 0)];
+        lines.found.insert((line_hash("b\n"), 0), done);
+        assert_eq!(lines.get(0, "b\n"), None);
     }
 
     #[test]
