@@ -11,10 +11,9 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::hash::BuildHasher as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
-
-use std::hash::BuildHasher as _;
 
 use rustc_hash::{FxBuildHasher, FxHashMap};
 use syntect::highlighting::ThemeSet;
@@ -146,7 +145,7 @@ impl Highlighter {
                     continue;
                 }
                 if behind {
-                    state.clone_from(&lines.states[known? as usize]);
+                    state.clone_from(lines.states.get(known? as usize)?);
                     behind = false;
                 }
                 let ops = state.parse.parse_line(line, ss).ok()?;
@@ -252,9 +251,9 @@ impl Lines {
         let start = done.start as usize;
         let middle = start + done.line as usize;
         let end = middle + done.html as usize;
+        let (kept, html) = (self.text.get(start..middle)?, self.text.get(middle..end)?);
         // Two texts with the same hash: the one kept is not this one.
-        (self.text.get(start..middle)? == line)
-            .then(|| (&self.text[middle..end], done.delta, done.after))
+        (kept == line).then_some((html, done.delta, done.after))
     }
 
     fn put(&mut self, line: &str, before: u32, after: u32, html: &str, delta: isize) {
