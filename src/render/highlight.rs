@@ -108,28 +108,35 @@ impl Highlighter {
         let Some(syntax) = ss.find_syntax_by_token(lang) else {
             return plain(code);
         };
-        let Some(spans) = self.spans(code, syntax, ss) else {
-            return plain(code);
-        };
-        let mut html = String::with_capacity(spans.len() + 64);
-        let _ = writeln!(
+        // Highlighted HTML is several times the code's length (a span per token).
+        let mut html = String::with_capacity(code.len() * 8 + 64);
+        let _ = write!(
             html,
-            "<pre class=\"code\" data-lang=\"{}\"><code>{spans}</code></pre>",
-            escape(lang),
+            "<pre class=\"code\" data-lang=\"{}\"><code>",
+            escape(lang)
         );
+        if self.spans(&mut html, code, syntax, ss).is_none() {
+            return plain(code);
+        }
+        html.push_str("</code></pre>\n");
         html
     }
 
-    /// The code as classed `<span>`s, line by line as syntect's `ClassedHTMLGenerator` writes
-    /// it, each line taken from `Lines` when it was already highlighted in the same state.
-    /// `None` when syntect fails on a line.
-    fn spans(&self, code: &str, syntax: &SyntaxReference, ss: &SyntaxSet) -> Option<String> {
+    /// The code as classed `<span>`s, added to `out` line by line as syntect's
+    /// `ClassedHTMLGenerator` writes it, each line taken from `Lines` when it was already
+    /// highlighted in the same state. `None` when syntect fails on a line.
+    fn spans(
+        &self,
+        out: &mut String,
+        code: &str,
+        syntax: &SyntaxReference,
+        ss: &SyntaxSet,
+    ) -> Option<()> {
         let mut state = State {
             parse: ParseState::new(syntax),
             scopes: ScopeStack::new(),
         };
         let mut open = 0;
-        let mut out = String::with_capacity(code.len() * 2);
         LINES.with_borrow_mut(|lines| {
             lines.serve(self.id);
             // The state's number in `lines`, when it has one. After a line found there, `state`
@@ -165,7 +172,7 @@ impl Highlighter {
         for _ in 0..open {
             out.push_str("</span>");
         }
-        Some(out)
+        Some(())
     }
 }
 
