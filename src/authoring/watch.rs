@@ -315,6 +315,12 @@ fn rebuild(
                     if !update.warnings.is_empty() {
                         eprint!("{}", update.warnings.clone().render());
                     }
+                    // What serves the site takes the new one before the line saying it is
+                    // built: whoever acts on the line (a person, a test) gets the new pages.
+                    on_outcome(Outcome::Built {
+                        output: update.output,
+                        pages: &update.pages,
+                    });
                     if !w.quiet {
                         let total: usize = update.pages.values().sum();
                         say!("{how} {total} pages in {} ms", update.millis);
@@ -325,30 +331,26 @@ fn rebuild(
                             say!("{line}");
                         }
                     }
-                    on_outcome(Outcome::Built {
-                        output: update.output,
-                        pages: &update.pages,
-                    });
                 }
                 Err(fatal) => {
-                    eprintln!("{fatal}");
                     on_outcome(Outcome::Failed(fatal.to_string()));
+                    eprintln!("{fatal}");
                 }
             }
         }
         Err(Failure::Content(ds)) => {
             let text = ds.render();
+            on_outcome(Outcome::Failed(text.clone()));
             eprint!("{text}");
             eprintln!(
                 "the last good site is still in {}; waiting for the next change",
                 out_dir.display()
             );
-            on_outcome(Outcome::Failed(text));
         }
         Err(Failure::Fatal(f)) => {
+            on_outcome(Outcome::Failed(f.to_string()));
             eprintln!("{f}");
             eprintln!("waiting for the next change");
-            on_outcome(Outcome::Failed(f.to_string()));
         }
     }
 }
