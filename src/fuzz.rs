@@ -75,13 +75,13 @@ pub fn diagnostic(bytes: &[u8]) -> usize {
             continue;
         }
         start.get_or_insert_with(|| id.clone());
-        files.push(SourceFile {
-            rel: format!("content/{DIAGNOSTIC_SECTION}/{id}.md"),
-            section: DIAGNOSTIC_SECTION.into(),
+        files.push(SourceFile::from_bytes(
+            format!("content/{DIAGNOSTIC_SECTION}/{id}.md"),
+            DIAGNOSTIC_SECTION.into(),
             id,
-            lang: None,
-            bytes: node.to_vec(),
-        });
+            None,
+            node.to_vec(),
+        ));
     }
     let Some(start) = start else { return 0 };
     for (lang, title) in [("fr", "Diagnostic"), ("en", "Diagnostic")] {
@@ -110,13 +110,13 @@ fn source(section: &str, id: &str, lang: Option<&str>, text: String) -> SourceFi
         Some(lang) => format!("{id}.{lang}.md"),
         None => format!("{id}.md"),
     };
-    SourceFile {
-        rel: format!("content/{dir}{name}"),
-        section: section.into(),
-        id: id.into(),
-        lang: lang.map(Into::into),
-        bytes: text.into_bytes(),
-    }
+    SourceFile::from_bytes(
+        format!("content/{dir}{name}"),
+        section.into(),
+        id.into(),
+        lang.map(Into::into),
+        text.into_bytes(),
+    )
 }
 
 /// The default settings (French and English), the generated pages' slugs, a home page, an

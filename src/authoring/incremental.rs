@@ -20,7 +20,7 @@ use crate::content::discover::DIAGNOSTIC_SECTION;
 use crate::content::frontmatter;
 use crate::content::kinds::Kind;
 use crate::content::ledger::update::Update as LedgerUpdate;
-use crate::content::model::Key;
+use crate::content::model::{Key, Text};
 use crate::content::translations::{self, Status};
 use crate::errors::{Diagnostics, Failure, Fatal};
 use crate::output::{Files, Manifest, Output, MARKER};
@@ -240,7 +240,7 @@ impl Session {
             t.front_offset = split.front_offset;
             t.front_len = split.front.len();
             t.format = split.format;
-            t.text = text;
+            t.text = Text::read(text, None);
             updates.push((key, lang, t));
         }
         if updates.is_empty() {

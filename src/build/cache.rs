@@ -24,6 +24,7 @@ use super::codec::{Reader, Writer};
 use super::derived::Derived;
 use crate::content::discover::DIAGNOSTIC_SECTION;
 use crate::content::model::{Key, Site, Translation};
+use crate::content::translations::Record;
 use crate::output::{Files, Stamp};
 use crate::render::bodies::{Bodies, BodyJob};
 use crate::render::media::resize::CACHE_DIR;
@@ -34,6 +35,8 @@ const VERSION: u64 = 2;
 /// The cache of one build: what the last one left, and the keys of this one.
 pub(crate) struct Cache {
     file: PathBuf,
+    /// The hash of the executable.
+    binary: blake3::Hash,
     site: blake3::Hash,
     /// This build's input key of every cacheable page.
     inputs: HashMap<(Key, String), blake3::Hash>,
@@ -59,10 +62,10 @@ struct Cached {
 
 impl Cache {
     /// The keys of this build and what the cache on disk holds for it (nothing when it is
-    /// missing, unreadable or not for this site, theme and binary). `None` when the binary
-    /// cannot read itself: no cache then.
-    pub(crate) fn open(root: &Path, site: &Site) -> Option<Cache> {
-        let site_key = site_key(root, site)?;
+    /// missing, unreadable or not for this site, theme and `binary`, the hash of the
+    /// executable). `None` when the theme's files cannot be read for the key: no cache then.
+    pub(crate) fn open(root: &Path, site: &Site, binary: blake3::Hash) -> Option<Cache> {
+        let site_key = site_key(root, site, binary)?;
         let keys: Vec<&Key> = site
             .entries
             .keys()
@@ -73,7 +76,7 @@ impl Cache {
             .entries
             .par_iter()
             .flat_map_iter(|(_, e)| e.translations.values())
-            .map(|t| (t.file.clone(), blake3::hash(t.text.as_bytes())))
+            .map(|t| (t.file.clone(), t.text.hash()))
             .collect();
         let inputs = keys
             .par_iter()
@@ -98,6 +101,7 @@ impl Cache {
         );
         Some(Cache {
             file,
+            binary,
             site: site_key,
             inputs,
             cached: Mutex::new(cached),
@@ -148,8 +152,8 @@ impl Cache {
     }
 
     /// Writes the cache for the build being made (its pages, their bodies, and the files as
-    /// staged) beside the old one; `keep` puts it in place once the build succeeded (a failed
-    /// build leaves the old cache as it was).
+    /// staged; the record of the content files) beside the old one; `keep` puts it in place
+    /// once the build succeeded (a failed build leaves the old cache as it was).
     pub(crate) fn save(
         &self,
         site: &Site,
@@ -159,16 +163,9 @@ impl Cache {
         let dir = self.file.parent().expect("inside the cache folder");
         std::fs::create_dir_all(dir)?;
         let tmp = dir.join(format!("pages.tmp-{}", std::process::id()));
-        match self.write(&tmp, site, bodies, files) {
-            Ok(()) => Ok(Saved {
-                tmp,
-                file: self.file.clone(),
-            }),
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                Err(e)
-            }
-        }
+        let saved = Saved::new(tmp.clone(), self.file.clone());
+        self.write(&tmp, site, bodies, files)?;
+        Ok(saved.and(super::sources::save(dir, &self.binary, site)?))
     }
     fn write(
         &self,
@@ -243,11 +240,11 @@ impl Cache {
         Ok(())
     }
 
-    /// The record of `t` as a source (`translations::source_hash`): the last build's when the
-    /// file's text is the same (the site key covers its front matter).
-    pub(crate) fn source_hash(&self, t: &Translation) -> String {
+    /// A record of `t` as a source (`translations::record`): the last build's when the file's
+    /// text is the same (the site key covers its front matter).
+    pub(crate) fn source_record(&self, t: &Translation, which: Record) -> String {
         self.derived
-            .source_hash(t, self.texts.get(&t.file).copied())
+            .source_record(t, self.texts.get(&t.file).copied(), which)
     }
 
     /// Writes what the generated files need beside the file in place (once they are made).
@@ -261,25 +258,38 @@ pub(super) fn poisoned() -> std::io::Error {
     std::io::Error::other("a thread panicked")
 }
 
-/// A new cache file written beside the old one: in place with `keep`, removed when dropped.
+/// New cache files written beside the old ones (new → old): in place with `keep`, removed
+/// when dropped.
 pub(crate) struct Saved {
-    tmp: PathBuf,
-    file: PathBuf,
+    files: Vec<(PathBuf, PathBuf)>,
 }
 
 impl Saved {
     pub(super) fn new(tmp: PathBuf, file: PathBuf) -> Saved {
-        Saved { tmp, file }
+        Saved {
+            files: vec![(tmp, file)],
+        }
     }
 
-    pub(crate) fn keep(self) -> std::io::Result<()> {
-        std::fs::rename(&self.tmp, &self.file)
+    /// Both files, put in place together.
+    pub(super) fn and(mut self, mut other: Saved) -> Saved {
+        self.files.append(&mut other.files);
+        self
+    }
+
+    pub(crate) fn keep(mut self) -> std::io::Result<()> {
+        for (tmp, file) in std::mem::take(&mut self.files) {
+            std::fs::rename(&tmp, &file)?;
+        }
+        Ok(())
     }
 }
 
 impl Drop for Saved {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.tmp);
+        for (tmp, _) in &self.files {
+            let _ = std::fs::remove_file(tmp);
+        }
     }
 }
 
@@ -323,18 +333,23 @@ fn read(bytes: &[u8], site_key: &blake3::Hash) -> Result<HashMap<(Key, String), 
     Ok(pages)
 }
 
-/// Everything a content page shows besides its own files' text: the binary, the settings,
-/// the theme, every page's front matter and address, the media, the glossary and the
-/// decision tree (whose texts every page, or the diagnostic's pages, depend on).
-fn site_key(root: &Path, site: &Site) -> Option<blake3::Hash> {
-    let mut h = blake3::Hasher::new();
-    h.update(MAGIC);
-    h.update(env!("CARGO_PKG_VERSION").as_bytes());
-    // The executable's bytes, streamed (it is tens of megabytes).
+/// The hash of the running executable's bytes, streamed (it is megabytes); `None` when it
+/// cannot read itself: no build cache then.
+pub(crate) fn binary() -> Option<blake3::Hash> {
     let exe = std::fs::File::open(std::env::current_exe().ok()?).ok()?;
     let mut binary = blake3::Hasher::new();
     binary.update_reader(exe).ok()?;
-    h.update(binary.finalize().as_bytes());
+    Some(binary.finalize())
+}
+
+/// Everything a content page shows besides its own files' text: the binary, the settings,
+/// the theme, every page's front matter and address, the media, the glossary and the
+/// decision tree (whose texts every page, or the diagnostic's pages, depend on).
+fn site_key(root: &Path, site: &Site, binary: blake3::Hash) -> Option<blake3::Hash> {
+    let mut h = blake3::Hasher::new();
+    h.update(MAGIC);
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(binary.as_bytes());
     fn debug(h: &mut blake3::Hasher, label: &str, value: &dyn std::fmt::Debug) {
         h.update(format!("\n{label}: {value:?}").as_bytes());
     }
@@ -346,7 +361,10 @@ fn site_key(root: &Path, site: &Site) -> Option<blake3::Hash> {
     debug(&mut h, "addressed by", &site.addressed_by);
     debug(&mut h, "generated", &site.generated);
     debug(&mut h, "glossary", &site.glossary);
-    debug(&mut h, "decision tree", &site.diagnostic_files);
+    for f in &site.diagnostic_files {
+        debug(&mut h, "decision tree", &(&f.rel, &f.lang));
+        h.update(&f.bytes);
+    }
     let glossary = crate::content::glossary::key();
     // Each entry hashed apart, in parallel, then in order.
     let entries: Vec<blake3::Hash> = site
@@ -370,9 +388,13 @@ fn site_key(root: &Path, site: &Site) -> Option<blake3::Hash> {
                 ),
             );
             for (lang, t) in &e.translations {
-                debug(&mut h, "translation", &(lang, &t.file, &t.front, &t.format));
+                // The front matter as written stands for the fields parsed from it (parsing
+                // is the binary's, which the key covers): hashed, not formatted.
+                debug(&mut h, "translation", &(lang, &t.file, &t.format));
+                let front = t.front_offset..t.front_offset + t.front_len;
+                h.update(t.text.head().get(front).unwrap_or_default().as_bytes());
                 if key.section == DIAGNOSTIC_SECTION || *key == glossary {
-                    h.update(t.text.as_bytes());
+                    h.update(t.text().as_bytes());
                 }
             }
             h.finalize()
@@ -409,7 +431,7 @@ fn texts_key(site: &Site, key: &Key, texts: &HashMap<String, blake3::Hash>) -> b
         let text = texts
             .get(t.file.as_str())
             .copied()
-            .unwrap_or_else(|| blake3::hash(t.text.as_bytes()));
+            .unwrap_or_else(|| t.text.hash());
         h.update(text.as_bytes());
     }
     h.finalize()

@@ -33,7 +33,7 @@ use rayon::prelude::*;
 use super::cache::{poisoned, Saved};
 use super::codec::{Reader, Writer};
 use crate::content::model::{Key, Site, Translation};
-use crate::content::translations;
+use crate::content::translations::{self, Record};
 use crate::output::{Files, Stamp};
 use crate::render::bodies::{render_body, Bodies};
 use crate::render::markdown::Tools;
@@ -41,7 +41,7 @@ use crate::render::print::{Memo, MemoKey};
 use crate::render::search::{self, index_folder, search_entry, Index};
 
 const MAGIC: &[u8] = b"playbook build cache: derived\n";
-const VERSION: u64 = 3;
+const VERSION: u64 = 4;
 
 /// One language's search index as a build left it.
 struct Kept {
@@ -67,11 +67,15 @@ pub(super) struct Derived {
     site_pages: Vec<(String, blake3::Hash, Stamp)>,
     /// This build's.
     made_site_pages: Mutex<Vec<String>>,
-    /// The translations' records of their sources by file, with the hash of the file's text.
-    sources: HashMap<String, (blake3::Hash, String)>,
+    /// The translations' records of their sources by file (current and legacy), with the hash
+    /// of the file's text.
+    sources: HashMap<String, (blake3::Hash, Records)>,
     /// This build's.
-    made_sources: Mutex<Vec<(String, blake3::Hash, String)>>,
+    made_sources: Mutex<Vec<(String, blake3::Hash, Records)>>,
 }
+
+/// A source's two records (`translations::Record`), current and legacy.
+type Records = [String; 2];
 
 /// The input keys of this build's pages.
 type Inputs = HashMap<(Key, String), blake3::Hash>;
@@ -100,17 +104,23 @@ impl Derived {
     }
 
     /// The record of `t` as a source, whose text hashes to `text`: the kept one when the text
-    /// is the same, else worked out (and kept for the next build).
-    pub(super) fn source_hash(&self, t: &Translation, text: Option<blake3::Hash>) -> String {
+    /// is the same, else worked out (both kinds, kept for the next build).
+    pub(super) fn source_record(
+        &self,
+        t: &Translation,
+        text: Option<blake3::Hash>,
+        which: Record,
+    ) -> String {
         let Some(text) = text else {
-            return translations::source_hash(t);
+            return translations::record(t, which);
         };
-        let record = match self.sources.get(&t.file) {
-            Some((hash, record)) if *hash == text => record.clone(),
-            _ => translations::source_hash(t),
+        let records = match self.sources.get(&t.file) {
+            Some((hash, records)) if *hash == text => records.clone(),
+            _ => [Record::Current, Record::Legacy].map(|r| translations::record(t, r)),
         };
+        let record = records[which as usize].clone();
         if let Ok(mut made) = self.made_sources.lock() {
-            made.push((t.file.clone(), text, record.clone()));
+            made.push((t.file.clone(), text, records));
         }
         record
     }
@@ -221,10 +231,11 @@ impl Derived {
         sources.sort_by(|a, b| a.0.cmp(&b.0));
         sources.dedup_by(|a, b| a.0 == b.0);
         w.u64(sources.len() as u64);
-        for (file, text, record) in &sources {
+        for (file, text, [current, legacy]) in &sources {
             w.str(file);
             w.hash(text);
-            w.str(record);
+            w.str(current);
+            w.str(legacy);
         }
         let made = std::mem::take(&mut *self.made.lock().map_err(|_| poisoned())?);
         w.u64(made.len() as u64);
@@ -388,7 +399,7 @@ fn read(
         HashMap<String, Kept>,
         HashMap<MemoKey, String>,
         Vec<(String, blake3::Hash, Stamp)>,
-        HashMap<String, (blake3::Hash, String)>,
+        HashMap<String, (blake3::Hash, Records)>,
     ),
     (),
 > {
@@ -415,7 +426,7 @@ fn read(
     let site_pages = r.published()?;
     let mut sources = HashMap::new();
     for _ in 0..r.count()? {
-        sources.insert(r.string()?, (r.hash()?, r.string()?));
+        sources.insert(r.string()?, (r.hash()?, [r.string()?, r.string()?]));
     }
     let mut kept = HashMap::new();
     for _ in 0..r.count()? {

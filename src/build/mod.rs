@@ -8,6 +8,7 @@
 mod cache;
 mod codec;
 mod derived;
+mod sources;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::content::discover::{discover, Discovered};
+use crate::content::discover::{discover, Discovered, KnownFiles};
 use crate::content::history::History;
 use crate::content::ledger::{self, update::Update, LedgerFile};
 use crate::content::model::{Key, Site};
@@ -106,13 +107,19 @@ pub(crate) struct Loaded {
 
 /// Reads and validates the whole site, rendering nothing.
 pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
+    load_with(opts, KnownFiles::default)
+}
+
+/// `load`, not reading the page files that `known` (called once the settings are read)
+/// records as they still are.
+fn load_with(opts: &BuildOptions, known: impl FnOnce() -> KnownFiles) -> Result<Loaded, Failure> {
     // Git answers, and the URL ledger is read, while the content files are.
     std::thread::scope(|s| {
         let history = s.spawn(|| History::read(&opts.root));
         let ledger = s.spawn(|| ledger::read(&opts.root));
         let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
         let theme = Theme::load(&opts.root, &settings);
-        let (discovered, mut problems) = discover(&opts.root, &settings)?;
+        let (discovered, mut problems) = discover(&opts.root, &settings, &known())?;
         let ledger = ledger.join().unwrap_or_else(|_| Err(panicked()));
         let ledger = match ledger {
             Ok(ledger) => ledger,
@@ -182,14 +189,28 @@ fn build_parts_with<T: Send>(
     files: &Files,
     alongside: impl FnOnce(&Site, Option<&cache::Cache>) -> T + Send,
 ) -> Result<(Loaded, Rendered, T), Failure> {
-    let mut loaded = std::thread::scope(|s| {
+    // The executable is hashed for the build cache's key, and the cache's record of the
+    // content files read, while the settings are.
+    let (loaded, binary) = std::thread::scope(|s| {
         s.spawn(|| highlighter.preload());
-        load(opts)
-    })?;
-    let cache = opts
-        .cache
-        .then(|| cache::Cache::open(&opts.root, &loaded.site))
-        .flatten();
+        let record = opts.cache.then(|| {
+            s.spawn(|| {
+                let binary = cache::binary()?;
+                Some((binary, sources::read(&opts.root, &binary)))
+            })
+        });
+        let mut binary = None;
+        let loaded = load_with(opts, || {
+            let (hash, known) = record
+                .and_then(|h| h.join().ok().flatten())
+                .map_or((None, KnownFiles::default()), |(b, k)| (Some(b), k));
+            binary = hash;
+            known
+        });
+        (loaded, binary)
+    });
+    let mut loaded = loaded?;
+    let cache = binary.and_then(|binary| cache::Cache::open(&opts.root, &loaded.site, binary));
     let (rendered, beside) = std::thread::scope(|s| {
         let beside = s.spawn(|| alongside(&loaded.site, cache.as_ref()));
         let rendered = render(
@@ -229,7 +250,7 @@ pub(crate) fn build(opts: &BuildOptions, files: &Files) -> Result<Built, Failure
         files,
         |site, cache| match cache {
             // The records of unchanged sources are the build cache's.
-            Some(c) => translations::report_with(site, &|t| c.source_hash(t)),
+            Some(c) => translations::report_with(site, &|t, which| c.source_record(t, which)),
             None => translations::report(site),
         },
     )?;
@@ -331,6 +352,21 @@ pub(crate) fn render(
             return failed(problems, &bodies);
         }
     };
+    // A file the cache said was unchanged and that changed before it was read: some pages
+    // may be made from its old version, some from the new.
+    if let Some(t) = site
+        .entries
+        .values()
+        .flat_map(|e| e.translations.values())
+        .find(|t| t.text.changed())
+    {
+        let mut problems = Diagnostics::default();
+        problems.push(
+            crate::errors::Diagnostic::file(&t.file, "the file changed while the site was built")
+                .help("build again"),
+        );
+        return Err(problems);
+    }
     let saved = match saved {
         Some(joined) => Some(joined.unwrap_or_else(|_| Err(cache::poisoned()))),
         None => pages.map(|c| c.save(site, &bodies, files)),

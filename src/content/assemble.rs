@@ -12,7 +12,7 @@ use crate::content::frontmatter;
 use crate::content::history::History;
 use crate::content::kinds::{placeholder, Kind, KindFront};
 use crate::content::ledger::renames::{check_renames, renamed_key};
-use crate::content::model::{Entry, Key, Site, Strings, Translation};
+use crate::content::model::{Entry, Key, Lazy, Site, Strings, Text, Translation};
 use crate::content::settings::Settings;
 use crate::content::urls::assign_urls;
 use crate::errors::{did_you_mean, Diagnostic, Diagnostics};
@@ -151,13 +151,27 @@ pub(crate) fn parse_translation(
     kind: Kind,
     history: &History,
 ) -> Result<Translation, Diagnostic> {
-    let text = frontmatter::decode_owned(&file.rel, file.bytes)?;
+    let text = match file.known {
+        Some(k) => Text::unread(
+            Lazy::new(file.path, file.rel.clone(), k.head, k.hash, k.placeholder),
+            k.stamp,
+        ),
+        None => Text::read(
+            frontmatter::decode_owned(&file.rel, file.bytes)?,
+            file.stamp,
+        ),
+    };
     let (front, split) = {
-        let split = frontmatter::split(&file.rel, &text)?;
+        // A text not read: its recorded head holds the whole front matter (else it is read).
+        let head = text.head();
+        let whole = text.known().is_some()
+            && !frontmatter::split(&file.rel, head).is_ok_and(|s| s.body_offset == head.len());
+        let head = if whole { text.get() } else { head };
+        let split = frontmatter::split(&file.rel, head)?;
         let front = if file.section == DIAGNOSTIC_SECTION {
-            crate::content::kinds::parse_start(&file.rel, &text, &split)?
+            crate::content::kinds::parse_start(&file.rel, head, &split)?
         } else {
-            kind.parse(&file.rel, &text, &split)?
+            kind.parse(&file.rel, head, &split)?
         };
         (
             front,
@@ -181,6 +195,12 @@ pub(crate) fn parse_translation(
     })
 }
 
+/// Whether the body of `t`, in `lang`, holds the text `playbook new` writes (what the build
+/// cache records of a file, not to read it again for this).
+pub(crate) fn holds_placeholder(t: &Translation, lang: &str) -> bool {
+    t.body().contains(placeholder(lang).body)
+}
+
 /// Warns about the text `playbook new` wrote that is still there.
 fn check_placeholders(t: &Translation, lang: &str, problems: &mut Diagnostics) {
     let p = placeholder(lang);
@@ -198,10 +218,15 @@ fn check_placeholders(t: &Translation, lang: &str, problems: &mut Diagnostics) {
         let d = t.error_at("summary", Some(p.summary), "placeholder summary");
         problems.push(warn(d, "summary"));
     }
-    if let Some(at) = t.body().find(p.body) {
+    // A file known unchanged is read only when the cache recorded the placeholder in it.
+    let at = match t.text.known() {
+        Some(known) if !known.placeholder => None,
+        _ => t.body().find(p.body),
+    };
+    if let Some(at) = at {
         let d = Diagnostic::at(
             &t.file,
-            &t.text,
+            t.text(),
             t.body_offset + at,
             p.body.len(),
             "placeholder text",
@@ -334,7 +359,7 @@ fn merge(
         if order.is_none() {
             if let Some(t) = ts.first() {
                 problems.push(
-                    Diagnostic::at(&t.file, &t.text, 0, 3, "missing field `order`")
+                    Diagnostic::at(&t.file, t.text(), 0, 3, "missing field `order`")
                         .help("give the step its place in the playbook, e.g. `order = 3` (in either language's file)"),
                 );
             }

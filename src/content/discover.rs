@@ -5,12 +5,14 @@
 //! files are skipped, so a half-saved file never reaches the build. A file name that does not
 //! fit the scheme is an error here, before anything is parsed.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::content::media::{self, Media, MediaKind};
+use crate::content::model::FileStamp;
 use crate::content::settings::Settings;
 use crate::errors::{Diagnostic, Diagnostics, Fatal};
 
@@ -28,8 +30,54 @@ pub(crate) struct SourceFile {
     pub(crate) id: String,
     /// `None` only for diagnostic node files, which hold every language.
     pub(crate) lang: Option<String>,
+    /// Empty when the file was not read (`known`).
     pub(crate) bytes: Vec<u8>,
+    /// Where the file is.
+    pub(crate) path: PathBuf,
+    /// The file as it was just before it was read (see `FileStamp::of`).
+    pub(crate) stamp: Option<FileStamp>,
+    /// What the build cache recorded of the file, when its stamp says it is unchanged: it was
+    /// not read then.
+    pub(crate) known: Option<Known>,
 }
+
+impl SourceFile {
+    /// A file whose bytes are at hand (an old version from git, a generated test file).
+    pub(crate) fn from_bytes(
+        rel: String,
+        section: String,
+        id: String,
+        lang: Option<String>,
+        bytes: Vec<u8>,
+    ) -> SourceFile {
+        SourceFile {
+            rel,
+            section,
+            id,
+            lang,
+            bytes,
+            path: PathBuf::new(),
+            stamp: None,
+            known: None,
+        }
+    }
+}
+
+/// What the build cache recorded of a page file that parsed: the file is not read again while
+/// its stamp is this one.
+#[derive(Debug, Clone)]
+pub(crate) struct Known {
+    pub(crate) stamp: FileStamp,
+    /// The text up to the end of its front matter.
+    pub(crate) head: String,
+    /// The hash of the whole text.
+    pub(crate) hash: blake3::Hash,
+    /// Whether the body holds the text `playbook new` writes.
+    pub(crate) placeholder: bool,
+}
+
+/// The build cache's records, by path (`content/…`).
+pub(crate) type KnownFiles = HashMap<String, Known>;
 
 /// True for files an editor writes while saving (swap, backup and lock files) and for the
 /// files an operating system leaves in folders of pictures.
@@ -57,14 +105,16 @@ pub(crate) struct Discovered {
     pub(crate) media: Vec<Media>,
 }
 
-/// Lists and reads every content file under `root/content`.
+/// Lists and reads every content file under `root/content`, except the page files `known`
+/// records as they still are (their stamp is the recorded one).
 pub(crate) fn discover(
     root: &Path,
     settings: &Settings,
+    known: &KnownFiles,
 ) -> Result<(Discovered, Diagnostics), Fatal> {
+    let now = std::time::SystemTime::now();
     let content = root.join("content");
     let mut files = Vec::new();
-    let mut paths = Vec::new();
     let mut found_media = Vec::new();
     let mut problems = Diagnostics::default();
     if !content.is_dir() {
@@ -165,24 +215,34 @@ pub(crate) fn discover(
             );
             continue;
         }
-        paths.push(entry.into_path());
         files.push(SourceFile {
             rel,
             section,
             id,
             lang,
             bytes: Vec::new(),
+            path: entry.into_path(),
+            stamp: None,
+            known: None,
         });
     }
     // The pages' files are read in parallel once all are found (the walk is sequential).
-    files
-        .par_iter_mut()
-        .zip(&paths)
-        .try_for_each(|(file, path)| {
-            file.bytes = std::fs::read(path)
-                .map_err(|e| Fatal(format!("cannot read `{}`: {e}", file.rel)))?;
-            Ok(())
-        })?;
+    files.par_iter_mut().try_for_each(|file| {
+        let recorded = known.get(&file.rel).filter(|k| {
+            std::fs::symlink_metadata(&file.path)
+                .is_ok_and(|m| FileStamp::of(&m, now) == Some(k.stamp))
+        });
+        if let Some(k) = recorded {
+            file.stamp = Some(k.stamp);
+            file.known = Some(k.clone());
+            return Ok(());
+        }
+        let (bytes, stamp) = read_stamped(&file.path, now)
+            .map_err(|e| Fatal(format!("cannot read `{}`: {e}", file.rel)))?;
+        file.bytes = bytes;
+        file.stamp = stamp;
+        Ok(())
+    })?;
     Ok((
         Discovered {
             pages: files,
@@ -190,6 +250,21 @@ pub(crate) fn discover(
         },
         problems,
     ))
+}
+
+/// A file's bytes, and its stamp as it was before they were read (a change while it is read
+/// then shows at the next build).
+fn read_stamped(
+    path: &Path,
+    now: std::time::SystemTime,
+) -> std::io::Result<(Vec<u8>, Option<FileStamp>)> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    let m = file.metadata()?;
+    let mut bytes = Vec::with_capacity(usize::try_from(m.len()).unwrap_or(0));
+    // Through `take`: the file's own `read_to_end` would ask for its size again.
+    (&mut file).take(u64::MAX).read_to_end(&mut bytes)?;
+    Ok((bytes, FileStamp::of(&m, now)))
 }
 
 /// A picture or attachment, or the error saying why the file cannot be published.

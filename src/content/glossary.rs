@@ -51,7 +51,7 @@ pub(crate) fn read(entries: &BTreeMap<Key, Entry>, problems: &mut Diagnostics) -
     };
     let mut headings: BTreeMap<&str, Vec<Heading>> = BTreeMap::new();
     let at = |t: &Translation, h: &Heading, message: String| {
-        Diagnostic::at(&t.file, &t.text, h.at, h.len, message)
+        Diagnostic::at(&t.file, t.text(), h.at, h.len, message)
     };
     for (lang, t) in &entry.translations {
         let (list, definitions) = term_headings(t);
@@ -126,7 +126,7 @@ fn add_forms(
 ) {
     let ids: Vec<String> = terms.iter().map(|t| t.id.clone()).collect();
     // `terms = { id = [...] }` on one line, or a `[terms]` table with a line per id.
-    let front = &t.text[t.front_offset..t.front_offset + t.front_len];
+    let front = &t.text()[t.front_offset..t.front_offset + t.front_len];
     let inline = front.lines().any(|l| {
         l.trim_start()
             .strip_prefix("terms")

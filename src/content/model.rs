@@ -74,7 +74,7 @@ impl Key {
 #[derive(Debug, Clone)]
 pub(crate) struct Translation {
     pub(crate) file: String,
-    pub(crate) text: String,
+    pub(crate) text: Text,
     pub(crate) front: Front,
     pub(crate) front_offset: usize,
     pub(crate) front_len: usize,
@@ -85,8 +85,13 @@ pub(crate) struct Translation {
 }
 
 impl Translation {
+    /// The file's whole text (read now if it was not: see `Text`).
+    pub(crate) fn text(&self) -> &str {
+        self.text.get()
+    }
+
     pub(crate) fn body(&self) -> &str {
-        &self.text[self.body_offset..]
+        self.text().get(self.body_offset..).unwrap_or("")
     }
 
     /// A diagnostic pointing at `needle` on the line of front matter field `key`.
@@ -96,14 +101,196 @@ impl Translation {
         needle: Option<&str>,
         message: impl Into<String>,
     ) -> Diagnostic {
+        let text = self.text();
         let split = frontmatter::Split {
             format: self.format,
-            front: &self.text[self.front_offset..self.front_offset + self.front_len],
+            front: &text[self.front_offset..self.front_offset + self.front_len],
             front_offset: self.front_offset,
             body_offset: self.body_offset,
         };
-        let (at, len) = frontmatter::locate(&self.text, &split, key, needle);
-        Diagnostic::at(&self.file, &self.text, at, len, message)
+        let (at, len) = frontmatter::locate(text, &split, key, needle);
+        Diagnostic::at(&self.file, text, at, len, message)
+    }
+}
+
+/// A page file's text: read with the file, or — for a file the build cache knows unchanged
+/// (its stamp is the one recorded: `content::discover::Known`) — only its head, the front
+/// matter, which is all that assembling the site reads. The rest is read the first time
+/// something asks for it (a page rendered again, a diagnostic quoting a line), and must then
+/// hash as recorded: if the file changed in between, `changed` says so and the build fails
+/// rather than publish pages made from two versions of it.
+#[derive(Clone)]
+pub(crate) struct Text {
+    whole: std::sync::OnceLock<String>,
+    /// What the file looked like when it was read (or found unchanged), for the cache's
+    /// record; `None` when it changed too recently to be told apart by its stamp.
+    pub(crate) stamp: Option<FileStamp>,
+    /// A text not read yet.
+    known: Option<std::sync::Arc<Lazy>>,
+}
+
+/// The size, change times and inode of a content file: what tells the build cache the file
+/// is the one it recorded without reading it. The change time (`ctime`) moves with any write
+/// and cannot be set back by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    pub(crate) len: u64,
+    pub(crate) mtime: (i64, i64),
+    pub(crate) ctime: (i64, i64),
+    pub(crate) inode: u64,
+}
+
+impl FileStamp {
+    /// The stamp in `m`, when the file changed at least two seconds before `now`: a file
+    /// written within the timestamps' granularity of being looked at could change again
+    /// without its stamp changing (off Unix: none).
+    pub(crate) fn of(m: &std::fs::Metadata, now: std::time::SystemTime) -> Option<FileStamp> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let settled = now
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .and_then(|d| i64::try_from(d.as_secs()).ok())
+                .is_some_and(|now| m.ctime() <= now - 2 && m.mtime() <= now - 2);
+            (settled && m.is_file()).then(|| FileStamp {
+                len: m.len(),
+                mtime: (m.mtime(), m.mtime_nsec()),
+                ctime: (m.ctime(), m.ctime_nsec()),
+                inode: m.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (m, now);
+            None
+        }
+    }
+}
+
+/// What the build cache recorded of a file it knows unchanged.
+#[derive(Debug)]
+pub(crate) struct Lazy {
+    /// Where to read it, and its name in messages.
+    pub(crate) path: std::path::PathBuf,
+    pub(crate) rel: String,
+    /// The text up to the end of the front matter.
+    pub(crate) head: String,
+    /// The hash of the whole text.
+    pub(crate) hash: blake3::Hash,
+    /// Whether the body holds the text `playbook new` writes (`assemble::check_placeholders`).
+    pub(crate) placeholder: bool,
+    /// Set when the file read later is not the one recorded.
+    changed: std::sync::atomic::AtomicBool,
+}
+
+impl Lazy {
+    pub(crate) fn new(
+        path: std::path::PathBuf,
+        rel: String,
+        head: String,
+        hash: blake3::Hash,
+        placeholder: bool,
+    ) -> Lazy {
+        Lazy {
+            path,
+            rel,
+            head,
+            hash,
+            placeholder,
+            changed: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// The whole text, as recorded; the head alone (and `changed` set) when the file is not
+    /// that text any more.
+    fn read(&self) -> String {
+        let text = std::fs::read(&self.path)
+            .ok()
+            .and_then(|bytes| frontmatter::decode_owned(&self.rel, bytes).ok());
+        match text {
+            Some(text) if blake3::hash(text.as_bytes()) == self.hash => text,
+            _ => {
+                self.changed
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                self.head.clone()
+            }
+        }
+    }
+}
+
+/// The hash of the text stands for it (a text not read is not read for this).
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Text").field(&self.hash().to_hex()).finish()
+    }
+}
+
+impl Text {
+    /// A text read from its file (`stamp`: the file as it was just before).
+    pub(crate) fn read(text: String, stamp: Option<FileStamp>) -> Text {
+        Text {
+            whole: std::sync::OnceLock::from(text),
+            stamp,
+            known: None,
+        }
+    }
+
+    /// The text of a file the build cache knows unchanged, not read yet.
+    pub(crate) fn unread(lazy: Lazy, stamp: FileStamp) -> Text {
+        Text {
+            whole: std::sync::OnceLock::new(),
+            stamp: Some(stamp),
+            known: Some(std::sync::Arc::new(lazy)),
+        }
+    }
+
+    /// The whole text, read now if it was not.
+    pub(crate) fn get(&self) -> &str {
+        self.whole.get_or_init(|| match &self.known {
+            Some(lazy) => lazy.read(),
+            None => String::new(),
+        })
+    }
+
+    /// The text as far as parsing the front matter needs: the recorded head when the text was
+    /// not read.
+    pub(crate) fn head(&self) -> &str {
+        match (self.whole.get(), &self.known) {
+            (None, Some(lazy)) => &lazy.head,
+            _ => self.get(),
+        }
+    }
+
+    /// The hash of the whole text (the recorded one when it was not read).
+    pub(crate) fn hash(&self) -> blake3::Hash {
+        match &self.known {
+            Some(lazy) => lazy.hash,
+            None => blake3::hash(self.get().as_bytes()),
+        }
+    }
+
+    /// What the build cache recorded of it, when it was not read with its file.
+    pub(crate) fn known(&self) -> Option<&Lazy> {
+        self.known.as_deref()
+    }
+
+    /// Whether the file, read after the cache said it was unchanged, turned out to have
+    /// changed: the build that used it must not publish.
+    pub(crate) fn changed(&self) -> bool {
+        self.known
+            .as_ref()
+            .is_some_and(|l| l.changed.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// The text cut at `end` (a step's `actions` section): read, with no stamp of its own.
+    pub(crate) fn truncated(&self, end: usize) -> Text {
+        let text = self.get();
+        let end = (0..=end.min(text.len()))
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
+        Text::read(text[..end].to_string(), None)
     }
 }
 
@@ -250,5 +437,68 @@ impl Site {
             )
         });
         keys.into_iter().map(|e| e.key.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lazy(path: &std::path::Path, recorded: &str) -> Lazy {
+        Lazy::new(
+            path.to_path_buf(),
+            "content/a.fr.md".into(),
+            "+++\ntitle = \"A\"\n+++\n".into(),
+            blake3::hash(recorded.as_bytes()),
+            false,
+        )
+    }
+
+    #[test]
+    fn a_text_not_read_is_read_when_asked_and_must_be_the_recorded_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.fr.md");
+        let text = "+++\ntitle = \"A\"\n+++\nThe body.\n";
+        std::fs::write(&path, text).unwrap();
+        let stamp = FileStamp {
+            len: 0,
+            mtime: (0, 0),
+            ctime: (0, 0),
+            inode: 0,
+        };
+        let same = Text::unread(lazy(&path, text), stamp);
+        assert_eq!(same.head(), "+++\ntitle = \"A\"\n+++\n");
+        assert_eq!(same.hash(), blake3::hash(text.as_bytes()));
+        assert_eq!(same.get(), text);
+        assert!(!same.changed());
+        // Changed since it was recorded: the head only, and the build is told.
+        let other = Text::unread(
+            lazy(&path, "+++\ntitle = \"A\"\n+++\nAnother body.\n"),
+            stamp,
+        );
+        assert_eq!(other.get(), "+++\ntitle = \"A\"\n+++\n");
+        assert!(other.changed());
+        // Gone: likewise.
+        std::fs::remove_file(&path).unwrap();
+        let gone = Text::unread(lazy(&path, text), stamp);
+        assert_eq!(gone.get(), "+++\ntitle = \"A\"\n+++\n");
+        assert!(gone.changed());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_changed_in_the_last_two_seconds_has_no_stamp_yet() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.fr.md");
+        std::fs::write(&path, "text").unwrap();
+        let m = std::fs::metadata(&path).unwrap();
+        let now = std::time::SystemTime::now();
+        assert_eq!(FileStamp::of(&m, now), None);
+        let later = now + std::time::Duration::from_secs(3);
+        let stamp = FileStamp::of(&m, later).expect("settled");
+        assert_eq!(stamp.len, 4);
+        // A folder has none.
+        let folder = std::fs::metadata(dir.path()).unwrap();
+        assert_eq!(FileStamp::of(&folder, later), None);
     }
 }

@@ -103,16 +103,33 @@ pub(crate) fn is_stale(site: &Site, entry: &Entry, lang: &str) -> bool {
     }
 }
 
-/// Every missing or stale translation, by language then file.
-pub(crate) fn report(site: &Site) -> Vec<Status> {
-    report_with(site, &source_hash)
+/// Which of a source's records: as this version writes it (`source_hash`), or as versions
+/// before whitespace folding did (`legacy_hash`, worked out only for a record that is not the
+/// current one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Record {
+    Current,
+    Legacy,
 }
 
-/// `report`, with the record of each source as `hash` gives it (`source_hash`, or what a
-/// cache remembers of it).
+/// A source's record of either kind, worked out from its text.
+pub(crate) fn record(t: &Translation, which: Record) -> String {
+    match which {
+        Record::Current => source_hash(t),
+        Record::Legacy => legacy_hash(t),
+    }
+}
+
+/// Every missing or stale translation, by language then file.
+pub(crate) fn report(site: &Site) -> Vec<Status> {
+    report_with(site, &record)
+}
+
+/// `report`, with the records of each source as `hash` gives them (`record`, or what a cache
+/// remembers of them).
 pub(crate) fn report_with(
     site: &Site,
-    hash: &(dyn Fn(&Translation) -> String + Sync),
+    hash: &(dyn Fn(&Translation, Record) -> String + Sync),
 ) -> Vec<Status> {
     use rayon::prelude::*;
     let entries: Vec<&Entry> = site.entries.values().collect();
@@ -129,20 +146,20 @@ pub(crate) fn report_with(
 
 /// Whether `lang`'s translation of `entry` is missing or stale, and what it was made from.
 pub(crate) fn status(site: &Site, entry: &Entry, lang: &str) -> Option<Status> {
-    status_with(site, entry, lang, &source_hash)
+    status_with(site, entry, lang, &record)
 }
 
 fn status_with(
     site: &Site,
     entry: &Entry,
     lang: &str,
-    hash: &(dyn Fn(&Translation) -> String + Sync),
+    hash: &(dyn Fn(&Translation, Record) -> String + Sync),
 ) -> Option<Status> {
     let src = source(site, entry)?;
     if lang == site.languages[0] {
         return None;
     }
-    let current = hash(src);
+    let current = hash(src, Record::Current);
     let (state, file, recorded) = match entry.translations.get(lang) {
         None => (
             State::Missing,
@@ -154,7 +171,9 @@ fn status_with(
         ),
         Some(t) => {
             let recorded = t.front.translated_from.as_deref();
-            if recorded == Some(current.as_str()) || recorded == Some(legacy_hash(src).as_str()) {
+            if recorded == Some(current.as_str())
+                || recorded.is_some_and(|r| r == hash(src, Record::Legacy))
+            {
                 return None;
             }
             (
@@ -219,13 +238,13 @@ pub(crate) fn source_diff(root: &Path, site: &Site, status: &Status) -> String {
     };
     let src = &entry.translations[&site.languages[0]];
     let as_translated = |bytes: &[u8]| -> Option<Translation> {
-        let file = SourceFile {
-            rel: status.source.clone(),
-            section: key.section.clone(),
-            id: key.id.clone(),
-            lang: Some(site.languages[0].clone()),
-            bytes: bytes.to_vec(),
-        };
+        let file = SourceFile::from_bytes(
+            status.source.clone(),
+            key.section.clone(),
+            key.id.clone(),
+            Some(site.languages[0].clone()),
+            bytes.to_vec(),
+        );
         parse_translation(file, Kind::of(&key.section, &key.id), &History::default()).ok()
     };
     let found = history::find_version(root, &status.source, 500, |v| {
@@ -238,7 +257,7 @@ pub(crate) fn source_diff(root: &Path, site: &Site, status: &Status) -> String {
         );
     };
     let old = String::from_utf8_lossy(&version.bytes).replace("\r\n", "\n");
-    let diff = similar::TextDiff::from_lines(old.as_str(), src.text.as_str());
+    let diff = similar::TextDiff::from_lines(old.as_str(), src.text());
     let mut out = format!(
         "  changes in `{}` since the version translated (commit {}, {}):\n",
         status.source, version.commit, version.date
@@ -347,7 +366,7 @@ fn with_record(t: &Translation, hash: &str) -> String {
         Format::Toml => (format!("translated_from = \"{hash}\"\n"), '='),
         Format::Yaml => (format!("translated_from: \"{hash}\"\n"), ':'),
     };
-    let front = &t.text[t.front_offset..t.front_offset + t.front_len];
+    let front = &t.text()[t.front_offset..t.front_offset + t.front_len];
     let mut new_front = String::new();
     let mut replaced = false;
     for l in front.split_inclusive('\n') {
@@ -380,8 +399,8 @@ fn with_record(t: &Translation, hash: &str) -> String {
     }
     format!(
         "{}{}{}",
-        &t.text[..t.front_offset],
+        &t.text()[..t.front_offset],
         new_front,
-        &t.text[t.front_offset + t.front_len..]
+        &t.text()[t.front_offset + t.front_len..]
     )
 }

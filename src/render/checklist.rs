@@ -112,7 +112,7 @@ fn actions_section(t: &Translation) -> Option<Translation> {
                 if let Some((from, open)) = start {
                     if level <= open {
                         let mut section = t.clone();
-                        section.text.truncate(t.body_offset + range.start);
+                        section.text = t.text.truncated(t.body_offset + range.start);
                         section.body_offset = t.body_offset + from;
                         return Some(section);
                     }

@@ -169,7 +169,7 @@ impl<'a> Renderer<'a> {
             out: Vec::new(),
             body: Body::default(),
             problems: Vec::new(),
-            locator: Locator::new(&t.file, &t.text),
+            locator: Locator::new(&t.file, t.text()),
             ids: Ids::new(ctx.id_prefix),
             heading: None,
             code: None,

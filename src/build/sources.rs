@@ -1,0 +1,117 @@
+//! The build cache's record of the content's page files (`.playbook-cache/build/sources`):
+//! for each file that parsed, its stamp (size, modification and change times, inode: see
+//! `FileStamp`), the hash of its text, its head (the text up to the end of the front matter)
+//! and whether its body holds `playbook new`'s placeholder. The next build does not read a
+//! file whose stamp is still the recorded one (`content::discover`): it parses the recorded
+//! head, and reads the rest only if something asks for it (`content::model::Text`) — in a
+//! one-page edit, the pages rendered again. A file changed within two seconds of being
+//! looked at is not recorded (its stamp could stay the same through another change), nor is
+//! a file on a system without such stamps. The record carries the hash of the executable
+//! (parsing is the binary's) and a checksum: a record that is missing, corrupt or of another
+//! binary is ignored, and every file is read.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use super::cache::Saved;
+use super::codec::{Reader, Writer};
+use crate::content::assemble::holds_placeholder;
+use crate::content::discover::{Known, KnownFiles};
+use crate::content::model::{FileStamp, Site};
+use crate::render::media::resize::CACHE_DIR;
+
+const MAGIC: &[u8] = b"playbook content record\n";
+const VERSION: u64 = 1;
+const FILE: &str = "sources";
+
+/// What the record of the site in `root` holds for this binary (nothing when it is missing,
+/// corrupt or another's).
+pub(crate) fn read(root: &Path, binary: &blake3::Hash) -> KnownFiles {
+    std::fs::read(root.join(CACHE_DIR).join("build").join(FILE))
+        .ok()
+        .and_then(|bytes| decode(&bytes, binary).ok())
+        .unwrap_or_default()
+}
+
+fn decode(bytes: &[u8], binary: &blake3::Hash) -> Result<KnownFiles, ()> {
+    let mut r = Reader::open(bytes, MAGIC, VERSION)?;
+    if r.hash()? != *binary {
+        return Err(());
+    }
+    let mut known = KnownFiles::new();
+    for _ in 0..r.count()? {
+        let rel = r.string()?;
+        let stamp = FileStamp {
+            len: r.u64()?,
+            mtime: (r.u64()? as i64, r.u64()? as i64),
+            ctime: (r.u64()? as i64, r.u64()? as i64),
+            inode: r.u64()?,
+        };
+        let hash = r.hash()?;
+        let placeholder = match r.u8()? {
+            0 => false,
+            1 => true,
+            _ => return Err(()),
+        };
+        let head = r.string()?;
+        known.insert(
+            rel,
+            Known {
+                stamp,
+                head,
+                hash,
+                placeholder,
+            },
+        );
+    }
+    if !r.rest.is_empty() {
+        return Err(());
+    }
+    Ok(known)
+}
+
+/// Writes the record of `site`'s page files beside the one in the cache folder `dir`; `keep`
+/// puts it in place.
+pub(crate) fn save(dir: &Path, binary: &blake3::Hash, site: &Site) -> std::io::Result<Saved> {
+    let mut w = Writer::default();
+    w.buf.extend_from_slice(MAGIC);
+    w.u64(VERSION);
+    w.hash(binary);
+    let mut files: Vec<(&str, &crate::content::model::Translation)> = site
+        .entries
+        .values()
+        .flat_map(|e| e.translations.iter())
+        .filter_map(|(lang, t)| Some((lang.as_str(), &**t)).filter(|_| t.text.stamp.is_some()))
+        .collect();
+    files.sort_by(|a, b| a.1.file.cmp(&b.1.file));
+    w.u64(files.len() as u64);
+    for (lang, t) in files {
+        let Some(stamp) = t.text.stamp else { continue };
+        w.str(&t.file);
+        w.u64(stamp.len);
+        for n in [stamp.mtime.0, stamp.mtime.1, stamp.ctime.0, stamp.ctime.1] {
+            w.u64(n as u64);
+        }
+        w.u64(stamp.inode);
+        match t.text.known() {
+            // Not read: what was recorded.
+            Some(known) => {
+                w.hash(&known.hash);
+                w.buf.push(u8::from(known.placeholder));
+                w.str(&known.head);
+            }
+            None => {
+                w.hash(&t.text.hash());
+                w.buf.push(u8::from(holds_placeholder(t, lang)));
+                w.str(t.text().get(..t.body_offset).unwrap_or(""));
+            }
+        }
+    }
+    let checksum = blake3::hash(&w.buf);
+    w.hash(&checksum);
+    let tmp = dir.join(format!("{FILE}.tmp-{}", std::process::id()));
+    let saved = Saved::new(tmp.clone(), dir.join(FILE));
+    // No fsync: a file cut short by a crash fails its checksum and is ignored.
+    std::fs::File::create(&tmp)?.write_all(&w.buf)?;
+    Ok(saved)
+}
