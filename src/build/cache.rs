@@ -11,7 +11,8 @@
 //! new site. A cache that is missing, truncated, corrupt (a checksum covers the whole file),
 //! of another version or another site is ignored and rewritten after the build. The cache
 //! never changes what is published: a build with it is byte-identical to one without (tested
-//! through the binary).
+//! through the binary). Beside it, `sources.rs` records the content files themselves, so
+//! that the next build reads only those that changed.
 
 use std::collections::HashMap;
 use std::io::Write as _;

@@ -17,7 +17,7 @@ use super::cache::Saved;
 use super::codec::{Reader, Writer};
 use crate::content::assemble::holds_placeholder;
 use crate::content::discover::{Known, KnownFiles};
-use crate::content::model::{FileStamp, Site};
+use crate::content::model::{FileStamp, Site, Translation};
 use crate::render::media::resize::CACHE_DIR;
 
 const MAGIC: &[u8] = b"playbook content record\n";
@@ -73,20 +73,24 @@ fn decode(bytes: &[u8], binary: &blake3::Hash) -> Result<KnownFiles, ()> {
 /// Writes the record of `site`'s page files beside the one in the cache folder `dir`; `keep`
 /// puts it in place.
 pub(crate) fn save(dir: &Path, binary: &blake3::Hash, site: &Site) -> std::io::Result<Saved> {
+    let mut files: Vec<(&str, &Translation, FileStamp)> = site
+        .entries
+        .values()
+        .flat_map(|e| e.translations.iter())
+        .filter_map(|(lang, t)| Some((lang.as_str(), &**t, t.text.stamp?)))
+        .collect();
+    files.sort_by(|a, b| a.1.file.cmp(&b.1.file));
+    let tmp = dir.join(format!("{FILE}.tmp-{}", std::process::id()));
+    let saved = Saved::new(tmp.clone(), dir.join(FILE));
+    // Streamed, a few kilobytes at a time, with its checksum (the heads are megabytes).
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    let mut sum = blake3::Hasher::new();
     let mut w = Writer::default();
     w.buf.extend_from_slice(MAGIC);
     w.u64(VERSION);
     w.hash(binary);
-    let mut files: Vec<(&str, &crate::content::model::Translation)> = site
-        .entries
-        .values()
-        .flat_map(|e| e.translations.iter())
-        .filter_map(|(lang, t)| Some((lang.as_str(), &**t)).filter(|_| t.text.stamp.is_some()))
-        .collect();
-    files.sort_by(|a, b| a.1.file.cmp(&b.1.file));
     w.u64(files.len() as u64);
-    for (lang, t) in files {
-        let Some(stamp) = t.text.stamp else { continue };
+    for (lang, t, stamp) in files {
         w.str(&t.file);
         w.u64(stamp.len);
         for n in [stamp.mtime.0, stamp.mtime.1, stamp.ctime.0, stamp.ctime.1] {
@@ -106,12 +110,16 @@ pub(crate) fn save(dir: &Path, binary: &blake3::Hash, site: &Site) -> std::io::R
                 w.str(t.text().get(..t.body_offset).unwrap_or(""));
             }
         }
+        if w.buf.len() > 1 << 16 {
+            sum.update(&w.buf);
+            out.write_all(&w.buf)?;
+            w.buf.clear();
+        }
     }
-    let checksum = blake3::hash(&w.buf);
-    w.hash(&checksum);
-    let tmp = dir.join(format!("{FILE}.tmp-{}", std::process::id()));
-    let saved = Saved::new(tmp.clone(), dir.join(FILE));
+    sum.update(&w.buf);
+    out.write_all(&w.buf)?;
     // No fsync: a file cut short by a crash fails its checksum and is ignored.
-    std::fs::File::create(&tmp)?.write_all(&w.buf)?;
+    out.write_all(sum.finalize().as_bytes())?;
+    out.flush()?;
     Ok(saved)
 }

@@ -12,7 +12,7 @@ use crate::content::frontmatter;
 use crate::content::history::History;
 use crate::content::kinds::{placeholder, Kind, KindFront};
 use crate::content::ledger::renames::{check_renames, renamed_key};
-use crate::content::model::{Entry, Key, Lazy, Site, Strings, Text, Translation};
+use crate::content::model::{Entry, Key, Site, Strings, Text, Translation};
 use crate::content::settings::Settings;
 use crate::content::urls::assign_urls;
 use crate::errors::{did_you_mean, Diagnostic, Diagnostics};
@@ -152,10 +152,7 @@ pub(crate) fn parse_translation(
     history: &History,
 ) -> Result<Translation, Diagnostic> {
     let text = match file.known {
-        Some(k) => Text::unread(
-            Lazy::new(file.path, file.rel.clone(), k.head, k.hash, k.placeholder),
-            k.stamp,
-        ),
+        Some(known) => Text::unread(file.path, file.rel.clone(), known),
         None => Text::read(
             frontmatter::decode_owned(&file.rel, file.bytes)?,
             file.stamp,

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::content::discover::SourceFile;
+use crate::content::discover::{Known, SourceFile};
 use crate::content::frontmatter;
 use crate::content::glossary::Glossary;
 use crate::content::kinds::{Front, Kind};
@@ -168,40 +168,18 @@ impl FileStamp {
     }
 }
 
-/// What the build cache recorded of a file it knows unchanged.
+/// A file the build cache knows unchanged, not read yet.
 #[derive(Debug)]
-pub(crate) struct Lazy {
+struct Lazy {
     /// Where to read it, and its name in messages.
-    pub(crate) path: std::path::PathBuf,
-    pub(crate) rel: String,
-    /// The text up to the end of the front matter.
-    pub(crate) head: String,
-    /// The hash of the whole text.
-    pub(crate) hash: blake3::Hash,
-    /// Whether the body holds the text `playbook new` writes (`assemble::check_placeholders`).
-    pub(crate) placeholder: bool,
+    path: std::path::PathBuf,
+    rel: String,
+    recorded: Known,
     /// Set when the file read later is not the one recorded.
     changed: std::sync::atomic::AtomicBool,
 }
 
 impl Lazy {
-    pub(crate) fn new(
-        path: std::path::PathBuf,
-        rel: String,
-        head: String,
-        hash: blake3::Hash,
-        placeholder: bool,
-    ) -> Lazy {
-        Lazy {
-            path,
-            rel,
-            head,
-            hash,
-            placeholder,
-            changed: std::sync::atomic::AtomicBool::new(false),
-        }
-    }
-
     /// The whole text, as recorded; the head alone (and `changed` set) when the file is not
     /// that text any more.
     fn read(&self) -> String {
@@ -209,11 +187,11 @@ impl Lazy {
             .ok()
             .and_then(|bytes| frontmatter::decode_owned(&self.rel, bytes).ok());
         match text {
-            Some(text) if blake3::hash(text.as_bytes()) == self.hash => text,
+            Some(text) if blake3::hash(text.as_bytes()) == self.recorded.hash => text,
             _ => {
                 self.changed
                     .store(true, std::sync::atomic::Ordering::Relaxed);
-                self.head.clone()
+                self.recorded.head.clone()
             }
         }
     }
@@ -236,12 +214,18 @@ impl Text {
         }
     }
 
-    /// The text of a file the build cache knows unchanged, not read yet.
-    pub(crate) fn unread(lazy: Lazy, stamp: FileStamp) -> Text {
+    /// The text of the file at `path` (`rel` in messages), which the build cache knows
+    /// unchanged: what it `recorded`, the rest not read yet.
+    pub(crate) fn unread(path: std::path::PathBuf, rel: String, recorded: Known) -> Text {
         Text {
             whole: std::sync::OnceLock::new(),
-            stamp: Some(stamp),
-            known: Some(std::sync::Arc::new(lazy)),
+            stamp: Some(recorded.stamp),
+            known: Some(std::sync::Arc::new(Lazy {
+                path,
+                rel,
+                recorded,
+                changed: std::sync::atomic::AtomicBool::new(false),
+            })),
         }
     }
 
@@ -257,7 +241,7 @@ impl Text {
     /// not read.
     pub(crate) fn head(&self) -> &str {
         match (self.whole.get(), &self.known) {
-            (None, Some(lazy)) => &lazy.head,
+            (None, Some(lazy)) => &lazy.recorded.head,
             _ => self.get(),
         }
     }
@@ -265,14 +249,14 @@ impl Text {
     /// The hash of the whole text (the recorded one when it was not read).
     pub(crate) fn hash(&self) -> blake3::Hash {
         match &self.known {
-            Some(lazy) => lazy.hash,
+            Some(lazy) => lazy.recorded.hash,
             None => blake3::hash(self.get().as_bytes()),
         }
     }
 
     /// What the build cache recorded of it, when it was not read with its file.
-    pub(crate) fn known(&self) -> Option<&Lazy> {
-        self.known.as_deref()
+    pub(crate) fn known(&self) -> Option<&Known> {
+        self.known.as_deref().map(|l| &l.recorded)
     }
 
     /// Whether the file, read after the cache said it was unchanged, turned out to have
@@ -444,14 +428,20 @@ impl Site {
 mod tests {
     use super::*;
 
-    fn lazy(path: &std::path::Path, recorded: &str) -> Lazy {
-        Lazy::new(
-            path.to_path_buf(),
-            "content/a.fr.md".into(),
-            "+++\ntitle = \"A\"\n+++\n".into(),
-            blake3::hash(recorded.as_bytes()),
-            false,
-        )
+    /// A text not read, recorded as `recorded`.
+    fn unread(path: &std::path::Path, recorded: &str) -> Text {
+        let known = Known {
+            stamp: FileStamp {
+                len: 0,
+                mtime: (0, 0),
+                ctime: (0, 0),
+                inode: 0,
+            },
+            head: "+++\ntitle = \"A\"\n+++\n".into(),
+            hash: blake3::hash(recorded.as_bytes()),
+            placeholder: false,
+        };
+        Text::unread(path.to_path_buf(), "content/a.fr.md".into(), known)
     }
 
     #[test]
@@ -460,27 +450,18 @@ mod tests {
         let path = dir.path().join("a.fr.md");
         let text = "+++\ntitle = \"A\"\n+++\nThe body.\n";
         std::fs::write(&path, text).unwrap();
-        let stamp = FileStamp {
-            len: 0,
-            mtime: (0, 0),
-            ctime: (0, 0),
-            inode: 0,
-        };
-        let same = Text::unread(lazy(&path, text), stamp);
+        let same = unread(&path, text);
         assert_eq!(same.head(), "+++\ntitle = \"A\"\n+++\n");
         assert_eq!(same.hash(), blake3::hash(text.as_bytes()));
         assert_eq!(same.get(), text);
         assert!(!same.changed());
         // Changed since it was recorded: the head only, and the build is told.
-        let other = Text::unread(
-            lazy(&path, "+++\ntitle = \"A\"\n+++\nAnother body.\n"),
-            stamp,
-        );
+        let other = unread(&path, "+++\ntitle = \"A\"\n+++\nAnother body.\n");
         assert_eq!(other.get(), "+++\ntitle = \"A\"\n+++\n");
         assert!(other.changed());
         // Gone: likewise.
         std::fs::remove_file(&path).unwrap();
-        let gone = Text::unread(lazy(&path, text), stamp);
+        let gone = unread(&path, text);
         assert_eq!(gone.get(), "+++\ntitle = \"A\"\n+++\n");
         assert!(gone.changed());
     }
