@@ -119,7 +119,7 @@ fn load_with(opts: &BuildOptions, known: impl FnOnce() -> KnownFiles) -> Result<
         let ledger = s.spawn(|| ledger::read(&opts.root));
         let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
         let theme = Theme::load(&opts.root, &settings);
-        let (discovered, mut problems) = discover(&opts.root, &settings, &known())?;
+        let (discovered, mut problems) = discover(&opts.root, &settings, known())?;
         let ledger = ledger.join().unwrap_or_else(|_| Err(panicked()));
         let ledger = match ledger {
             Ok(ledger) => ledger,

@@ -110,7 +110,7 @@ pub(crate) struct Discovered {
 pub(crate) fn discover(
     root: &Path,
     settings: &Settings,
-    known: &KnownFiles,
+    mut known: KnownFiles,
 ) -> Result<(Discovered, Diagnostics), Fatal> {
     let now = std::time::SystemTime::now();
     let content = root.join("content");
@@ -215,6 +215,8 @@ pub(crate) fn discover(
             );
             continue;
         }
+        // What the record holds, kept only if the file's stamp still is its (below).
+        let recorded = known.remove(&rel);
         files.push(SourceFile {
             rel,
             section,
@@ -223,18 +225,17 @@ pub(crate) fn discover(
             bytes: Vec::new(),
             path: entry.into_path(),
             stamp: None,
-            known: None,
+            known: recorded,
         });
     }
     // The pages' files are read in parallel once all are found (the walk is sequential).
     files.par_iter_mut().try_for_each(|file| {
-        let recorded = known.get(&file.rel).filter(|k| {
+        file.known = file.known.take().filter(|k| {
             std::fs::symlink_metadata(&file.path)
                 .is_ok_and(|m| FileStamp::of(&m, now) == Some(k.stamp))
         });
-        if let Some(k) = recorded {
+        if let Some(k) = &file.known {
             file.stamp = Some(k.stamp);
-            file.known = Some(k.clone());
             return Ok(());
         }
         let (bytes, stamp) = read_stamped(&file.path, now)
