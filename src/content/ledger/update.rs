@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::content::ledger::{to_text, Addresses, Ledger, LedgerFile, Record};
+use crate::content::ledger::{to_text, Addresses, Langs, Ledger, LedgerFile, Record};
 use crate::content::model::{Entry, Key, Site};
 use crate::content::urls::alias_path;
 
@@ -176,9 +176,9 @@ pub(crate) fn update(
         };
         let mut kept = Record {
             gone: true,
-            langs: BTreeMap::new(),
+            langs: Langs::default(),
         };
-        for (lang, a) in &record.langs {
+        for (lang, a) in record.langs.iter() {
             let left = Addresses {
                 current: a.current.clone().filter(free),
                 old: a.old.iter().filter(|u| free(u)).cloned().collect(),
