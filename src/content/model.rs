@@ -2,7 +2,8 @@
 //! independently of language, a `Translation` is one language's file of it, an `Entry` is the
 //! page in every language with its merged neutral fields and URLs, and `Site` is the whole
 //! site, every URL and relation known. Built once by `assemble`, read-only afterwards; this
-//! module holds data and lookups only, no parsing and no rendering.
+//! module holds data and lookups only, no parsing and no rendering — except that a `Text` the
+//! build cache knows unchanged reads its file the first time it is asked for.
 
 use std::collections::BTreeMap;
 
