@@ -463,3 +463,54 @@ fn the_print_view_shows_pictures_and_files_of_the_site() {
         "{files:?}"
     );
 }
+
+/// `bytes` (a PNG or a JPEG) with the width and height its header claims set to `w` × `h`:
+/// what a decompression bomb looks like to the build, which must refuse it before decoding.
+fn claiming(mut bytes: Vec<u8>, w: u16, h: u16) -> Vec<u8> {
+    if bytes.starts_with(b"\x89PNG") {
+        // IHDR's width and height, big-endian, right after the signature and chunk header.
+        bytes[16..20].copy_from_slice(&u32::from(w).to_be_bytes());
+        bytes[20..24].copy_from_slice(&u32::from(h).to_be_bytes());
+    } else {
+        // The baseline frame header (SOF0): length, precision, then height and width.
+        let sof = bytes
+            .windows(2)
+            .position(|p| p == [0xFF, 0xC0])
+            .expect("a baseline JPEG");
+        bytes[sof + 5..sof + 7].copy_from_slice(&h.to_be_bytes());
+        bytes[sof + 7..sof + 9].copy_from_slice(&w.to_be_bytes());
+    }
+    bytes
+}
+
+#[test]
+fn a_picture_claiming_too_many_pixels_is_refused_before_it_is_decoded() {
+    let small = image::DynamicImage::ImageRgb8(image::RgbImage::new(8, 8));
+    for (name, format) in [
+        ("bomb.png", image::ImageFormat::Png),
+        ("bomb.jpg", image::ImageFormat::Jpeg),
+    ] {
+        let site = media_site();
+        let mut picture = Vec::new();
+        small
+            .write_to(&mut std::io::Cursor::new(&mut picture), format)
+            .unwrap();
+        let file = format!("content/steps/{name}");
+        site.write(&file, claiming(picture.clone(), 60_000, 60_000));
+        let started = std::time::Instant::now();
+        let run = site.run(&["build"]);
+        run.assert_code(1);
+        assert!(
+            run.stderr.contains(&file)
+                && run
+                    .stderr
+                    .contains("60000 × 60000 pixels: more than 64 million"),
+            "{}",
+            run.stderr
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        // The picture as it really is (8 × 8) is published.
+        site.write(&file, picture);
+        site.build_ok();
+    }
+}

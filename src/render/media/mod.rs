@@ -181,6 +181,11 @@ fn one(m: &Media, cache: &Cache) -> One {
 
 const REEXPORT: &str = "open it in an image editor and export it again (PNG or JPEG)";
 
+/// The most pixels a raster picture may have: decoding it to make the smaller copies takes
+/// three or four bytes a pixel, and a header can claim 65,535 × 65,535 in a few bytes. 64
+/// million covers a phone's 50-megapixel photo.
+const MAX_PIXELS: u64 = 64_000_000;
+
 /// Width and height of a raster picture as shown, from its header.
 fn raster_size(m: &Media, ext: &str) -> Result<(u32, u32), Vec<Diagnostic>> {
     let jpeg = matches!(ext, "jpg" | "jpeg");
@@ -195,6 +200,17 @@ fn raster_size(m: &Media, ext: &str) -> Result<(u32, u32), Vec<Diagnostic>> {
             .map(|s| (s.width as u32, s.height as u32))
     });
     match size {
+        Some((w, h)) if u64::from(w) * u64::from(h) > MAX_PIXELS => Err(vec![Diagnostic::file(
+            &m.rel,
+            format!(
+                "the picture is {w} × {h} pixels: more than {} million",
+                MAX_PIXELS / 1_000_000
+            ),
+        )
+        .help(format!(
+            "a page shows it at most {MAX_WIDTH} px wide: export it at {} px wide or less (still sharp on any screen)",
+            2 * MAX_WIDTH
+        ))]),
         Some((w, h)) if w > 0 && h > 0 => Ok((w, h)),
         _ => Err(vec![Diagnostic::file(
             &m.rel,
