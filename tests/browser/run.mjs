@@ -281,7 +281,10 @@ function track(page, context, expect404 = new Set()) {
     const err = r.failure() ? r.failure().errorText : "";
     // The browser fetches the icon after the load event, so the next visit can cancel it.
     const icon = /\/favicon\.[a-z]+$/.test(new URL(r.url()).pathname);
-    if (err === "net::ERR_ABORTED" && (r.isNavigationRequest() || icon || issuedAt.get(r) !== navigations)) return;
+    // A picture still loading (lazily, after a resize) is cancelled when the page closes: an
+    // abort is the browser's doing; a missing picture shows as an HTTP error or a file error.
+    const picture = r.resourceType() === "image";
+    if (err === "net::ERR_ABORTED" && (r.isNavigationRequest() || icon || picture || issuedAt.get(r) !== navigations)) return;
     fail(where(), `request failed: ${rel(r.url())} ${err}`);
   });
   page.on("response", (r) => {
