@@ -161,10 +161,11 @@ pub(crate) fn parse_translation(
     let (front, split) = {
         // A text not read: its recorded head holds the whole front matter (else it is read).
         let head = text.head();
-        let whole = text.known().is_some()
-            && !frontmatter::split(&file.rel, head).is_ok_and(|s| s.body_offset == head.len());
-        let head = if whole { text.get() } else { head };
-        let split = frontmatter::split(&file.rel, head)?;
+        let (head, split) = match frontmatter::split(&file.rel, head) {
+            Ok(split) if text.known().is_none() || split.body_offset == head.len() => (head, split),
+            Err(e) if text.known().is_none() => return Err(e),
+            _ => (text.get(), frontmatter::split(&file.rel, text.get())?),
+        };
         let front = if file.section == DIAGNOSTIC_SECTION {
             crate::content::kinds::parse_start(&file.rel, head, &split)?
         } else {

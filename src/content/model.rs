@@ -123,6 +123,9 @@ impl Translation {
 #[derive(Clone)]
 pub(crate) struct Text {
     whole: std::sync::OnceLock<String>,
+    /// The hash of the whole text, worked out once (the build cache's keys and its record both
+    /// ask for it).
+    hashed: std::sync::OnceLock<blake3::Hash>,
     /// What the file looked like when it was read (or found unchanged), for the cache's
     /// record; `None` when it changed too recently to be told apart by its stamp.
     pub(crate) stamp: Option<FileStamp>,
@@ -210,6 +213,7 @@ impl Text {
     pub(crate) fn read(text: String, stamp: Option<FileStamp>) -> Text {
         Text {
             whole: std::sync::OnceLock::from(text),
+            hashed: std::sync::OnceLock::new(),
             stamp,
             known: None,
         }
@@ -220,6 +224,7 @@ impl Text {
     pub(crate) fn unread(path: std::path::PathBuf, rel: String, recorded: Known) -> Text {
         Text {
             whole: std::sync::OnceLock::new(),
+            hashed: std::sync::OnceLock::from(recorded.hash),
             stamp: Some(recorded.stamp),
             known: Some(std::sync::Arc::new(Lazy {
                 path,
@@ -249,10 +254,9 @@ impl Text {
 
     /// The hash of the whole text (the recorded one when it was not read).
     pub(crate) fn hash(&self) -> blake3::Hash {
-        match &self.known {
-            Some(lazy) => lazy.recorded.hash,
-            None => blake3::hash(self.get().as_bytes()),
-        }
+        *self
+            .hashed
+            .get_or_init(|| blake3::hash(self.get().as_bytes()))
     }
 
     /// What the build cache recorded of it, when it was not read with its file.
