@@ -44,7 +44,7 @@ const MAGIC: &[u8] = b"playbook build cache: derived\n";
 const VERSION: u64 = 4;
 
 /// One language's search index as a build left it.
-struct Kept {
+pub(super) struct Kept {
     index: Index,
     /// Per position: the hash of the page's line, and of its order key.
     lines: Vec<blake3::Hash>,
@@ -80,18 +80,44 @@ type Records = [String; 2];
 /// The input keys of this build's pages.
 type Inputs = HashMap<(Key, String), blake3::Hash>;
 
+/// What the file holds, whatever site key it was made for: the indexes, the print bodies
+/// with the input key of their page, the generated pages made from the site alone, the
+/// sources' records.
+type Held = (
+    HashMap<String, Kept>,
+    HashMap<MemoKey, (blake3::Hash, String)>,
+    Vec<(String, blake3::Hash, Stamp)>,
+    HashMap<String, (blake3::Hash, Records)>,
+);
+
+/// The file as read, with the site key it was made for (`None`: missing, unreadable,
+/// corrupt or of another version).
+pub(super) type Read = Option<(blake3::Hash, Held)>;
+
+/// Reads and decodes the file in `dir`, before this build's keys are known.
+pub(super) fn read(dir: &Path) -> Read {
+    let bytes = std::fs::read(dir.join("derived")).ok()?;
+    decode(&bytes).ok()
+}
+
 impl Derived {
-    /// What the file in `dir` holds for this site (nothing when it is missing, unreadable or
-    /// made for other settings, theme or binary): the print bodies whose page's input key is
-    /// still the one in `inputs`.
-    pub(super) fn open(dir: &Path, site: blake3::Hash, inputs: &Inputs) -> Derived {
-        let file = dir.join("derived");
-        let (kept, print, site_pages, sources) = std::fs::read(&file)
-            .ok()
-            .and_then(|bytes| read(&bytes, &site, inputs).ok())
+    /// What `file`, read from `dir`, holds for this site (nothing when it is missing,
+    /// unreadable or made for other settings, theme or binary): the print bodies whose page's
+    /// input key is still the one in `inputs`.
+    pub(super) fn open(dir: &Path, site: blake3::Hash, inputs: &Inputs, file: Read) -> Derived {
+        let (kept, print, site_pages, sources) = file
+            .filter(|(key, _)| *key == site)
+            .map(|(_, held)| held)
             .unwrap_or_default();
+        let print = print
+            .into_iter()
+            .filter_map(|((key, lang, intro), (input, html))| {
+                let k = (key, lang);
+                (inputs.get(&k) == Some(&input)).then(|| ((k.0, k.1, intro), html))
+            })
+            .collect();
         Derived {
-            file,
+            file: dir.join("derived"),
             site,
             kept: Mutex::new(kept),
             made: Mutex::new(BTreeMap::new()),
@@ -386,27 +412,10 @@ fn update(
     Some((kept.index, kept.orders, positions))
 }
 
-/// What a derived file holds, when it is whole and made for `site_key`: the indexes by
-/// language, the print bodies still valid for `inputs` and the generated pages made from the
-/// site alone.
-#[allow(clippy::type_complexity)]
-fn read(
-    bytes: &[u8],
-    site_key: &blake3::Hash,
-    inputs: &Inputs,
-) -> Result<
-    (
-        HashMap<String, Kept>,
-        HashMap<MemoKey, String>,
-        Vec<(String, blake3::Hash, Stamp)>,
-        HashMap<String, (blake3::Hash, Records)>,
-    ),
-    (),
-> {
+/// What a derived file holds, when it is whole: the site key it was made for, and `Held`.
+fn decode(bytes: &[u8]) -> Result<(blake3::Hash, Held), ()> {
     let mut r = Reader::open(bytes, MAGIC, VERSION)?;
-    if r.hash()? != *site_key {
-        return Err(());
-    }
+    let site_key = r.hash()?;
     let mut print = HashMap::new();
     for _ in 0..r.count()? {
         let key = r.key()?;
@@ -418,10 +427,7 @@ fn read(
         };
         let input = r.hash()?;
         let html = r.string()?;
-        let k = (key, lang);
-        if inputs.get(&k) == Some(&input) {
-            print.insert((k.0, k.1, intro), html);
-        }
+        print.insert((key, lang, intro), (input, html));
     }
     let site_pages = r.published()?;
     let mut sources = HashMap::new();
@@ -461,5 +467,5 @@ fn read(
     if !r.rest.is_empty() {
         return Err(());
     }
-    Ok((kept, print, site_pages, sources))
+    Ok((site_key, (kept, print, site_pages, sources)))
 }

@@ -119,7 +119,7 @@ fn load_with(opts: &BuildOptions, known: impl FnOnce() -> KnownFiles) -> Result<
         let ledger = s.spawn(|| ledger::read(&opts.root));
         let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
         let theme = Theme::load(&opts.root, &settings);
-        let (discovered, mut problems) = discover(&opts.root, &settings, known())?;
+        let (discovered, mut problems) = discover(&opts.root, &settings, known)?;
         let ledger = ledger.join().unwrap_or_else(|_| Err(panicked()));
         let ledger = match ledger {
             Ok(ledger) => ledger,
@@ -193,6 +193,11 @@ fn build_parts_with<T: Send>(
     // content files read, while the settings are.
     let (loaded, binary) = std::thread::scope(|s| {
         s.spawn(|| highlighter.preload());
+        // The cache's own files are read and decoded beside it all (their keys are checked
+        // once the site is loaded).
+        let stored = opts
+            .cache
+            .then(|| s.spawn(|| cache::Stored::read(&opts.root)));
         let record = opts.cache.then(|| {
             s.spawn(|| {
                 let binary = cache::binary()?;
@@ -207,10 +212,12 @@ fn build_parts_with<T: Send>(
             binary = hash;
             known
         });
-        (loaded, binary)
+        let stored = stored.and_then(|h| h.join().ok());
+        (loaded, binary.zip(stored))
     });
     let mut loaded = loaded?;
-    let cache = binary.and_then(|binary| cache::Cache::open(&opts.root, &loaded.site, binary));
+    let cache = binary
+        .and_then(|(binary, stored)| cache::Cache::open(&opts.root, &loaded.site, binary, stored));
     let (rendered, beside) = std::thread::scope(|s| {
         let beside = s.spawn(|| alongside(&loaded.site, cache.as_ref()));
         let rendered = render(

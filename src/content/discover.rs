@@ -106,11 +106,12 @@ pub(crate) struct Discovered {
 }
 
 /// Lists and reads every content file under `root/content`, except the page files `known`
-/// records as they still are (their stamp is the recorded one).
+/// records as they still are (their stamp is the recorded one); `known` is asked once the
+/// folder is walked (the build cache reads its record meanwhile).
 pub(crate) fn discover(
     root: &Path,
     settings: &Settings,
-    mut known: KnownFiles,
+    known: impl FnOnce() -> KnownFiles,
 ) -> Result<(Discovered, Diagnostics), Fatal> {
     let now = std::time::SystemTime::now();
     let content = root.join("content");
@@ -215,8 +216,6 @@ pub(crate) fn discover(
             );
             continue;
         }
-        // What the record holds, kept only if the file's stamp still is its (below).
-        let recorded = known.remove(&rel);
         files.push(SourceFile {
             rel,
             section,
@@ -225,8 +224,13 @@ pub(crate) fn discover(
             bytes: Vec::new(),
             path: entry.into_path(),
             stamp: None,
-            known: recorded,
+            known: None,
         });
+    }
+    // What the record holds, kept only if the file's stamp still is its (below).
+    let mut known = known();
+    for file in &mut files {
+        file.known = known.remove(&file.rel);
     }
     // The pages' files are read in parallel once all are found (the walk is sequential).
     files.par_iter_mut().try_for_each(|file| {

@@ -111,46 +111,66 @@ pub(crate) fn render_bodies(
 
 /// Checks `#anchor` links against the headings of their targets; `wanted` picks which links
 /// (by the page holding them and the page they target) to check.
-pub(crate) fn check_anchors(bodies: &Bodies, wanted: impl Fn(&Key, &Key) -> bool) -> Diagnostics {
+pub(crate) fn check_anchors(
+    bodies: &Bodies,
+    wanted: impl Fn(&Key, &Key) -> bool + Sync,
+) -> Diagnostics {
+    // Page by page in parallel, the problems in the pages' order.
+    let found: Vec<Diagnostics> = bodies
+        .map
+        .par_iter()
+        .map(|((from, lang), body)| check_page_anchors(bodies, (from, lang), body, &wanted))
+        .collect();
     let mut problems = Diagnostics::default();
-    for ((from, lang), body) in &bodies.map {
-        let mut anchors = body
-            .anchors
-            .iter()
-            .filter(|a| wanted(from, &a.target))
-            .peekable();
-        // A fallback text (shown in a language it was not written in) is checked where it is
-        // its own, against the headings of its language: once, and with the right list.
-        if anchors.peek().is_none() || bodies.own.get(&(from.clone(), lang.clone())) == Some(&false)
-        {
-            continue;
-        }
-        for a in anchors {
-            let target = (
-                a.target.clone(),
-                a.lang.clone().unwrap_or_else(|| lang.clone()),
-            );
-            let found = bodies
+    for page in found {
+        problems.extend(page);
+    }
+    problems
+}
+
+/// The anchor links of page `from`'s body in `lang`.
+fn check_page_anchors(
+    bodies: &Bodies,
+    (from, lang): (&Key, &String),
+    body: &Body,
+    wanted: &impl Fn(&Key, &Key) -> bool,
+) -> Diagnostics {
+    let mut problems = Diagnostics::default();
+    let mut anchors = body
+        .anchors
+        .iter()
+        .filter(|a| wanted(from, &a.target))
+        .peekable();
+    // A fallback text (shown in a language it was not written in) is checked where it is
+    // its own, against the headings of its language: once, and with the right list.
+    if anchors.peek().is_none() || bodies.own.get(&(from.clone(), lang.clone())) == Some(&false) {
+        return problems;
+    }
+    for a in anchors {
+        let target = (
+            a.target.clone(),
+            a.lang.clone().unwrap_or_else(|| lang.clone()),
+        );
+        let found = bodies
+            .map
+            .get(&target)
+            .is_some_and(|b| b.headings.iter().any(|h| h.id == a.anchor));
+        // A fallback text links to headings of its own language; check it there.
+        if !found && bodies.own.get(&target).copied().unwrap_or(true) {
+            let known: Vec<&str> = bodies
                 .map
                 .get(&target)
-                .is_some_and(|b| b.headings.iter().any(|h| h.id == a.anchor));
-            // A fallback text links to headings of its own language; check it there.
-            if !found && bodies.own.get(&target).copied().unwrap_or(true) {
-                let known: Vec<&str> = bodies
-                    .map
-                    .get(&target)
-                    .map(|b| b.headings.iter().map(|h| h.id.as_str()).collect())
-                    .unwrap_or_default();
-                let d = a.diagnostic.clone();
-                problems.push(if known.is_empty() {
-                    d.help("that page has no headings to link to")
-                } else {
-                    d.help(format!(
-                        "the anchors of that page are: {}",
-                        known.join(", ")
-                    ))
-                });
-            }
+                .map(|b| b.headings.iter().map(|h| h.id.as_str()).collect())
+                .unwrap_or_default();
+            let d = a.diagnostic.clone();
+            problems.push(if known.is_empty() {
+                d.help("that page has no headings to link to")
+            } else {
+                d.help(format!(
+                    "the anchors of that page are: {}",
+                    known.join(", ")
+                ))
+            });
         }
     }
     problems
