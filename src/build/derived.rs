@@ -113,7 +113,7 @@ impl Derived {
             .into_iter()
             .filter_map(|((key, lang, intro), (input, html))| {
                 let k = (key, lang);
-                (inputs.get(&k) == Some(&input)).then(|| ((k.0, k.1, intro), html))
+                (inputs.get(&k) == Some(&input)).then_some(((k.0, k.1, intro), html))
             })
             .collect();
         Derived {
