@@ -78,7 +78,7 @@ pub(super) struct Derived {
 type Records = [String; 2];
 
 /// The input keys of this build's pages.
-type Inputs = HashMap<(Key, String), blake3::Hash>;
+type Inputs = rustc_hash::FxHashMap<(Key, String), blake3::Hash>;
 
 /// What the file holds, whatever site key it was made for: the indexes, the print bodies
 /// with the input key of their page, the generated pages made from the site alone, the
