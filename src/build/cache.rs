@@ -44,6 +44,10 @@ pub(crate) struct Cache {
     inputs: HashMap<(Key, String), blake3::Hash>,
     /// What the last build left, taken as pages are reused.
     cached: Mutex<HashMap<(Key, String), Cached>>,
+    /// The bytes of the file it came from, and where the record of each page published again
+    /// exactly as recorded is in them: the new file copies those records.
+    old: Vec<u8>,
+    same: Mutex<HashMap<(Key, String), std::ops::Range<usize>>>,
     /// The hash of each reused page's search line (its body comes without it).
     lines: RwLock<HashMap<(Key, String), blake3::Hash>>,
     /// The hash of each page file's text, by path.
@@ -60,12 +64,16 @@ struct Cached {
     stamp: Stamp,
     /// The body and the hash of its search line.
     job: Option<(BodyJob, blake3::Hash)>,
+    /// Where its record is in the file's bytes.
+    raw: std::ops::Range<usize>,
 }
 
 /// The cache's two files as read and decoded before the site is loaded (their keys are
 /// checked once it is: `Cache::open`).
 pub(crate) struct Stored {
-    pages: Option<(blake3::Hash, Pages)>,
+    /// The site key, the pages and the file's bytes (the records of pages published again
+    /// as they were are copied from them into the next file).
+    pages: Option<(blake3::Hash, Pages, Vec<u8>)>,
     derived: derived::Read,
 }
 
@@ -76,9 +84,10 @@ impl Stored {
         let dir = root.join(CACHE_DIR).join("build");
         std::thread::scope(|s| {
             let derived = s.spawn(|| derived::read(&dir));
-            let pages = std::fs::read(dir.join("pages"))
-                .ok()
-                .and_then(|bytes| read(&bytes).ok());
+            let pages = std::fs::read(dir.join("pages")).ok().and_then(|bytes| {
+                let (key, pages) = read(&bytes).ok()?;
+                Some((key, pages, bytes))
+            });
             Stored {
                 pages,
                 derived: derived.join().ok().flatten(),
@@ -121,10 +130,10 @@ impl Cache {
             })
             .collect();
         let dir = root.join(CACHE_DIR).join("build");
-        let cached = stored
+        let (cached, old) = stored
             .pages
-            .filter(|(key, _)| *key == site_key)
-            .map(|(_, pages)| pages)
+            .filter(|(key, _, _)| *key == site_key)
+            .map(|(_, pages, bytes)| (pages, bytes))
             .unwrap_or_default();
         let derived = Derived::open(&dir, site_key, &inputs, stored.derived);
         Some(Cache {
@@ -133,6 +142,8 @@ impl Cache {
             site: site_key,
             inputs,
             cached: Mutex::new(cached),
+            old,
+            same: Mutex::default(),
             lines: RwLock::default(),
             texts,
             derived,
@@ -157,6 +168,13 @@ impl Cache {
             && files.reuse(&path, cached.hash, cached.stamp);
         if !reused {
             return None;
+        }
+        // Its record is the same as long as its file is (a copy restored by a CI cache has
+        // another stamp).
+        if files.stamp(&path) == Some(cached.stamp) {
+            if let Ok(mut same) = self.same.lock() {
+                same.insert(k.clone(), cached.raw.clone());
+            }
         }
         Some(cached.job.map(|(job, line)| {
             if let Ok(mut lines) = self.lines.write() {
@@ -236,41 +254,64 @@ impl Cache {
         w.buf.extend_from_slice(self.site.as_bytes());
         w.u64(self.inputs.len() as u64);
         put(w)?;
+        let same = self.same.lock().map_err(|_| poisoned())?;
         let mut keys: Vec<&(Key, String)> = self.inputs.keys().collect();
-        keys.sort();
+        keys.sort_unstable();
         for k in keys {
-            let path = format!("{}index.html", site.url(&k.0, &k.1));
-            let (Some(hash), Some(stamp)) = (files.hash(&path), files.stamp(&path)) else {
-                // Not staged (a template error was reported): nothing to reuse.
-                w.buf.push(0);
+            if let Some(raw) = same.get(k).and_then(|r| self.old.get(r.clone())) {
+                // A page published again as recorded: the same record. (Debug builds, which
+                // the tests run, encode it all the same and compare.)
+                if cfg!(debug_assertions) {
+                    let mut again = Writer::default();
+                    self.write_page(&mut again, k, site, bodies, files, &lines);
+                    assert_eq!(again.buf, raw, "the record of {k:?} changed");
+                }
+                w.buf.extend_from_slice(raw);
                 put(w)?;
                 continue;
-            };
-            w.buf.push(1);
-            w.key(&k.0);
-            w.str(&k.1);
-            w.buf.extend_from_slice(self.inputs[k].as_bytes());
-            w.str(&path);
-            w.hash(&hash);
-            w.stamp(&stamp);
-            match bodies.map.get(k) {
-                Some(body) => {
-                    w.buf.push(1);
-                    let warnings = bodies.warnings.get(k).map_or(&[][..], Vec::as_slice);
-                    let own = bodies.own.get(k).copied().unwrap_or(true);
-                    let line = match lines.get(k) {
-                        Some(reused) => *reused,
-                        None => {
-                            blake3::hash(bodies.search.get(k).map_or(&[][..], |s| s.as_bytes()))
-                        }
-                    };
-                    w.job((body, warnings, own, &line));
-                }
-                None => w.buf.push(0),
             }
+            self.write_page(w, k, site, bodies, files, &lines);
             put(w)?;
         }
         Ok(())
+    }
+
+    /// The record of page `k` as this build leaves it.
+    fn write_page(
+        &self,
+        w: &mut Writer,
+        k: &(Key, String),
+        site: &Site,
+        bodies: &Bodies,
+        files: &Files,
+        lines: &HashMap<(Key, String), blake3::Hash>,
+    ) {
+        let path = format!("{}index.html", site.url(&k.0, &k.1));
+        let (Some(hash), Some(stamp)) = (files.hash(&path), files.stamp(&path)) else {
+            // Not staged (a template error was reported): nothing to reuse.
+            w.buf.push(0);
+            return;
+        };
+        w.buf.push(1);
+        w.key(&k.0);
+        w.str(&k.1);
+        w.buf.extend_from_slice(self.inputs[k].as_bytes());
+        w.str(&path);
+        w.hash(&hash);
+        w.stamp(&stamp);
+        match bodies.map.get(k) {
+            Some(body) => {
+                w.buf.push(1);
+                let warnings = bodies.warnings.get(k).map_or(&[][..], Vec::as_slice);
+                let own = bodies.own.get(k).copied().unwrap_or(true);
+                let line = match lines.get(k) {
+                    Some(reused) => *reused,
+                    None => blake3::hash(bodies.search.get(k).map_or(&[][..], |s| s.as_bytes())),
+                };
+                w.job((body, warnings, own, &line));
+            }
+            None => w.buf.push(0),
+        }
     }
 
     /// A record of `t` as a source (`translations::record`): the last build's when the file's
@@ -342,7 +383,10 @@ fn read(bytes: &[u8]) -> Result<(blake3::Hash, Pages), ()> {
     let site_key = r.hash()?;
     let count = r.u64()?;
     let mut pages = HashMap::default();
+    // Where the reader is in `bytes`.
+    let at = |r: &Reader| r.rest.as_ptr() as usize - bytes.as_ptr() as usize;
     for _ in 0..count {
+        let start = at(&r);
         if r.u8()? == 0 {
             continue;
         }
@@ -365,6 +409,7 @@ fn read(bytes: &[u8]) -> Result<(blake3::Hash, Pages), ()> {
                 hash: file_hash,
                 stamp,
                 job,
+                raw: start..at(&r),
             },
         );
     }
