@@ -216,13 +216,20 @@ fn build_parts_with<T: Send>(
         (loaded, binary.zip(stored))
     });
     let mut loaded = loaded?;
-    let cache = binary
-        .and_then(|(binary, stored)| cache::Cache::open(&opts.root, &loaded.site, binary, stored));
+    // The site's orderings, worked out once for the pages and the generated files, while the
+    // cache's keys are.
+    let (cache, lists) = std::thread::scope(|s| {
+        let lists = s.spawn(|| Lists::new(&loaded.site));
+        let cache = binary.and_then(|(binary, stored)| {
+            cache::Cache::open(&opts.root, &loaded.site, binary, stored)
+        });
+        (cache, lists.join())
+    });
+    let lists = lists.map_err(|_| panicked())?;
     let (rendered, beside) = std::thread::scope(|s| {
         let beside = s.spawn(|| alongside(&loaded.site, cache.as_ref()));
         let rendered = render(
-            &loaded.site,
-            &loaded.theme,
+            (&loaded.site, &loaded.theme, &lists),
             loaded.tree.as_ref(),
             (highlighter, &Pictures::new(&opts.root), cache.as_ref()),
             (loaded.ledger.as_ref(), opts.ledger),
@@ -300,8 +307,7 @@ pub(crate) struct Rendered {
 /// pages' aliases and the URL ledger (the ledger on disk and what to do with it). Errors come
 /// back with the bodies' warnings.
 pub(crate) fn render(
-    site: &Site,
-    theme: &Theme,
+    (site, theme, lists): (&Site, &Theme, &Lists),
     tree: Option<&DecisionTree>,
     (highlighter, pictures, pages): (&Highlighter, &Pictures, Option<&cache::Cache>),
     ledger: (Option<&LedgerFile>, LedgerMode),
@@ -323,10 +329,8 @@ pub(crate) fn render(
         }
         body
     };
-    // The site's orderings, worked out once for the pages and the generated files.
-    let lists = Lists::new(site);
     let (bodies, body_problems) =
-        crate::render::pages::render_content(site, (theme, &lists), &tools, &jobs, files, &reuse);
+        crate::render::pages::render_content(site, (theme, lists), &tools, &jobs, files, &reuse);
     problems.extend(body_problems);
     problems.extend(check_anchors(&bodies, |_, _| true));
     let failed = |mut problems: Diagnostics, bodies: &Bodies| {
@@ -343,7 +347,7 @@ pub(crate) fn render(
             .filter(|c| c.has_folder())
             .map(|c| s.spawn(|| c.save(site, &bodies, files)));
         let rest = render_rest(
-            (site, theme, tree, &lists),
+            (site, theme, tree, lists),
             &tools,
             media.files,
             ledger,
@@ -452,7 +456,7 @@ fn render_rest(
     // The derived file is written while the rest is made: what it records is made by now.
     std::thread::scope(|s| {
         let saving = cache.map(|c| s.spawn(|| c.save_derived(files)));
-        let rest = finish_rest((site, theme, tree), ledger, files, bodies, problems);
+        let rest = finish_rest((site, theme, tree, lists), ledger, files, bodies, problems);
         let saved = saving.map(|h| h.join().unwrap_or_else(|_| Err(cache::poisoned())));
         rest.map(|rest| (rest, saved))
     })
@@ -461,7 +465,7 @@ fn render_rest(
 /// The decision tree and the theme's files, then the site paths checked against the finished
 /// site and the redirects last.
 fn finish_rest(
-    (site, theme, tree): (&Site, &Theme, Option<&DecisionTree>),
+    (site, theme, tree, lists): (&Site, &Theme, Option<&DecisionTree>, &Lists),
     ledger: (Option<&LedgerFile>, LedgerMode),
     files: &Files,
     bodies: &Bodies,
@@ -469,7 +473,7 @@ fn finish_rest(
 ) -> Result<Rest, Diagnostics> {
     let put_all = |all: Vec<(String, Vec<u8>)>| all.into_iter().for_each(|(p, b)| files.put(p, b));
     if let Some(tree) = tree {
-        match crate::diagnostic::render(tree, site, theme, &bodies.map) {
+        match crate::diagnostic::render(tree, (site, theme, lists), &bodies.map) {
             Ok(pages) => put_all(pages.into_iter().collect()),
             Err(ds) => problems.extend(ds),
         }

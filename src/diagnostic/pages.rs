@@ -115,14 +115,12 @@ fn path_url(base: &str, lang: &str, path: &[(&Node, &Answer)]) -> String {
 /// Renders every diagnostic page of every language.
 pub(crate) fn render(
     tree: &DecisionTree,
-    site: &Site,
-    theme: &Theme,
+    (site, theme, lists): (&Site, &Theme, &Lists),
     bodies: &BTreeMap<(Key, String), Body>,
 ) -> Result<Output, Diagnostics> {
     let mut out = Output::new();
     let mut problems = Diagnostics::default();
     let index_key = Key::new(DIAGNOSTIC_SECTION, "_index");
-    let lists = Lists::new(site);
     for lang in &site.languages {
         let lang = lang.as_str();
         let base_in = |l: &str| site.url(&index_key, l).to_string();
@@ -171,7 +169,7 @@ pub(crate) fn render(
             &base,
             Place::Page(&index_key),
             false,
-            &lists,
+            lists,
         );
         let mut view = empty_view("start", &common.root);
         view.node = tree.start.clone();
@@ -199,7 +197,7 @@ pub(crate) fn render(
             let url = path_url(&base, lang, path);
             let same_path = |l: &str| path_url(&base_in(l), l, path);
             let place = Place::Custom(&same_path, Some(&index_key));
-            let mut common = Common::with_lists(site, theme, lang, &url, place, false, &lists);
+            let mut common = Common::with_lists(site, theme, lang, &url, place, false, lists);
             common.noindex = true;
             let root = common.root.clone();
             let mut view = empty_view(
@@ -289,7 +287,7 @@ pub(crate) fn render(
         let overview = format!("{base}{}/", overview_slug(lang));
         let same = |l: &str| format!("{}{}/", base_in(l), overview_slug(l));
         let place = Place::Custom(&same, Some(&index_key));
-        let common = Common::with_lists(site, theme, lang, &overview, place, false, &lists);
+        let common = Common::with_lists(site, theme, lang, &overview, place, false, lists);
         let root = common.root.clone();
         let mut view = empty_view("overview", &root);
         view.node = tree.start.clone();
