@@ -82,8 +82,12 @@ impl Stored {
     /// their own: the thread pool is the loading site's).
     pub(crate) fn read(root: &Path) -> Stored {
         let dir = root.join(CACHE_DIR).join("build");
+        crate::output::in_background();
         std::thread::scope(|s| {
-            let derived = s.spawn(|| derived::read(&dir));
+            let derived = s.spawn(|| {
+                crate::output::in_background();
+                derived::read(&dir)
+            });
             let pages = std::fs::read(dir.join("pages")).ok().and_then(|bytes| {
                 let (key, pages) = read(&bytes).ok()?;
                 Some((key, pages, bytes))

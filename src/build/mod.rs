@@ -343,9 +343,12 @@ pub(crate) fn render(
     let (rest, saved) = std::thread::scope(|s| {
         // The build cache is written while the generated pages render (the first one once
         // the build succeeded: a failed build creates no folder).
-        let saving = pages
-            .filter(|c| c.has_folder())
-            .map(|c| s.spawn(|| c.save(site, &bodies, files)));
+        let saving = pages.filter(|c| c.has_folder()).map(|c| {
+            s.spawn(|| {
+                crate::output::in_background();
+                c.save(site, &bodies, files)
+            })
+        });
         let rest = render_rest(
             (site, theme, tree, lists),
             &tools,
@@ -455,7 +458,12 @@ fn render_rest(
     }
     // The derived file is written while the rest is made: what it records is made by now.
     std::thread::scope(|s| {
-        let saving = cache.map(|c| s.spawn(|| c.save_derived(files)));
+        let saving = cache.map(|c| {
+            s.spawn(|| {
+                crate::output::in_background();
+                c.save_derived(files)
+            })
+        });
         let rest = finish_rest((site, theme, tree, lists), ledger, files, bodies, problems);
         let saved = saving.map(|h| h.join().unwrap_or_else(|_| Err(cache::poisoned())));
         rest.map(|rest| (rest, saved))

@@ -24,6 +24,17 @@ pub(crate) type Output = BTreeMap<String, Vec<u8>>;
 /// without the bytes.
 pub(crate) type Manifest = BTreeMap<String, blake3::Hash>;
 
+/// Lowers the priority of the calling thread (Linux: a thread has a `nice` value of its own),
+/// for work that runs beside the build and is needed only later: the build's own thread and
+/// its pool then get the processor first (on two cores, four threads at once share it
+/// evenly otherwise). Nothing happens where the system does not allow it.
+pub(crate) fn in_background() {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 10);
+    }
+}
+
 /// A file every output folder holds, so that playbook never replaces a folder it did not make.
 pub(crate) const MARKER: &str = ".playbook-output";
 

@@ -123,7 +123,10 @@ impl Staging {
         };
         if claimed {
             let dir = staging.dir.clone();
-            *lock(&staging.survey) = Some(std::thread::spawn(move || survey(&dir)));
+            *lock(&staging.survey) = Some(std::thread::spawn(move || {
+                super::in_background();
+                survey(&dir)
+            }));
         } else {
             let _ = staging.existing.set(Ok(BTreeMap::new()));
         }
