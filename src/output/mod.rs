@@ -196,6 +196,30 @@ mod tests {
     }
 
     #[test]
+    fn a_published_file_is_stamped_and_linked_as_its_path_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let mut first = Output::new();
+        first.insert("fr/a/index.html".into(), b"one".to_vec());
+        write_atomic(&out, &first).unwrap();
+        let staging = Staging::open(&out).unwrap();
+        let path = out.join("fr/a/index.html");
+        let stamp = Stamp::of(&path).unwrap();
+        assert_eq!(
+            staging.previous_stamp("fr/a/index.html", &path),
+            Some(stamp)
+        );
+        // Not a file: no stamp.
+        assert_eq!(staging.previous_stamp("fr/a", &out.join("fr/a")), None);
+        assert_eq!(staging.previous_stamp("fr/b", &out.join("fr/b")), None);
+        // Reused: the staging folder holds the same file (one inode).
+        let hash = blake3::hash(b"one");
+        assert_eq!(staging.reuse("fr/a/index.html", &hash, stamp), Some(stamp));
+        let staged = staging.dir.join("fr/a/index.html");
+        assert_eq!(Stamp::of(&staged).map(|s| s.inode), Some(stamp.inode));
+    }
+
+    #[test]
     fn the_spare_is_brought_up_to_date_without_touching_the_published_site() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");

@@ -10,7 +10,7 @@
 //! removed; the output folder is never touched. Nothing is written through a link, and only
 //! folders holding playbook's marker are ever removed or written into.
 
-use std::collections::{BTreeMap, BTreeSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::thread::JoinHandle;
@@ -21,8 +21,9 @@ use crate::errors::Fatal;
 
 use super::{lock, Manifest, MARKER};
 
-/// What a claimed spare holds: path → what is there.
-type Surveyed = Result<BTreeMap<String, Held>, Fatal>;
+/// What a claimed spare holds: path → what is there. (Looked up once for every file the build
+/// puts: hashed, not sorted; the paths are the site's own.)
+type Surveyed = Result<FxHashMap<String, Held>, Fatal>;
 
 /// An entry of the spare: a folder, or a file and its inode. A file hard-linked from the
 /// published site has the same inode as it: nothing to compare. (The spare and the output are
@@ -37,13 +38,16 @@ enum Held {
 /// A staging folder being filled.
 pub(crate) struct Staging {
     out: PathBuf,
-    dir: PathBuf,
+    pub(super) dir: PathBuf,
     spare: PathBuf,
     spare_is_ours: bool,
     /// The staging folder was the spare (not a new folder).
     claimed: bool,
     /// The published output, when it is ours: unchanged files are hard-linked from it.
     previous: Option<PathBuf>,
+    /// The same folder opened (Unix): its files are looked at and linked relative to it, a
+    /// shorter path to resolve for each of thousands of files, and all in the one folder.
+    previous_dir: Option<std::fs::File>,
     /// What the claimed spare held: path → folder or file. Surveyed on another thread while
     /// the site loads; the first write waits for it.
     existing: OnceLock<Surveyed>,
@@ -110,6 +114,10 @@ impl Staging {
                 .map_err(|e| Fatal(format!("cannot write `{}`: {e}", dir.display())))?;
         }
         let previous = out.join(MARKER).is_file().then(|| out.clone());
+        let previous_dir = previous
+            .as_ref()
+            .filter(|_| cfg!(unix))
+            .and_then(|p| std::fs::File::open(p).ok());
         let staging = Staging {
             out,
             dir,
@@ -117,6 +125,7 @@ impl Staging {
             spare_is_ours,
             claimed,
             previous,
+            previous_dir,
             existing: OnceLock::new(),
             survey: Mutex::new(None),
             done: false,
@@ -128,13 +137,13 @@ impl Staging {
                 survey(&dir)
             }));
         } else {
-            let _ = staging.existing.set(Ok(BTreeMap::new()));
+            let _ = staging.existing.set(Ok(FxHashMap::default()));
         }
         Ok(staging)
     }
 
     /// What the claimed spare held, once surveyed.
-    fn existing(&self) -> Result<&BTreeMap<String, Held>, Fatal> {
+    fn existing(&self) -> Result<&FxHashMap<String, Held>, Fatal> {
         self.existing
             .get_or_init(|| match lock(&self.survey).take().map(JoinHandle::join) {
                 Some(Ok(surveyed)) => surveyed,
@@ -157,7 +166,7 @@ impl Staging {
     /// when it cannot: the caller renders the file instead.
     pub(crate) fn reuse(&self, rel: &str, hash: &blake3::Hash, stamp: Stamp) -> Option<Stamp> {
         let old = self.previous.as_ref()?.join(rel);
-        let now = Stamp::of(&old)?;
+        let now = self.previous_stamp(rel, &old)?;
         if now != stamp
             && (now.len != stamp.len
                 || std::fs::read(&old).map(|b| blake3::hash(&b)).ok()? != *hash)
@@ -172,8 +181,35 @@ impl Staging {
             Some(Held::Folder) => ignore_missing(std::fs::remove_dir_all(&path)).ok()?,
             None => {}
         }
-        self.create(rel, |p| std::fs::hard_link(&old, p))
+        self.create(rel, |p| self.link_previous(rel, &old, p))
             .then_some(now)
+    }
+
+    /// The stamp of the published file at `rel` (`old`, its path).
+    pub(super) fn previous_stamp(&self, rel: &str, old: &Path) -> Option<Stamp> {
+        #[cfg(unix)]
+        if let Some(dir) = &self.previous_dir {
+            use rustix::fs::{statat, AtFlags, FileType};
+            let st = statat(dir, rel, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+            let stamp = Stamp {
+                len: st.st_size as u64,
+                mtime: st.st_mtime as i64,
+                mtime_nanos: st.st_mtime_nsec as i64,
+                inode: st.st_ino as u64,
+            };
+            return (FileType::from_raw_mode(st.st_mode) == FileType::RegularFile).then_some(stamp);
+        }
+        Stamp::of(old)
+    }
+
+    /// Hard-links the published file at `rel` (`old`, its path) to `to`.
+    fn link_previous(&self, rel: &str, old: &Path, to: &Path) -> std::io::Result<()> {
+        #[cfg(unix)]
+        if let Some(dir) = &self.previous_dir {
+            use rustix::fs::{linkat, AtFlags, CWD};
+            return Ok(linkat(dir, rel, CWD, to, AtFlags::empty())?);
+        }
+        std::fs::hard_link(old, to)
     }
 
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
@@ -238,15 +274,20 @@ impl Staging {
     /// Removes what the staging folder holds beyond `files` (the site's files), puts it in
     /// place of the output folder and keeps the replaced site as the next build's spare.
     pub(crate) fn publish(mut self, files: &Manifest) -> Result<(), Fatal> {
-        let wanted_folders: BTreeSet<&str> = files.keys().flat_map(|rel| ancestors(rel)).collect();
+        let wanted_folders: FxHashSet<&str> = files.keys().flat_map(|rel| ancestors(rel)).collect();
+        // What the site does not have, in order: a folder comes before what it holds.
+        let mut unwanted_all: Vec<(&str, bool)> = self
+            .existing()?
+            .iter()
+            .map(|(rel, &held)| (rel.as_str(), held == Held::Folder))
+            .filter(|&(rel, _)| {
+                rel != MARKER && !files.contains_key(rel) && !wanted_folders.contains(rel)
+            })
+            .collect();
+        unwanted_all.sort_unstable();
         let mut unwanted: Vec<(&str, bool)> = Vec::new();
         let mut removed_folder: Option<&str> = None;
-        for (rel, &held) in self.existing()? {
-            let is_dir = held == Held::Folder;
-            let rel = rel.as_str();
-            if rel == MARKER || files.contains_key(rel) || wanted_folders.contains(rel) {
-                continue;
-            }
+        for (rel, is_dir) in unwanted_all {
             // Inside a folder that goes as a whole.
             if removed_folder.is_some_and(|f| rel.starts_with(f) && rel[f.len()..].starts_with('/'))
             {
@@ -339,7 +380,7 @@ impl Drop for Staging {
 /// The files and folders of a claimed spare; anything else (a link, a socket) is removed
 /// now, so that nothing is ever written through it.
 fn survey(dir: &Path) -> Surveyed {
-    let mut existing = BTreeMap::new();
+    let mut existing = FxHashMap::default();
     for entry in walkdir::WalkDir::new(dir).min_depth(1) {
         let Ok(entry) = entry else { continue };
         let Ok(rel) = entry.path().strip_prefix(dir) else {
