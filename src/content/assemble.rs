@@ -52,23 +52,37 @@ pub(crate) fn assemble(
             (key, lang, parse_translation(file, kind, history))
         })
         .collect();
-    let mut grouped: BTreeMap<Key, BTreeMap<String, Translation>> = BTreeMap::new();
+    // Grouped by page, in order: sorted once and the maps built whole (thousands of
+    // translations inserted one by one into a map of maps cost more).
+    let mut good = Vec::with_capacity(parsed.len());
     for (key, lang, parsed) in parsed {
         match parsed {
             Ok(t) => {
                 check_placeholders(&t, &lang, &mut problems);
-                grouped.entry(key).or_default().insert(lang, t);
+                good.push((key, lang, t));
             }
             Err(d) => problems.push(d),
         }
     }
+    good.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let mut pages: Vec<(Key, Vec<(String, Translation)>)> = Vec::new();
+    for (key, lang, t) in good {
+        match pages.last_mut() {
+            Some((last, ts)) if *last == key => ts.push((lang, t)),
+            _ => pages.push((key, vec![(lang, t)])),
+        }
+    }
+    let grouped: BTreeMap<Key, BTreeMap<String, Translation>> = pages
+        .into_iter()
+        .map(|(key, ts)| (key, ts.into_iter().collect()))
+        .collect();
 
     let obstacle_ids: BTreeSet<String> = grouped
         .keys()
         .filter(|k| k.section == "obstacles" && !k.is_index())
         .map(|k| k.id.clone())
         .collect();
-    let mut entries = BTreeMap::new();
+    let mut merged = Vec::with_capacity(grouped.len());
     for (key, translations) in grouped {
         let kind = Kind::of(&key.section, &key.id);
         let entry = merge(
@@ -79,8 +93,10 @@ pub(crate) fn assemble(
             &obstacle_ids,
             &mut problems,
         );
-        entries.insert(key, entry);
+        merged.push((key, entry));
     }
+    // In order already: the map is built whole.
+    let mut entries: BTreeMap<Key, Entry> = merged.into_iter().collect();
 
     // Every section gets an index page, and the site a home page.
     let mut synthetic_titles = BTreeMap::new();
