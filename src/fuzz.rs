@@ -154,6 +154,7 @@ fn small_site(extra: Vec<SourceFile>) -> Option<Site> {
     let discovered = Discovered {
         pages: files,
         media: Vec::new(),
+        fronts_as_recorded: false,
     };
     let (site, problems) = assemble(
         Settings::default(),

@@ -68,35 +68,71 @@ struct Cached {
     raw: std::ops::Range<usize>,
 }
 
-/// The cache's two files as read and decoded before the site is loaded (their keys are
-/// checked once it is: `Cache::open`).
+/// The cache's two files as read before the site is loaded, and decoded then too when the
+/// site is likely to be the one they were made for (their keys are checked once it is
+/// loaded: `Cache::open`).
 pub(crate) struct Stored {
-    /// The site key, the pages and the file's bytes (the records of pages published again
-    /// as they were are copied from them into the next file).
-    pages: Option<(blake3::Hash, Pages, Vec<u8>)>,
+    /// The bytes of `pages` (the records of pages published again as they were are copied
+    /// from them into the next file) and of `derived`.
+    pages: Option<Vec<u8>>,
+    derived: Option<Vec<u8>>,
+    decoded: Option<Decoded>,
+}
+
+/// The two files decoded, each with the site key it was made for.
+struct Decoded {
+    pages: Option<(blake3::Hash, Pages)>,
     derived: derived::Read,
 }
 
 impl Stored {
-    /// Reads the two files of the cache of the site in `root`, in parallel (on threads of
-    /// their own: the thread pool is the loading site's).
-    pub(crate) fn read(root: &Path) -> Stored {
+    /// Reads the two files of the cache of the site in `root`, and decodes them in parallel
+    /// (on threads of their own: the thread pool is the loading site's) when `likely` (asked
+    /// once the content files are found) says that the site is probably the one they were
+    /// made for. Otherwise they are decoded only once the site key says they are its: a cache
+    /// made for another site key is never decoded (its tens of megabytes would stay with the
+    /// threads that decoded them).
+    pub(crate) fn read(root: &Path, likely: impl FnOnce() -> bool) -> Stored {
         let dir = root.join(CACHE_DIR).join("build");
         crate::output::in_background();
-        std::thread::scope(|s| {
-            let derived = s.spawn(|| {
-                crate::output::in_background();
-                derived::read(&dir)
-            });
-            let pages = std::fs::read(dir.join("pages")).ok().and_then(|bytes| {
-                let (key, pages) = read(&bytes).ok()?;
-                Some((key, pages, bytes))
-            });
-            Stored {
+        let pages = std::fs::read(dir.join("pages")).ok();
+        let derived = derived::bytes(&dir);
+        if !likely() {
+            return Stored {
                 pages,
-                derived: derived.join().ok().flatten(),
+                derived,
+                decoded: None,
+            };
+        }
+        let decoded = std::thread::scope(|s| {
+            let d = s.spawn(|| {
+                crate::output::in_background();
+                derived.as_deref().and_then(derived::read)
+            });
+            Decoded {
+                pages: pages.as_deref().and_then(|b| read(b).ok()),
+                derived: d.join().ok().flatten(),
             }
-        })
+        });
+        Stored {
+            pages,
+            derived: None,
+            decoded: Some(decoded),
+        }
+    }
+
+    /// The files decoded, when they were made for `site_key`.
+    fn decode(&self, site_key: blake3::Hash) -> Decoded {
+        let (pages, derived) = rayon::join(
+            || {
+                let bytes = self.pages.as_deref()?;
+                (Reader::file_key(bytes, MAGIC, VERSION)? == site_key)
+                    .then(|| read(bytes).ok())
+                    .flatten()
+            },
+            || derived::read_for(self.derived.as_deref()?, site_key),
+        );
+        Decoded { pages, derived }
     }
 }
 
@@ -108,7 +144,7 @@ impl Cache {
         root: &Path,
         site: &Site,
         binary: blake3::Hash,
-        stored: Stored,
+        mut stored: Stored,
     ) -> Option<Cache> {
         let site_key = site_key(root, site, binary)?;
         let keys: Vec<&Key> = site
@@ -134,12 +170,15 @@ impl Cache {
             })
             .collect();
         let dir = root.join(CACHE_DIR).join("build");
-        let (cached, old) = stored
-            .pages
-            .filter(|(key, _, _)| *key == site_key)
-            .map(|(_, pages, bytes)| (pages, bytes))
-            .unwrap_or_default();
-        let derived = Derived::open(&dir, site_key, &inputs, stored.derived);
+        let decoded = match stored.decoded.take() {
+            Some(decoded) => decoded,
+            None => stored.decode(site_key),
+        };
+        let (cached, old) = match (decoded.pages, stored.pages) {
+            (Some((key, pages)), Some(bytes)) if key == site_key => (pages, bytes),
+            _ => Default::default(),
+        };
+        let derived = Derived::open(&dir, site_key, &inputs, decoded.derived);
         Some(Cache {
             file: dir.join("pages"),
             binary,

@@ -142,6 +142,16 @@ impl<'a> Reader<'a> {
         Ok(r)
     }
 
+    /// The hash that follows the `magic` line and `version` of a cache file (its key), looked
+    /// at without checking the file: whether it is worth decoding.
+    pub(super) fn file_key(bytes: &[u8], magic: &[u8], version: u64) -> Option<blake3::Hash> {
+        let mut r = Reader {
+            rest: bytes.strip_prefix(magic)?,
+        };
+        (r.u64().ok()? == version).then_some(())?;
+        r.hash().ok()
+    }
+
     /// Files as published: path, hash and stamp of each.
     pub(super) fn published(&mut self) -> Read<Vec<(String, blake3::Hash, Stamp)>> {
         (0..self.count()?)

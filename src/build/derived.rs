@@ -94,10 +94,19 @@ type Held = (
 /// corrupt or of another version).
 pub(super) type Read = Option<(blake3::Hash, Held)>;
 
-/// Reads and decodes the file in `dir`, before this build's keys are known.
-pub(super) fn read(dir: &Path) -> Read {
-    let bytes = std::fs::read(dir.join("derived")).ok()?;
-    decode(&bytes).ok()
+/// The bytes of the file in `dir`.
+pub(super) fn bytes(dir: &Path) -> Option<Vec<u8>> {
+    std::fs::read(dir.join("derived")).ok()
+}
+
+/// What the file's `bytes` hold, decoded before this build's keys are known.
+pub(super) fn read(bytes: &[u8]) -> Read {
+    decode(bytes).ok()
+}
+
+/// What the file's `bytes` hold, when they were made for `site_key` (decoded only then).
+pub(super) fn read_for(bytes: &[u8], site_key: blake3::Hash) -> Read {
+    (Reader::file_key(bytes, MAGIC, VERSION)? == site_key).then(|| read(bytes))?
 }
 
 impl Derived {

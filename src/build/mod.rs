@@ -107,12 +107,17 @@ pub(crate) struct Loaded {
 
 /// Reads and validates the whole site, rendering nothing.
 pub(crate) fn load(opts: &BuildOptions) -> Result<Loaded, Failure> {
-    load_with(opts, KnownFiles::default)
+    load_with(opts, KnownFiles::default, |_| ())
 }
 
 /// `load`, not reading the page files that `known` (called once the settings are read)
-/// records as they still are.
-fn load_with(opts: &BuildOptions, known: impl FnOnce() -> KnownFiles) -> Result<Loaded, Failure> {
+/// records as they still are; `found` is told once the content files are found whether their
+/// front matter is all as the record has it.
+fn load_with(
+    opts: &BuildOptions,
+    known: impl FnOnce() -> KnownFiles,
+    found: impl FnOnce(bool),
+) -> Result<Loaded, Failure> {
     // Git answers, and the URL ledger is read, while the content files are.
     std::thread::scope(|s| {
         let history = s.spawn(|| History::read(&opts.root));
@@ -120,6 +125,7 @@ fn load_with(opts: &BuildOptions, known: impl FnOnce() -> KnownFiles) -> Result<
         let settings = Settings::load(&opts.root, opts.base_url.as_deref())?;
         let theme = Theme::load(&opts.root, &settings);
         let (discovered, mut problems) = discover(&opts.root, &settings, known)?;
+        found(discovered.fronts_as_recorded);
         let ledger = ledger.join().unwrap_or_else(|_| Err(panicked()));
         let ledger = match ledger {
             Ok(ledger) => ledger,
@@ -195,9 +201,10 @@ fn build_parts_with<T: Send>(
         s.spawn(|| highlighter.preload());
         // The cache's own files are read and decoded beside it all (their keys are checked
         // once the site is loaded).
-        let stored = opts
-            .cache
-            .then(|| s.spawn(|| cache::Stored::read(&opts.root)));
+        let (likely, told) = std::sync::mpsc::channel();
+        let stored = opts.cache.then(|| {
+            s.spawn(move || cache::Stored::read(&opts.root, || told.recv().unwrap_or(false)))
+        });
         let record = opts.cache.then(|| {
             s.spawn(|| {
                 let binary = cache::binary()?;
@@ -205,13 +212,19 @@ fn build_parts_with<T: Send>(
             })
         });
         let mut binary = None;
-        let loaded = load_with(opts, || {
-            let (hash, known) = record
-                .and_then(|h| h.join().ok().flatten())
-                .map_or((None, KnownFiles::default()), |(b, k)| (Some(b), k));
-            binary = hash;
-            known
-        });
+        let loaded = load_with(
+            opts,
+            || {
+                let (hash, known) = record
+                    .and_then(|h| h.join().ok().flatten())
+                    .map_or((None, KnownFiles::default()), |(b, k)| (Some(b), k));
+                binary = hash;
+                known
+            },
+            |as_recorded| {
+                let _ = likely.send(as_recorded);
+            },
+        );
         let stored = stored.and_then(|h| h.join().ok());
         (loaded, binary.zip(stored))
     });

@@ -28,6 +28,7 @@ pub(crate) fn assemble(
     let Discovered {
         pages: files,
         media,
+        ..
     } = discovered;
     let mut problems = Diagnostics::default();
     let default = settings.default_language().to_string();

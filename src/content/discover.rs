@@ -103,6 +103,10 @@ pub(crate) fn is_temporary(name: &str) -> bool {
 pub(crate) struct Discovered {
     pub(crate) pages: Vec<SourceFile>,
     pub(crate) media: Vec<Media>,
+    /// Every page file is one the build cache's record holds, with the front matter it
+    /// recorded (read again or not), and none it holds is gone: the pages' front matter, and
+    /// so most likely the cache's site key, is the last build's.
+    pub(crate) fronts_as_recorded: bool,
 }
 
 /// Lists and reads every content file under `root/content`, except the page files `known`
@@ -229,29 +233,39 @@ pub(crate) fn discover(
     }
     // What the record holds, kept only if the file's stamp still is its (below).
     let mut known = known();
+    let recorded = !known.is_empty();
+    let mut all_recorded = true;
     for file in &mut files {
         file.known = known.remove(&file.rel);
+        all_recorded &= file.known.is_some();
     }
+    let fronts_as_recorded = recorded && all_recorded && known.is_empty();
     // The pages' files are read in parallel once all are found (the walk is sequential).
-    files.par_iter_mut().try_for_each(|file| {
-        file.known = file.known.take().filter(|k| {
-            std::fs::symlink_metadata(&file.path)
-                .is_ok_and(|m| FileStamp::of(&m, now) == Some(k.stamp))
-        });
-        if let Some(k) = &file.known {
-            file.stamp = Some(k.stamp);
-            return Ok(());
-        }
-        let (bytes, stamp) = read_stamped(&file.path, now)
-            .map_err(|e| Fatal(format!("cannot read `{}`: {e}", file.rel)))?;
-        file.bytes = bytes;
-        file.stamp = stamp;
-        Ok(())
-    })?;
+    // Whether each file read again still starts with the front matter recorded.
+    let same_fronts = files
+        .par_iter_mut()
+        .map(|file| {
+            let recorded = file.known.take();
+            if let Some(k) = recorded.as_ref().filter(|k| {
+                std::fs::symlink_metadata(&file.path)
+                    .is_ok_and(|m| FileStamp::of(&m, now) == Some(k.stamp))
+            }) {
+                file.stamp = Some(k.stamp);
+                file.known = recorded;
+                return Ok(true);
+            }
+            let (bytes, stamp) = read_stamped(&file.path, now)
+                .map_err(|e| Fatal(format!("cannot read `{}`: {e}", file.rel)))?;
+            file.bytes = bytes;
+            file.stamp = stamp;
+            Ok(recorded.is_some_and(|k| file.bytes.starts_with(k.head.as_bytes())))
+        })
+        .try_reduce(|| true, |a, b| Ok(a && b))?;
     Ok((
         Discovered {
             pages: files,
             media: found_media,
+            fronts_as_recorded: fronts_as_recorded && same_fronts,
         },
         problems,
     ))
