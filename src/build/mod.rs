@@ -284,7 +284,7 @@ pub(crate) fn build(opts: &BuildOptions, files: &Files) -> Result<Built, Failure
     let mut warnings = loaded.warnings;
     warnings.extend(rendered.bodies.warnings());
     let built = Built {
-        unused_media: unused_media(&loaded.site, &rendered.bodies),
+        unused_media: rendered.bodies.unused_media(&loaded.site),
         pages: rendered.pages,
         warnings,
         translations,
@@ -521,29 +521,6 @@ fn finish_rest(
     let pages = count_pages(site, &output);
     put_all(redirects);
     Ok((pages, ledger, warnings))
-}
-
-/// Pictures and attachments no page uses: probably forgotten.
-fn unused_media(site: &Site, bodies: &Bodies) -> Diagnostics {
-    let used: std::collections::BTreeSet<&str> = bodies
-        .map
-        .values()
-        .flat_map(|b| b.media.iter().map(String::as_str))
-        .collect();
-    let mut problems = Diagnostics::default();
-    for (path, m) in &site.media {
-        if !used.contains(path.as_str()) {
-            let name = path.rsplit('/').next().unwrap_or(path);
-            problems.push(
-                crate::errors::Diagnostic::file(&m.rel, "no page uses this file (forgotten?)")
-                    .help(format!(
-                        "it is published all the same: link it from a page (`[text]({name})` or `![what it shows]({name})` next to it), or delete it"
-                    ))
-                    .warning(),
-            );
-        }
-    }
-    problems
 }
 
 /// The URL ledger after this build, and its warnings; what CI refuses goes into `problems`.

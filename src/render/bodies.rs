@@ -79,6 +79,29 @@ impl Bodies {
         self.map.insert(k, body);
     }
 
+    /// Pictures and attachments no page uses: probably forgotten.
+    pub(crate) fn unused_media(&self, site: &Site) -> Diagnostics {
+        let used: std::collections::BTreeSet<&str> = self
+            .map
+            .values()
+            .flat_map(|b| b.media.iter().map(String::as_str))
+            .collect();
+        let mut problems = Diagnostics::default();
+        for (path, m) in &site.media {
+            if !used.contains(path.as_str()) {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                problems.push(
+                    Diagnostic::file(&m.rel, "no page uses this file (forgotten?)")
+                        .help(format!(
+                            "it is published all the same: link it from a page (`[text]({name})` or `![what it shows]({name})` next to it), or delete it"
+                        ))
+                        .warning(),
+                );
+            }
+        }
+        problems
+    }
+
     /// Every body's warnings.
     pub(crate) fn warnings(&self) -> Diagnostics {
         let mut all = Diagnostics::default();
