@@ -31,6 +31,9 @@ pub(crate) type Manifest = BTreeMap<String, blake3::Hash>;
 pub(crate) fn in_background() {
     #[cfg(target_os = "linux")]
     {
+        // A new thread inherits its creator's priority: the thread pool is made first, if it
+        // is not yet, so that its threads never start from this one lowered.
+        let _ = rayon::current_num_threads();
         let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 10);
     }
 }
