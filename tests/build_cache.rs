@@ -610,3 +610,52 @@ fn pages_the_cache_recorded_are_not_read_again_and_the_site_is_the_same() {
         "a page added, a corrupt record",
     );
 }
+
+/// A build that stops before the content files are found (here, on its settings) while a
+/// build cache is on disk ends with its error: the cache's files, read ahead on a thread of
+/// their own, are not waited for. (A version of the early read waited for ever here.)
+#[test]
+fn a_build_failing_on_its_settings_with_a_cache_on_disk_ends_with_its_error() {
+    use std::io::Read as _;
+    use std::time::{Duration, Instant};
+    let site = Site::from_fixture("basic");
+    site.build_ok();
+    assert!(site.root().join(".playbook-cache/build/pages").is_file());
+    let settings = site.read("content/site.toml");
+    site.write(
+        "content/site.toml",
+        format!("edit_url = \"git.example/edit\"\n{settings}"),
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_playbook"))
+        .arg("--root")
+        .arg(site.root())
+        .arg("build")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the build did not end within 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: content/site.toml:1:1: `edit_url`"),
+        "{stderr}"
+    );
+}

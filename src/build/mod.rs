@@ -221,7 +221,9 @@ fn build_parts_with<T: Send>(
                 binary = hash;
                 known
             },
-            |as_recorded| {
+            // Moved in: dropped with the closure when the load stops before the content files
+            // are found (a settings error), which ends the cache's wait.
+            move |as_recorded| {
                 let _ = likely.send(as_recorded);
             },
         );
