@@ -338,7 +338,63 @@ pub(crate) fn is_valid_id(id: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_temporary;
+    use super::*;
+
+    /// Whether discovery says the front matter is all as the build cache recorded it (what
+    /// decides whether the cache is decoded ahead).
+    #[test]
+    fn front_matter_as_recorded_needs_every_file_recorded_with_the_same_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content/steps");
+        std::fs::create_dir_all(&content).unwrap();
+        let head = |title: &str| format!("+++\ntitle = \"{title}\"\n+++\n");
+        for (name, title) in [
+            ("champion.fr.md", "Champion"),
+            ("champion.en.md", "Champion"),
+        ] {
+            std::fs::write(content.join(name), format!("{}Body.\n", head(title))).unwrap();
+        }
+        let record = |heads: &[(&str, String)]| -> KnownFiles {
+            heads
+                .iter()
+                .map(|(name, head)| {
+                    let known = Known {
+                        // Not the files' stamp (they are too new to have one): they are read,
+                        // and their heads compared.
+                        stamp: FileStamp {
+                            len: 0,
+                            mtime: (0, 0),
+                            ctime: (0, 0),
+                            inode: 0,
+                        },
+                        head: head.clone(),
+                        hash: blake3::hash(b""),
+                        placeholder: false,
+                    };
+                    (format!("content/steps/{name}"), known)
+                })
+                .collect()
+        };
+        let as_recorded = |known: KnownFiles| {
+            discover(dir.path(), &Settings::default(), || known)
+                .unwrap()
+                .0
+                .fronts_as_recorded
+        };
+        let both = [
+            ("champion.fr.md", head("Champion")),
+            ("champion.en.md", head("Champion")),
+        ];
+        assert!(as_recorded(record(&both)));
+        // No record, a file it lacks, a file it has that is gone, a front matter changed.
+        assert!(!as_recorded(KnownFiles::new()));
+        assert!(!as_recorded(record(&both[..1])));
+        let mut gone = both.to_vec();
+        gone.push(("budget.fr.md", head("Budget")));
+        assert!(!as_recorded(record(&gone)));
+        let edited = [both[0].clone(), ("champion.en.md", head("A champion"))];
+        assert!(!as_recorded(record(&edited)));
+    }
 
     #[test]
     fn editor_files_are_temporary() {
