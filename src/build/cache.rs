@@ -16,13 +16,12 @@
 
 // FxHash: the keys are the site's own page ids, and SipHash's flooding resistance buys nothing.
 use rustc_hash::FxHashMap as HashMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock};
 
 use rayon::prelude::*;
 
-use super::codec::{Reader, Writer};
+use super::codec::{Reader, Stream, Writer};
 use super::derived::{self, Derived};
 use crate::content::discover::DIAGNOSTIC_SECTION;
 use crate::content::model::{Key, Site, Translation};
@@ -206,15 +205,13 @@ impl Cache {
         let input = self.inputs.get(&k)?;
         let cached = self.cached.lock().ok()?.remove(&k)?;
         let path = format!("{}index.html", site.url(key, lang));
-        let reused = cached.input == *input
-            && cached.path == path
-            && files.reuse(&path, cached.hash, cached.stamp);
-        if !reused {
+        if cached.input != *input || cached.path != path {
             return None;
         }
+        let now = files.reuse(&path, cached.hash, cached.stamp)?;
         // Its record is the same as long as its file is (a copy restored by a CI cache has
         // another stamp).
-        if files.stamp(&path) == Some(cached.stamp) {
+        if now == cached.stamp {
             if let Ok(mut same) = self.same.lock() {
                 same.insert(k.clone(), cached.raw.clone());
             }
@@ -253,50 +250,25 @@ impl Cache {
         std::fs::create_dir_all(dir)?;
         let tmp = dir.join(format!("pages.tmp-{}", std::process::id()));
         let saved = Saved::new(tmp.clone(), self.file.clone());
-        self.write(&tmp, site, bodies, files)?;
+        let mut out = Stream::create(&tmp)?;
+        self.write_pages(&mut out, site, bodies, files)?;
+        out.finish()?;
         Ok(saved.and(super::sources::save(dir, &self.binary, site)?))
     }
-    fn write(
-        &self,
-        tmp: &Path,
-        site: &Site,
-        bodies: &Bodies,
-        files: &Files,
-    ) -> std::io::Result<()> {
-        let mut out = std::fs::File::create(tmp)?;
-        let mut sum = blake3::Hasher::new();
-        // Hashed and written 64 KiB at a time (blake3 is several times faster on long input
-        // than on a page's few hundred bytes).
-        let mut put = |w: &mut Writer| -> std::io::Result<()> {
-            if w.buf.len() >= 1 << 16 {
-                sum.update(&w.buf);
-                out.write_all(&w.buf)?;
-                w.buf.clear();
-            }
-            Ok(())
-        };
-        let mut w = Writer::default();
-        self.write_pages(&mut w, &mut put, site, bodies, files)?;
-        sum.update(&w.buf);
-        w.buf.extend_from_slice(sum.finalize().as_bytes());
-        // No fsync: a file cut short by a crash fails its checksum and is ignored.
-        out.write_all(&w.buf)
-    }
-
+    /// Encodes the pages into `out`.
     fn write_pages(
         &self,
-        w: &mut Writer,
-        put: &mut dyn FnMut(&mut Writer) -> std::io::Result<()>,
+        out: &mut Stream,
         site: &Site,
         bodies: &Bodies,
         files: &Files,
     ) -> std::io::Result<()> {
         let lines = self.lines.read().map_err(|_| poisoned())?;
+        let w = &mut out.w;
         w.buf.extend_from_slice(MAGIC);
         w.u64(VERSION);
         w.buf.extend_from_slice(self.site.as_bytes());
         w.u64(self.inputs.len() as u64);
-        put(w)?;
         let same = self.same.lock().map_err(|_| poisoned())?;
         let mut keys: Vec<&(Key, String)> = self.inputs.keys().collect();
         keys.sort_unstable();
@@ -309,12 +281,11 @@ impl Cache {
                     self.write_page(&mut again, k, site, bodies, files, &lines);
                     assert_eq!(again.buf, raw, "the record of {k:?} changed");
                 }
-                w.buf.extend_from_slice(raw);
-                put(w)?;
-                continue;
+                out.w.buf.extend_from_slice(raw);
+            } else {
+                self.write_page(&mut out.w, k, site, bodies, files, &lines);
             }
-            self.write_page(w, k, site, bodies, files, &lines);
-            put(w)?;
+            out.flush_full()?;
         }
         Ok(())
     }

@@ -167,9 +167,7 @@ impl Derived {
             return None;
         }
         for (path, hash, stamp) in &self.site_pages {
-            if !files.reuse(path, *hash, *stamp) {
-                return None;
-            }
+            files.reuse(path, *hash, *stamp)?;
         }
         Some(self.site_pages.iter().map(|(p, _, _)| p.clone()).collect())
     }
@@ -407,7 +405,7 @@ fn update(
             && kept
                 .files
                 .get(&path)
-                .is_some_and(|&(hash, stamp)| files.reuse(&path, hash, stamp));
+                .is_some_and(|&(hash, stamp)| files.reuse(&path, hash, stamp).is_some());
         if !reused {
             positions.extend(held);
         }

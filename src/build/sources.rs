@@ -10,11 +10,10 @@
 //! (parsing is the binary's) and a checksum: a record that is missing, corrupt or of another
 //! binary is ignored, and every file is read.
 
-use std::io::Write as _;
 use std::path::Path;
 
 use super::cache::Saved;
-use super::codec::{Reader, Writer};
+use super::codec::{Reader, Stream};
 use crate::content::assemble::holds_placeholder;
 use crate::content::discover::{Known, KnownFiles};
 use crate::content::model::{FileStamp, Site, Translation};
@@ -82,15 +81,15 @@ pub(crate) fn save(dir: &Path, binary: &blake3::Hash, site: &Site) -> std::io::R
     files.sort_by(|a, b| a.1.file.cmp(&b.1.file));
     let tmp = dir.join(format!("{FILE}.tmp-{}", std::process::id()));
     let saved = Saved::new(tmp.clone(), dir.join(FILE));
-    // Streamed, a few kilobytes at a time, with its checksum (the heads are megabytes).
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-    let mut sum = blake3::Hasher::new();
-    let mut w = Writer::default();
+    // Streamed, with its checksum (the heads are megabytes).
+    let mut out = Stream::create(&tmp)?;
+    let w = &mut out.w;
     w.buf.extend_from_slice(MAGIC);
     w.u64(VERSION);
     w.hash(binary);
     w.u64(files.len() as u64);
     for (lang, t, stamp) in files {
+        let w = &mut out.w;
         w.str(&t.file);
         w.u64(stamp.len);
         for n in [stamp.mtime.0, stamp.mtime.1, stamp.ctime.0, stamp.ctime.1] {
@@ -110,16 +109,8 @@ pub(crate) fn save(dir: &Path, binary: &blake3::Hash, site: &Site) -> std::io::R
                 w.str(t.text().get(..t.body_offset).unwrap_or(""));
             }
         }
-        if w.buf.len() > 1 << 16 {
-            sum.update(&w.buf);
-            out.write_all(&w.buf)?;
-            w.buf.clear();
-        }
+        out.flush_full()?;
     }
-    sum.update(&w.buf);
-    out.write_all(&w.buf)?;
-    // No fsync: a file cut short by a crash fails its checksum and is ignored.
-    out.write_all(sum.finalize().as_bytes())?;
-    out.flush()?;
+    out.finish()?;
     Ok(saved)
 }

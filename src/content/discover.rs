@@ -76,6 +76,24 @@ pub(crate) struct Known {
     pub(crate) placeholder: bool,
 }
 
+#[cfg(test)]
+impl Known {
+    /// A record with `head` and `hash` and a stamp no file has (such a file is read again).
+    pub(crate) fn unstamped(head: &str, hash: blake3::Hash) -> Known {
+        Known {
+            stamp: FileStamp {
+                len: 0,
+                mtime: (0, 0),
+                ctime: (0, 0),
+                inode: 0,
+            },
+            head: head.into(),
+            hash,
+            placeholder: false,
+        }
+    }
+}
+
 /// The build cache's records, by path (`content/…`).
 pub(crate) type KnownFiles = HashMap<String, Known>;
 
@@ -357,20 +375,10 @@ mod tests {
         let record = |heads: &[(&str, String)]| -> KnownFiles {
             heads
                 .iter()
+                // Not the files' stamp (they are too new to have one): they are read, and
+                // their heads compared.
                 .map(|(name, head)| {
-                    let known = Known {
-                        // Not the files' stamp (they are too new to have one): they are read,
-                        // and their heads compared.
-                        stamp: FileStamp {
-                            len: 0,
-                            mtime: (0, 0),
-                            ctime: (0, 0),
-                            inode: 0,
-                        },
-                        head: head.clone(),
-                        hash: blake3::hash(b""),
-                        placeholder: false,
-                    };
+                    let known = Known::unstamped(head, blake3::hash(b""));
                     (format!("content/steps/{name}"), known)
                 })
                 .collect()

@@ -435,17 +435,10 @@ mod tests {
 
     /// A text not read, recorded as `recorded`.
     fn unread(path: &std::path::Path, recorded: &str) -> Text {
-        let known = Known {
-            stamp: FileStamp {
-                len: 0,
-                mtime: (0, 0),
-                ctime: (0, 0),
-                inode: 0,
-            },
-            head: "+++\ntitle = \"A\"\n+++\n".into(),
-            hash: blake3::hash(recorded.as_bytes()),
-            placeholder: false,
-        };
+        let known = Known::unstamped(
+            "+++\ntitle = \"A\"\n+++\n",
+            blake3::hash(recorded.as_bytes()),
+        );
         Text::unread(path.to_path_buf(), "content/a.fr.md".into(), known)
     }
 

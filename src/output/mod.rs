@@ -98,18 +98,14 @@ impl Files {
     /// Adds the file the output folder published at `rel` by the last build, unchanged, when
     /// it still has the `stamp` the build cache recorded for it or else its bytes still hash
     /// to `hash`.
-    /// False when it cannot (no staging folder, bytes kept in memory, the file changed): the
-    /// caller renders it.
-    pub(crate) fn reuse(&self, rel: &str, hash: blake3::Hash, stamp: Stamp) -> bool {
-        let Some(staging) = self.staging.as_ref().filter(|_| self.bytes.is_none()) else {
-            return false;
-        };
-        let Some(stamp) = staging.reuse(rel, &hash, stamp) else {
-            return false;
-        };
+    /// Its stamp now; `None` when it cannot (no staging folder, bytes kept in memory, the
+    /// file changed): the caller renders it.
+    pub(crate) fn reuse(&self, rel: &str, hash: blake3::Hash, stamp: Stamp) -> Option<Stamp> {
+        let staging = self.staging.as_ref().filter(|_| self.bytes.is_none())?;
+        let stamp = staging.reuse(rel, &hash, stamp)?;
         lock(&self.stamps).insert(rel.to_string(), stamp);
         lock(&self.manifest).insert(rel.to_string(), hash);
-        true
+        Some(stamp)
     }
 
     /// The stamp of a staged file.
