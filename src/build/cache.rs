@@ -17,7 +17,7 @@
 // FxHash: the keys are the site's own page ids, and SipHash's flooding resistance buys nothing.
 use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, RwLock};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -41,18 +41,26 @@ pub(crate) struct Cache {
     site: blake3::Hash,
     /// This build's input key of every cacheable page.
     inputs: HashMap<(Key, String), blake3::Hash>,
-    /// What the last build left, taken as pages are reused.
-    cached: Mutex<HashMap<(Key, String), Cached>>,
-    /// The bytes of the file it came from, and where the record of each page published again
-    /// exactly as recorded is in them: the new file copies those records.
+    /// What the last build left, a slot per page (each locked only by the thread reusing it).
+    cached: HashMap<(Key, String), Mutex<Slot>>,
+    /// The bytes of the file it came from: the new file copies the records of the pages
+    /// published again exactly as recorded.
     old: Vec<u8>,
-    same: Mutex<HashMap<(Key, String), std::ops::Range<usize>>>,
-    /// The hash of each reused page's search line (its body comes without it).
-    lines: RwLock<HashMap<(Key, String), blake3::Hash>>,
     /// The hash of each page file's text, by path.
     texts: HashMap<String, blake3::Hash>,
     /// What it left for the generated files (`derived.rs`).
     pub(super) derived: Derived,
+}
+
+/// A page of the last build, and what reusing it left.
+#[derive(Default)]
+struct Slot {
+    /// Taken when the page is reused.
+    cached: Option<Cached>,
+    /// Where its record is in the old file's bytes, when it was published again as recorded.
+    same: Option<std::ops::Range<usize>>,
+    /// The hash of its search line, when reused (its body comes without it).
+    line: Option<blake3::Hash>,
 }
 
 /// One page as the last build published it.
@@ -183,10 +191,8 @@ impl Cache {
             binary,
             site: site_key,
             inputs,
-            cached: Mutex::new(cached),
+            cached,
             old,
-            same: Mutex::default(),
-            lines: RwLock::default(),
             texts,
             derived,
         })
@@ -203,7 +209,8 @@ impl Cache {
     ) -> Option<Option<BodyJob>> {
         let k = (key.clone(), lang.to_string());
         let input = self.inputs.get(&k)?;
-        let cached = self.cached.lock().ok()?.remove(&k)?;
+        let mut slot = self.cached.get(&k)?.lock().ok()?;
+        let cached = slot.cached.take()?;
         let path = format!("{}index.html", site.url(key, lang));
         if cached.input != *input || cached.path != path {
             return None;
@@ -212,14 +219,10 @@ impl Cache {
         // Its record is the same as long as its file is (a copy restored by a CI cache has
         // another stamp).
         if now == cached.stamp {
-            if let Ok(mut same) = self.same.lock() {
-                same.insert(k.clone(), cached.raw.clone());
-            }
+            slot.same = Some(cached.raw);
         }
         Some(cached.job.map(|(job, line)| {
-            if let Ok(mut lines) = self.lines.write() {
-                lines.insert(k, line);
-            }
+            slot.line = Some(line);
             job
         }))
     }
@@ -227,8 +230,12 @@ impl Cache {
     /// The hash of the search line of page `key` in `lang` when it was reused: its body then
     /// comes without the line.
     pub(crate) fn reused_line(&self, key: &Key, lang: &str) -> Option<blake3::Hash> {
-        let lines = self.lines.read().ok()?;
-        lines.get(&(key.clone(), lang.to_string())).copied()
+        self.slot(&(key.clone(), lang.to_string()), |s| s.line)
+    }
+
+    /// What `see` reads in the slot of page `k`, if it has one.
+    fn slot<T>(&self, k: &(Key, String), see: impl FnOnce(&Slot) -> Option<T>) -> Option<T> {
+        see(&*self.cached.get(k)?.lock().ok()?)
     }
 
     /// Whether the cache's folder exists: a new cache is written while the build goes on
@@ -263,27 +270,28 @@ impl Cache {
         bodies: &Bodies,
         files: &Files,
     ) -> std::io::Result<()> {
-        let lines = self.lines.read().map_err(|_| poisoned())?;
         let w = &mut out.w;
         w.buf.extend_from_slice(MAGIC);
         w.u64(VERSION);
         w.buf.extend_from_slice(self.site.as_bytes());
         w.u64(self.inputs.len() as u64);
-        let same = self.same.lock().map_err(|_| poisoned())?;
         let mut keys: Vec<&(Key, String)> = self.inputs.keys().collect();
         keys.sort_unstable();
         for k in keys {
-            if let Some(raw) = same.get(k).and_then(|r| self.old.get(r.clone())) {
+            if let Some(raw) = self
+                .slot(k, |s| s.same.clone())
+                .and_then(|r| self.old.get(r))
+            {
                 // A page published again as recorded: the same record. (Debug builds, which
                 // the tests run, encode it all the same and compare.)
                 if cfg!(debug_assertions) {
                     let mut again = Writer::default();
-                    self.write_page(&mut again, k, site, bodies, files, &lines);
+                    self.write_page(&mut again, k, site, bodies, files);
                     assert_eq!(again.buf, raw, "the record of {k:?} changed");
                 }
                 out.w.buf.extend_from_slice(raw);
             } else {
-                self.write_page(&mut out.w, k, site, bodies, files, &lines);
+                self.write_page(&mut out.w, k, site, bodies, files);
             }
             out.flush_full()?;
         }
@@ -298,7 +306,6 @@ impl Cache {
         site: &Site,
         bodies: &Bodies,
         files: &Files,
-        lines: &HashMap<(Key, String), blake3::Hash>,
     ) {
         let path = format!("{}index.html", site.url(&k.0, &k.1));
         let (Some(hash), Some(stamp)) = (files.hash(&path), files.stamp(&path)) else {
@@ -318,8 +325,8 @@ impl Cache {
                 w.buf.push(1);
                 let warnings = bodies.warnings.get(k).map_or(&[][..], Vec::as_slice);
                 let own = bodies.own.get(k).copied().unwrap_or(true);
-                let line = match lines.get(k) {
-                    Some(reused) => *reused,
+                let line = match self.slot(k, |s| s.line) {
+                    Some(reused) => reused,
                     None => blake3::hash(bodies.search.get(k).map_or(&[][..], |s| s.as_bytes())),
                 };
                 w.job((body, warnings, own, &line));
@@ -391,7 +398,7 @@ impl Drop for Saved {
 }
 
 /// The pages a cache file holds, when it is whole, and the site key it was made for.
-type Pages = HashMap<(Key, String), Cached>;
+type Pages = HashMap<(Key, String), Mutex<Slot>>;
 fn read(bytes: &[u8]) -> Result<(blake3::Hash, Pages), ()> {
     let mut r = Reader::open(bytes, MAGIC, VERSION)?;
     let site_key = r.hash()?;
@@ -415,16 +422,20 @@ fn read(bytes: &[u8]) -> Result<(blake3::Hash, Pages), ()> {
             1 => Some(r.job()?),
             _ => return Err(()),
         };
+        let cached = Cached {
+            input,
+            path,
+            hash: file_hash,
+            stamp,
+            job,
+            raw: start..at(&r),
+        };
         pages.insert(
             (key, lang),
-            Cached {
-                input,
-                path,
-                hash: file_hash,
-                stamp,
-                job,
-                raw: start..at(&r),
-            },
+            Mutex::new(Slot {
+                cached: Some(cached),
+                ..Slot::default()
+            }),
         );
     }
     if !r.rest.is_empty() {

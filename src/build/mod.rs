@@ -438,39 +438,51 @@ fn render_rest(
     let mut problems = Diagnostics::default();
     let put_all = |all: Vec<(String, Vec<u8>)>| all.into_iter().for_each(|(p, b)| files.put(p, b));
     put_all(media);
-    // The generated pages made from the site alone are those of the last build when the
-    // site key is the same (the cache is for this site key); the others use its print bodies.
-    let reused = cache.and_then(|c| c.derived.reuse_site_pages(files));
-    match reused.map_or_else(|| generated::site_pages(site, theme, lists, files), Ok) {
-        Ok(paths) => {
-            if let Some(c) = cache {
-                c.derived.made_site_pages(paths);
+    // The search indexes, one language at a time (their page files are big); with the build
+    // cache, an update of the last build's, made beside the generated pages.
+    let indexes = || {
+        for lang in &site.languages {
+            match cache {
+                Some(c) => c
+                    .derived
+                    .write_index(site, lang, (bodies, tools), files, &|k| {
+                        c.reused_line(k, lang)
+                    }),
+                None => search_index(site, lang, bodies)
+                    .into_par_iter()
+                    .for_each(|(path, bytes)| files.put(path, bytes)),
             }
         }
-        Err(ds) => problems.extend(ds),
-    }
-    let no_memo = Memo::default();
-    let print = cache.map_or(&no_memo, |c| &c.derived.print);
-    problems.extend(generated::text_pages(
-        site,
-        theme,
-        (lists, tools),
-        print,
-        files,
-    ));
-    // The search indexes, one language at a time (their page files are big).
-    for lang in &site.languages {
-        match cache {
-            Some(c) => c
-                .derived
-                .write_index(site, lang, (bodies, tools), files, &|k| {
-                    c.reused_line(k, lang)
-                }),
-            None => search_index(site, lang, bodies)
-                .into_par_iter()
-                .for_each(|(path, bytes)| files.put(path, bytes)),
+    };
+    std::thread::scope(|s| {
+        let indexing = cache.is_some().then(|| s.spawn(indexes));
+        // The generated pages made from the site alone are those of the last build when the
+        // site key is the same (the cache is for this site key); the others use its print
+        // bodies.
+        let reused = cache.and_then(|c| c.derived.reuse_site_pages(files));
+        match reused.map_or_else(|| generated::site_pages(site, theme, lists, files), Ok) {
+            Ok(paths) => {
+                if let Some(c) = cache {
+                    c.derived.made_site_pages(paths);
+                }
+            }
+            Err(ds) => problems.extend(ds),
         }
-    }
+        let no_memo = Memo::default();
+        let print = cache.map_or(&no_memo, |c| &c.derived.print);
+        problems.extend(generated::text_pages(
+            site,
+            theme,
+            (lists, tools),
+            print,
+            files,
+        ));
+        match indexing.map(|h| h.join()) {
+            Some(Ok(())) => {}
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => indexes(),
+        }
+    });
     // The derived file is written while the rest is made: what it records is made by now.
     std::thread::scope(|s| {
         let saving = cache.map(|c| {

@@ -7,6 +7,7 @@
 //! next build brings up to date instead of starting from nothing.
 
 mod staging;
+mod survey;
 
 use std::collections::BTreeMap;
 use std::path::Path;

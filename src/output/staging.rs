@@ -19,21 +19,8 @@ use rayon::prelude::*;
 
 use crate::errors::Fatal;
 
+use super::survey::{survey, Held, Surveyed};
 use super::{lock, Manifest, MARKER};
-
-/// What a claimed spare holds: path → what is there. (Looked up once for every file the build
-/// puts: hashed, not sorted; the paths are the site's own.)
-type Surveyed = Result<FxHashMap<String, Held>, Fatal>;
-
-/// An entry of the spare: a folder, or a file and its inode. A file hard-linked from the
-/// published site has the same inode as it: nothing to compare. (The spare and the output are
-/// siblings on one file system — publishing renames one onto the other — so one inode number
-/// is one file.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Held {
-    Folder,
-    File { inode: u64 },
-}
 
 /// A staging folder being filled.
 pub(crate) struct Staging {
@@ -377,53 +364,12 @@ impl Drop for Staging {
     }
 }
 
-/// The files and folders of a claimed spare; anything else (a link, a socket) is removed
-/// now, so that nothing is ever written through it.
-fn survey(dir: &Path) -> Surveyed {
-    let mut existing = FxHashMap::default();
-    for entry in walkdir::WalkDir::new(dir).min_depth(1) {
-        let Ok(entry) = entry else { continue };
-        let Ok(rel) = entry.path().strip_prefix(dir) else {
-            continue;
-        };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        let kind = entry.file_type();
-        if kind.is_dir() {
-            existing.insert(rel, Held::Folder);
-        } else if kind.is_file() {
-            existing.insert(
-                rel,
-                Held::File {
-                    inode: inode(&entry),
-                },
-            );
-        } else {
-            std::fs::remove_file(entry.path()).map_err(|e| fail(entry.path(), e))?;
-        }
-    }
-    Ok(existing)
-}
-
-/// The inode of a surveyed file, from its directory entry (no `stat`); 0, which no file has,
-/// off Unix.
-fn inode(entry: &walkdir::DirEntry) -> u64 {
-    #[cfg(unix)]
-    {
-        walkdir::DirEntryExt::ino(entry)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = entry;
-        0
-    }
-}
-
 /// `a/b/c.html` → `a`, `a/b`.
 fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
     rel.match_indices('/').map(move |(i, _)| &rel[..i])
 }
 
-fn fail(p: &Path, e: std::io::Error) -> Fatal {
+pub(super) fn fail(p: &Path, e: std::io::Error) -> Fatal {
     Fatal(format!("cannot write `{}`: {e}", p.display()))
 }
 

@@ -18,8 +18,10 @@ use crate::render::theme::Theme;
 /// from the URL ledger — ever takes the place of a page or a file.
 pub(crate) struct Published<'a> {
     files: &'a crate::output::Manifest,
-    /// Content page address → the file shown there.
-    pages: BTreeMap<&'a str, String>,
+    /// Content page address → its page and language (what is shown there is worked out
+    /// only for a message).
+    pages: BTreeMap<&'a str, (&'a crate::content::model::Entry, &'a str)>,
+    languages: &'a [String],
     /// Generated page address → its name (`search`, …).
     generated: BTreeMap<&'a str, &'a str>,
 }
@@ -43,16 +45,15 @@ impl std::fmt::Display for Taken {
 impl<'a> Published<'a> {
     /// `files`: everything the build publishes except the redirects.
     pub(crate) fn new(site: &'a Site, files: &'a crate::output::Manifest) -> Published<'a> {
-        let mut pages = BTreeMap::new();
-        for entry in site.entries.values() {
-            for (lang, url) in &entry.urls {
-                let file = entry.shown(lang, &site.languages).map_or_else(
-                    || format!("the index of section `{}`", entry.key.section),
-                    |(_, t)| format!("`{}`", t.file),
-                );
-                pages.insert(url.as_str(), file);
-            }
-        }
+        let pages = site
+            .entries
+            .values()
+            .flat_map(|e| {
+                e.urls
+                    .iter()
+                    .map(move |(l, url)| (url.as_str(), (e, l.as_str())))
+            })
+            .collect();
         let generated = site
             .generated
             .values()
@@ -61,6 +62,7 @@ impl<'a> Published<'a> {
         Published {
             files,
             pages,
+            languages: &site.languages,
             generated,
         }
     }
@@ -85,13 +87,19 @@ impl<'a> Published<'a> {
         if !self.files.contains_key(&format!("{path}index.html")) {
             return None;
         }
-        Some(Taken::Page(if let Some(file) = self.pages.get(path) {
-            format!("an existing page, {file}")
-        } else if let Some(name) = self.generated.get(path) {
-            format!("the generated {name} page")
-        } else {
-            format!("a page the site generates (`/{path}`)")
-        }))
+        Some(Taken::Page(
+            if let Some((entry, lang)) = self.pages.get(path) {
+                let file = entry.shown(lang, self.languages).map_or_else(
+                    || format!("the index of section `{}`", entry.key.section),
+                    |(_, t)| format!("`{}`", t.file),
+                );
+                format!("an existing page, {file}")
+            } else if let Some(name) = self.generated.get(path) {
+                format!("the generated {name} page")
+            } else {
+                format!("a page the site generates (`/{path}`)")
+            },
+        ))
     }
 }
 
