@@ -5,8 +5,9 @@
 //! file whose stamp is still the recorded one (`content::discover`): it parses the recorded
 //! head, and reads the rest only if something asks for it (`content::model::Text`) — in a
 //! one-page edit, the pages rendered again. A file changed within two seconds of being
-//! looked at is not recorded (its stamp could stay the same through another change), nor is
-//! a file on a system without such stamps. The record carries the hash of the executable
+//! looked at, or on a system without such stamps, is recorded without a stamp (its stamp
+//! could stay the same through another change): it is always read again, and its head only
+//! tells the next build whether its front matter changed (`Discovered::fronts_as_recorded`). The record carries the hash of the executable
 //! (parsing is the binary's) and a checksum: a record that is missing, corrupt or of another
 //! binary is ignored, and every file is read.
 
@@ -20,7 +21,7 @@ use crate::content::model::{FileStamp, Site, Translation};
 use crate::render::media::resize::CACHE_DIR;
 
 const MAGIC: &[u8] = b"playbook content record\n";
-const VERSION: u64 = 1;
+const VERSION: u64 = 2;
 const FILE: &str = "sources";
 
 /// What the record of the site in `root` holds for this binary (nothing when it is missing,
@@ -40,11 +41,15 @@ fn decode(bytes: &[u8], binary: &blake3::Hash) -> Result<KnownFiles, ()> {
     let mut known = KnownFiles::new();
     for _ in 0..r.count()? {
         let rel = r.string()?;
-        let stamp = FileStamp {
-            len: r.u64()?,
-            mtime: (r.u64()? as i64, r.u64()? as i64),
-            ctime: (r.u64()? as i64, r.u64()? as i64),
-            inode: r.u64()?,
+        let stamp = match r.u8()? {
+            0 => None,
+            1 => Some(FileStamp {
+                len: r.u64()?,
+                mtime: (r.u64()? as i64, r.u64()? as i64),
+                ctime: (r.u64()? as i64, r.u64()? as i64),
+                inode: r.u64()?,
+            }),
+            _ => return Err(()),
         };
         let hash = r.hash()?;
         let placeholder = match r.u8()? {
@@ -72,11 +77,11 @@ fn decode(bytes: &[u8], binary: &blake3::Hash) -> Result<KnownFiles, ()> {
 /// Writes the record of `site`'s page files beside the one in the cache folder `dir`; `keep`
 /// puts it in place.
 pub(crate) fn save(dir: &Path, binary: &blake3::Hash, site: &Site) -> std::io::Result<Saved> {
-    let mut files: Vec<(&str, &Translation, FileStamp)> = site
+    let mut files: Vec<(&str, &Translation)> = site
         .entries
         .values()
         .flat_map(|e| e.translations.iter())
-        .filter_map(|(lang, t)| Some((lang.as_str(), &**t, t.text.stamp?)))
+        .map(|(lang, t)| (lang.as_str(), &**t))
         .collect();
     files.sort_by(|a, b| a.1.file.cmp(&b.1.file));
     let tmp = dir.join(format!("{FILE}.tmp-{}", std::process::id()));
@@ -88,14 +93,20 @@ pub(crate) fn save(dir: &Path, binary: &blake3::Hash, site: &Site) -> std::io::R
     w.u64(VERSION);
     w.hash(binary);
     w.u64(files.len() as u64);
-    for (lang, t, stamp) in files {
+    for (lang, t) in files {
         let w = &mut out.w;
         w.str(&t.file);
-        w.u64(stamp.len);
-        for n in [stamp.mtime.0, stamp.mtime.1, stamp.ctime.0, stamp.ctime.1] {
-            w.u64(n as u64);
+        match t.text.stamp {
+            Some(stamp) => {
+                w.buf.push(1);
+                w.u64(stamp.len);
+                for n in [stamp.mtime.0, stamp.mtime.1, stamp.ctime.0, stamp.ctime.1] {
+                    w.u64(n as u64);
+                }
+                w.u64(stamp.inode);
+            }
+            None => w.buf.push(0),
         }
-        w.u64(stamp.inode);
         match t.text.known() {
             // Not read: what was recorded.
             Some(known) => {

@@ -67,7 +67,9 @@ impl SourceFile {
 /// its stamp is this one.
 #[derive(Debug, Clone)]
 pub(crate) struct Known {
-    pub(crate) stamp: FileStamp,
+    /// `None` for a file changed just before it was read (`FileStamp::of`): always read again,
+    /// its head recorded only to tell whether its front matter changed since.
+    pub(crate) stamp: Option<FileStamp>,
     /// The text up to the end of its front matter.
     pub(crate) head: String,
     /// The hash of the whole text.
@@ -78,15 +80,10 @@ pub(crate) struct Known {
 
 #[cfg(test)]
 impl Known {
-    /// A record with `head` and `hash` and a stamp no file has (such a file is read again).
+    /// A record with `head` and `hash` and no stamp (such a file is read again).
     pub(crate) fn unstamped(head: &str, hash: blake3::Hash) -> Known {
         Known {
-            stamp: FileStamp {
-                len: 0,
-                mtime: (0, 0),
-                ctime: (0, 0),
-                inode: 0,
-            },
+            stamp: None,
             head: head.into(),
             hash,
             placeholder: false,
@@ -265,10 +262,11 @@ pub(crate) fn discover(
         .map(|file| {
             let recorded = file.known.take();
             if let Some(k) = recorded.as_ref().filter(|k| {
-                std::fs::symlink_metadata(&file.path)
-                    .is_ok_and(|m| FileStamp::of(&m, now) == Some(k.stamp))
+                k.stamp.is_some()
+                    && std::fs::symlink_metadata(&file.path)
+                        .is_ok_and(|m| FileStamp::of(&m, now) == k.stamp)
             }) {
-                file.stamp = Some(k.stamp);
+                file.stamp = k.stamp;
                 file.known = recorded;
                 return Ok(true);
             }
@@ -394,6 +392,13 @@ mod tests {
             ("champion.en.md", head("Champion")),
         ];
         assert!(as_recorded(record(&both)));
+        // A record without a stamp never spares reading the file.
+        let found = discover(dir.path(), &Settings::default(), || record(&both)).unwrap();
+        assert!(found
+            .0
+            .pages
+            .iter()
+            .all(|p| p.known.is_none() && p.bytes.starts_with(b"+++")));
         // No record, a file it lacks, a file it has that is gone, a front matter changed.
         assert!(!as_recorded(KnownFiles::new()));
         assert!(!as_recorded(record(&both[..1])));

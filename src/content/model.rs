@@ -225,7 +225,7 @@ impl Text {
         Text {
             whole: std::sync::OnceLock::new(),
             hashed: std::sync::OnceLock::from(recorded.hash),
-            stamp: Some(recorded.stamp),
+            stamp: recorded.stamp,
             known: Some(std::sync::Arc::new(Lazy {
                 path,
                 rel,
