@@ -143,108 +143,41 @@ pub(crate) fn discover(
             root.display()
         )));
     }
-    let walker = WalkDir::new(&content)
+    // Each top-level folder (a section) is walked on its own, in parallel; what they hold is
+    // put together in name order, as one walk would give it.
+    let top = WalkDir::new(&content)
+        .min_depth(1)
+        .max_depth(1)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_temporary(&e.file_name().to_string_lossy()));
-    for entry in walker {
-        let entry = entry.map_err(|e| Fatal(format!("cannot read `content/`: {e}")))?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let relative = entry
-            .path()
-            .strip_prefix(&content)
-            .expect("walked under content");
-        let parts: Vec<String> = relative
-            .iter()
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect();
-        let rel = format!("content/{}", parts.join("/"));
-        let name = parts.last().expect("a file has a name").clone();
-        if parts.len() == 1 && media::NOT_MEDIA.contains(&name.as_str()) {
-            continue; // read elsewhere
-        }
-        if !name.ends_with(".md") {
-            if let Some(m) = read_media(entry.path(), &rel, &parts, &mut problems)? {
-                found_media.push(m);
+        .filter_entry(|e| !is_temporary(&e.file_name().to_string_lossy()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Fatal(format!("cannot read `content/`: {e}")))?;
+    let walked: Vec<Walked> = top
+        .into_par_iter()
+        .map(|entry| {
+            let mut walked = Walked::default();
+            if entry.file_type().is_dir() {
+                let walker = WalkDir::new(entry.path())
+                    .sort_by_file_name()
+                    .into_iter()
+                    .filter_entry(|e| {
+                        e.depth() == 0 || !is_temporary(&e.file_name().to_string_lossy())
+                    });
+                for entry in walker {
+                    let entry = entry.map_err(|e| Fatal(format!("cannot read `content/`: {e}")))?;
+                    walked.add(entry, &content, settings)?;
+                }
+            } else {
+                walked.add(entry, &content, settings)?;
             }
-            continue;
-        }
-        if parts.len() > 2 {
-            problems.push(
-                Diagnostic::file(
-                    &rel,
-                    "pages live at most one folder deep: `content/<section>/<id>.<lang>.md`",
-                )
-                .help("move the file up into its section folder"),
-            );
-            continue;
-        }
-        let section = if parts.len() == 2 {
-            parts[0].clone()
-        } else {
-            String::new()
-        };
-        let stem = &name[..name.len() - 3];
-        let (id, lang) = match stem.rsplit_once('.') {
-            Some((id, lang)) => (id.to_string(), Some(lang.to_string())),
-            None => (stem.to_string(), None),
-        };
-        if let Some(lang) = &lang {
-            if !settings.languages.contains(lang) {
-                problems.push(
-                    Diagnostic::file(&rel, format!("unknown language `{lang}` in the file name"))
-                        .help(format!(
-                            "this site's languages are {}; name the file `{id}.<language>.md`",
-                            settings.languages.join(", ")
-                        )),
-                );
-                continue;
-            }
-        } else if section != DIAGNOSTIC_SECTION || id == "_index" {
-            problems.push(
-                Diagnostic::file(&rel, "the file name has no language").help(format!(
-                    "name it `{id}.{}.md` (one file per language)",
-                    settings.default_language()
-                )),
-            );
-            continue;
-        }
-        if !is_valid_id(&id) && id != "_index" {
-            problems.push(
-                Diagnostic::file(&rel, format!("`{id}` is not a valid page id")).help(
-                    match crate::content::urls::slugify(&id) {
-                        s if s.is_empty() => "use lowercase letters, digits and hyphens in file names, e.g. `working-group.fr.md`".to_string(),
-                        s => format!(
-                            "use lowercase letters, digits and hyphens in file names: rename it `{s}{}`",
-                            &name[id.len()..]
-                        ),
-                    },
-                ),
-            );
-            continue;
-        }
-        if !section.is_empty() && !is_valid_id(&section) {
-            problems.push(
-                Diagnostic::file(
-                    &rel,
-                    format!("`{section}` is not a valid section folder name"),
-                )
-                .help("use lowercase letters, digits and hyphens in folder names"),
-            );
-            continue;
-        }
-        files.push(SourceFile {
-            rel,
-            section,
-            id,
-            lang,
-            bytes: Vec::new(),
-            path: entry.into_path(),
-            stamp: None,
-            known: None,
-        });
+            Ok(walked)
+        })
+        .collect::<Result<_, Fatal>>()?;
+    for w in walked {
+        files.extend(w.pages);
+        found_media.extend(w.media);
+        problems.extend(w.problems);
     }
     // What the record holds, kept only if the file's stamp still is its (below).
     let mut known = known();
@@ -285,6 +218,124 @@ pub(crate) fn discover(
         },
         problems,
     ))
+}
+
+/// What part of `content/` holds.
+#[derive(Default)]
+struct Walked {
+    pages: Vec<SourceFile>,
+    media: Vec<Media>,
+    problems: Diagnostics,
+}
+
+impl Walked {
+    /// Adds the file `entry` (under `content`) as a page or a medium, or the problem with it;
+    /// folders add nothing.
+    fn add(
+        &mut self,
+        entry: walkdir::DirEntry,
+        content: &Path,
+        settings: &Settings,
+    ) -> Result<(), Fatal> {
+        if !entry.file_type().is_file() {
+            return Ok(());
+        }
+        let relative = entry
+            .path()
+            .strip_prefix(content)
+            .expect("walked under content");
+        let parts: Vec<String> = relative
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        let rel = format!("content/{}", parts.join("/"));
+        let name = parts.last().expect("a file has a name").clone();
+        if parts.len() == 1 && media::NOT_MEDIA.contains(&name.as_str()) {
+            return Ok(()); // read elsewhere
+        }
+        let problems = &mut self.problems;
+        if !name.ends_with(".md") {
+            if let Some(m) = read_media(entry.path(), &rel, &parts, problems)? {
+                self.media.push(m);
+            }
+            return Ok(());
+        }
+        if parts.len() > 2 {
+            problems.push(
+                Diagnostic::file(
+                    &rel,
+                    "pages live at most one folder deep: `content/<section>/<id>.<lang>.md`",
+                )
+                .help("move the file up into its section folder"),
+            );
+            return Ok(());
+        }
+        let section = if parts.len() == 2 {
+            parts[0].clone()
+        } else {
+            String::new()
+        };
+        let stem = &name[..name.len() - 3];
+        let (id, lang) = match stem.rsplit_once('.') {
+            Some((id, lang)) => (id.to_string(), Some(lang.to_string())),
+            None => (stem.to_string(), None),
+        };
+        if let Some(lang) = &lang {
+            if !settings.languages.contains(lang) {
+                problems.push(
+                    Diagnostic::file(&rel, format!("unknown language `{lang}` in the file name"))
+                        .help(format!(
+                            "this site's languages are {}; name the file `{id}.<language>.md`",
+                            settings.languages.join(", ")
+                        )),
+                );
+                return Ok(());
+            }
+        } else if section != DIAGNOSTIC_SECTION || id == "_index" {
+            problems.push(
+                Diagnostic::file(&rel, "the file name has no language").help(format!(
+                    "name it `{id}.{}.md` (one file per language)",
+                    settings.default_language()
+                )),
+            );
+            return Ok(());
+        }
+        if !is_valid_id(&id) && id != "_index" {
+            problems.push(
+                Diagnostic::file(&rel, format!("`{id}` is not a valid page id")).help(
+                    match crate::content::urls::slugify(&id) {
+                        s if s.is_empty() => "use lowercase letters, digits and hyphens in file names, e.g. `working-group.fr.md`".to_string(),
+                        s => format!(
+                            "use lowercase letters, digits and hyphens in file names: rename it `{s}{}`",
+                            &name[id.len()..]
+                        ),
+                    },
+                ),
+            );
+            return Ok(());
+        }
+        if !section.is_empty() && !is_valid_id(&section) {
+            problems.push(
+                Diagnostic::file(
+                    &rel,
+                    format!("`{section}` is not a valid section folder name"),
+                )
+                .help("use lowercase letters, digits and hyphens in folder names"),
+            );
+            return Ok(());
+        }
+        self.pages.push(SourceFile {
+            rel,
+            section,
+            id,
+            lang,
+            bytes: Vec::new(),
+            path: entry.into_path(),
+            stamp: None,
+            known: None,
+        });
+        Ok(())
+    }
 }
 
 /// A file's bytes, and its stamp as it was before they were read (a change while it is read
