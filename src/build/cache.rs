@@ -1,11 +1,11 @@
 //! The build cache (`.playbook-cache/build/pages`): what `playbook build` needs to publish a
 //! content page again without rendering it — the page's published file (its hash and stamp)
 //! and what its body left behind (headings, links to check, warnings, the hash of its search
-//! line; `derived.rs` keeps what the generated files need, in a second file) — keyed
-//! so that nothing stale is ever used. The *site key* covers the binary (its version and the
-//! hash of the executable), the settings, the theme's files, every page's front matter and
-//! address, the media, the glossary and the decision tree: any change there and the cache is
-//! ignored. A page's *input key* adds the texts and dates of its files in every language. A
+//! line; `derived.rs` keeps what the generated files need, in a second file) — keyed so
+//! that nothing stale is ever used (`keys.rs` works the keys out). The *site key* covers the
+//! binary (its version and the hash of the executable), the settings, the theme's files,
+//! every page's front matter and address, the media, the glossary and the decision tree: any
+//! change there and the cache is ignored. A page's *input key* adds the texts and dates of its files in every language. A
 //! page is reused only when its input key matches and the output folder still holds the file
 //! the cache describes, untouched (`output::Stamp`); the file is then hard-linked into the
 //! new site. A cache that is missing, truncated, corrupt (a checksum covers the whole file),
@@ -23,6 +23,7 @@ use rayon::prelude::*;
 
 use super::codec::{Reader, Stream, Writer};
 use super::derived::{self, Derived};
+use super::keys::{input_key, site_key, texts_key};
 use crate::content::discover::DIAGNOSTIC_SECTION;
 use crate::content::model::{Key, Site, Translation};
 use crate::content::translations::Record;
@@ -30,7 +31,7 @@ use crate::output::{Files, Stamp};
 use crate::render::bodies::{Bodies, BodyJob};
 use crate::render::media::resize::CACHE_DIR;
 
-const MAGIC: &[u8] = b"playbook build cache\n";
+pub(super) const MAGIC: &[u8] = b"playbook build cache\n";
 const VERSION: u64 = 2;
 
 /// The cache of one build: what the last one left, and the keys of this one.
@@ -442,117 +443,4 @@ fn read(bytes: &[u8]) -> Result<(blake3::Hash, Pages), ()> {
         return Err(());
     }
     Ok((site_key, pages))
-}
-
-/// The hash of the running executable's bytes, streamed (it is megabytes); `None` when it
-/// cannot read itself: no build cache then.
-pub(crate) fn binary() -> Option<blake3::Hash> {
-    let exe = std::fs::File::open(std::env::current_exe().ok()?).ok()?;
-    let mut binary = blake3::Hasher::new();
-    binary.update_reader(exe).ok()?;
-    Some(binary.finalize())
-}
-
-/// Everything a content page shows besides its own files' text: the binary, the settings,
-/// the theme, every page's front matter and address, the media, the glossary and the
-/// decision tree (whose texts every page, or the diagnostic's pages, depend on).
-fn site_key(root: &Path, site: &Site, binary: blake3::Hash) -> Option<blake3::Hash> {
-    let mut h = blake3::Hasher::new();
-    h.update(MAGIC);
-    h.update(env!("CARGO_PKG_VERSION").as_bytes());
-    h.update(binary.as_bytes());
-    fn debug(h: &mut blake3::Hasher, label: &str, value: &dyn std::fmt::Debug) {
-        h.update(format!("\n{label}: {value:?}").as_bytes());
-    }
-    debug(&mut h, "settings", &site.settings);
-    debug(&mut h, "languages", &site.languages);
-    debug(&mut h, "synthetic titles", &site.synthetic_titles);
-    debug(&mut h, "steps", &site.steps);
-    debug(&mut h, "obstacles", &site.obstacles);
-    debug(&mut h, "addressed by", &site.addressed_by);
-    debug(&mut h, "generated", &site.generated);
-    debug(&mut h, "glossary", &site.glossary);
-    for f in &site.diagnostic_files {
-        debug(&mut h, "decision tree", &(&f.rel, &f.lang));
-        h.update(&f.bytes);
-    }
-    let glossary = crate::content::glossary::key();
-    // Each entry hashed apart, in parallel, then in order.
-    let entries: Vec<blake3::Hash> = site
-        .entries
-        .par_iter()
-        .map(|(key, e)| {
-            let mut h = blake3::Hasher::new();
-            debug(
-                &mut h,
-                "entry",
-                &(
-                    key,
-                    &e.kind,
-                    e.weight,
-                    e.priority,
-                    e.order,
-                    &e.addresses,
-                    &e.sources,
-                    &e.renamed_from,
-                    &e.urls,
-                ),
-            );
-            for (lang, t) in &e.translations {
-                // The front matter as written stands for the fields parsed from it (parsing
-                // is the binary's, which the key covers): hashed, not formatted.
-                debug(&mut h, "translation", &(lang, &t.file, &t.format));
-                let front = t.front_offset..t.front_offset + t.front_len;
-                h.update(t.text.head().get(front).unwrap_or_default().as_bytes());
-                if key.section == DIAGNOSTIC_SECTION || *key == glossary {
-                    h.update(t.text().as_bytes());
-                }
-            }
-            h.finalize()
-        })
-        .collect();
-    for e in &entries {
-        h.update(e.as_bytes());
-    }
-    for (path, m) in &site.media {
-        h.update(format!("\nmedia {path} {:?} {}", m.kind, m.bytes.len()).as_bytes());
-        h.update(blake3::hash(&m.bytes).as_bytes());
-    }
-    let theme = root.join("themes").join(&site.settings.theme);
-    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&theme)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .collect();
-    files.sort();
-    for f in files {
-        h.update(format!("\ntheme {}", f.strip_prefix(&theme).ok()?.display()).as_bytes());
-        h.update(blake3::hash(&std::fs::read(&f).ok()?).as_bytes());
-    }
-    Some(h.finalize())
-}
-
-/// The page's files in every language (a page shows another language's text for want of its
-/// own, and its stale notice compares with the source's text): hashed once per page.
-fn texts_key(site: &Site, key: &Key, texts: &HashMap<String, blake3::Hash>) -> blake3::Hash {
-    let mut h = blake3::Hasher::new();
-    for (l, t) in &site.entry(key).translations {
-        h.update(format!("\n{l} {} {:?} ", t.file, t.updated).as_bytes());
-        let text = texts
-            .get(t.file.as_str())
-            .copied()
-            .unwrap_or_else(|| t.text.hash());
-        h.update(text.as_bytes());
-    }
-    h.finalize()
-}
-
-/// The site key plus the page's `texts_key`, for one language.
-fn input_key(site_key: &blake3::Hash, texts: &blake3::Hash, key: &Key, lang: &str) -> blake3::Hash {
-    let mut h = blake3::Hasher::new();
-    h.update(site_key.as_bytes());
-    h.update(format!("{key:?} {lang}").as_bytes());
-    h.update(texts.as_bytes());
-    h.finalize()
 }

@@ -8,6 +8,7 @@
 mod cache;
 mod codec;
 mod derived;
+mod keys;
 mod sources;
 
 use std::collections::BTreeMap;
@@ -207,7 +208,7 @@ fn build_parts_with<T: Send>(
         });
         let record = opts.cache.then(|| {
             s.spawn(|| {
-                let binary = cache::binary()?;
+                let binary = keys::binary()?;
                 Some((binary, sources::read(&opts.root, &binary)))
             })
         });
