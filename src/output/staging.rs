@@ -261,15 +261,24 @@ impl Staging {
     /// Removes what the staging folder holds beyond `files` (the site's files), puts it in
     /// place of the output folder and keeps the replaced site as the next build's spare.
     pub(crate) fn publish(mut self, files: &Manifest) -> Result<(), Fatal> {
-        let wanted_folders: FxHashSet<&str> = files.keys().flat_map(|rel| ancestors(rel)).collect();
+        // The site's files and the folders that hold them.
+        let mut wanted: FxHashSet<&str> = FxHashSet::default();
+        wanted.reserve(files.len() * 2);
+        for rel in files.keys() {
+            wanted.insert(rel);
+            // Its folders, deepest first, until one is known (so are those above it then).
+            for (i, _) in rel.rmatch_indices('/') {
+                if !wanted.insert(&rel[..i]) {
+                    break;
+                }
+            }
+        }
         // What the site does not have, in order: a folder comes before what it holds.
         let mut unwanted_all: Vec<(&str, bool)> = self
             .existing()?
             .iter()
             .map(|(rel, &held)| (rel.as_str(), held == Held::Folder))
-            .filter(|&(rel, _)| {
-                rel != MARKER && !files.contains_key(rel) && !wanted_folders.contains(rel)
-            })
+            .filter(|&(rel, _)| rel != MARKER && !wanted.contains(rel))
             .collect();
         unwanted_all.sort_unstable();
         let mut unwanted: Vec<(&str, bool)> = Vec::new();
@@ -362,11 +371,6 @@ impl Drop for Staging {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
-}
-
-/// `a/b/c.html` → `a`, `a/b`.
-fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
-    rel.match_indices('/').map(move |(i, _)| &rel[..i])
 }
 
 pub(super) fn fail(p: &Path, e: std::io::Error) -> Fatal {
