@@ -317,6 +317,38 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn a_file_the_survey_did_not_see_is_replaced_not_written_into() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let mut site = Output::new();
+        site.insert("a/index.html".into(), b"one".to_vec());
+        site.insert("b/index.html".into(), b"published".to_vec());
+        write_atomic(&out, &site).unwrap();
+        write_atomic(&out, &site).unwrap();
+        // The next build claims the spare; once its survey is done, a file it never saw
+        // appears there, a hard link to the published site's.
+        let files = Files::staged(&out, false).unwrap();
+        files.put("a/index.html".into(), b"two".to_vec());
+        let staging = files.staging.as_ref().unwrap().dir.clone();
+        std::fs::create_dir_all(staging.join("c")).unwrap();
+        std::fs::hard_link(out.join("b/index.html"), staging.join("c/index.html")).unwrap();
+        files.put("c/index.html".into(), b"new page".to_vec());
+        assert_eq!(
+            std::fs::read(out.join("b/index.html")).unwrap(),
+            b"published"
+        );
+        assert_eq!(
+            std::fs::read(staging.join("c/index.html")).unwrap(),
+            b"new page"
+        );
+        files.publish().unwrap();
+        assert_eq!(
+            std::fs::read(out.join("c/index.html")).unwrap(),
+            b"new page"
+        );
+    }
+
+    #[test]
     fn links_in_the_spare_are_never_written_through() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");

@@ -220,11 +220,14 @@ impl Staging {
                 return Ok(());
             }
         }
-        if self.create(rel, |p| std::fs::write(p, bytes)) {
-            Ok(())
-        } else {
-            std::fs::write(&path, bytes).map_err(|e| fail(&path, e))
+        if self.create(rel, |p| write_new(p, bytes)) {
+            return Ok(());
         }
+        // Something the survey did not see is there (a folder it could not read): replaced,
+        // never written into — it may be a link to the published site.
+        ignore_missing(std::fs::remove_file(&path))
+            .and_then(|()| write_new(&path, bytes))
+            .map_err(|e| fail(&path, e))
     }
 
     /// Runs `make` on the path of `rel`, making its folders when they are missing (or a file
@@ -459,6 +462,17 @@ fn same_content(path: &Path, bytes: &[u8]) -> bool {
             Err(_) => return false,
         }
     }
+}
+
+/// Writes a new file at `path`; fails when anything is there already (a file there may be
+/// shared with the published site: written into, the site would change).
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .open(path)?
+        .write_all(bytes)
 }
 
 /// Puts `staging` in place of `out`; afterwards `staging` holds the old site (or nothing).
