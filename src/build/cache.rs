@@ -5,14 +5,14 @@
 //! that nothing stale is ever used (`keys.rs` works the keys out). The *site key* covers the
 //! binary (its version and the hash of the executable), the settings, the theme's files,
 //! every page's front matter and address, the media, the glossary and the decision tree: any
-//! change there and the cache is ignored. A page's *input key* adds the texts and dates of its files in every language. A
-//! page is reused only when its input key matches and the output folder still holds the file
-//! the cache describes, untouched (`output::Stamp`); the file is then hard-linked into the
-//! new site. A cache that is missing, truncated, corrupt (a checksum covers the whole file),
-//! of another version or another site is ignored and rewritten after the build. The cache
-//! never changes what is published: a build with it is byte-identical to one without (tested
-//! through the binary). Beside it, `sources.rs` records the content files themselves, so
-//! that the next build reads only those that changed.
+//! change there and the cache is ignored. A page's *input key* adds the texts and dates of
+//! its files in every language. A page is reused only when its input key matches and the
+//! output folder still holds the file the cache describes, untouched (`output::Stamp`); the
+//! file is then hard-linked into the new site. A cache that is missing, truncated, corrupt
+//! (a checksum covers the whole file), of another version or another site is ignored and
+//! rewritten after the build. The cache never changes what is published: a build with it is
+//! byte-identical to one without (tested through the binary). Beside it, `sources.rs` records
+//! the content files themselves, so that the next build reads only those that changed.
 
 // FxHash: the keys are the site's own page ids, and SipHash's flooding resistance buys nothing.
 use rustc_hash::FxHashMap as HashMap;

@@ -25,104 +25,10 @@ pub(crate) fn binary() -> Option<blake3::Hash> {
 /// the theme, every page's front matter and address, the media, the glossary and the
 /// decision tree (whose texts every page, or the diagnostic's pages, depend on).
 pub(super) fn site_key(root: &Path, site: &Site, binary: blake3::Hash) -> Option<blake3::Hash> {
-    // Four parts hashed at once: the site's settings and orderings, its entries, its media
-    // and the theme's files.
+    // Four parts hashed at once.
     let ((orderings, entries), (media, theme)) = rayon::join(
-        || {
-            rayon::join(
-                || {
-                    let mut h = blake3::Hasher::new();
-                    debug(&mut h, "settings", &site.settings);
-                    debug(&mut h, "languages", &site.languages);
-                    debug(&mut h, "synthetic titles", &site.synthetic_titles);
-                    debug(&mut h, "steps", &site.steps);
-                    debug(&mut h, "obstacles", &site.obstacles);
-                    debug(&mut h, "addressed by", &site.addressed_by);
-                    debug(&mut h, "generated", &site.generated);
-                    debug(&mut h, "glossary", &site.glossary);
-                    for f in &site.diagnostic_files {
-                        debug(&mut h, "decision tree", &(&f.rel, &f.lang));
-                        h.update(&f.bytes);
-                    }
-                    h.finalize()
-                },
-                || {
-                    let mut h = blake3::Hasher::new();
-                    let glossary = crate::content::glossary::key();
-                    // Each entry hashed apart, in parallel, then in order.
-                    let entries: Vec<blake3::Hash> = site
-                        .entries
-                        .par_iter()
-                        .map(|(key, e)| {
-                            let mut h = blake3::Hasher::new();
-                            debug(
-                                &mut h,
-                                "entry",
-                                &(
-                                    key,
-                                    &e.kind,
-                                    e.weight,
-                                    e.priority,
-                                    e.order,
-                                    &e.addresses,
-                                    &e.sources,
-                                    &e.renamed_from,
-                                    &e.urls,
-                                ),
-                            );
-                            for (lang, t) in &e.translations {
-                                // The front matter as written stands for the fields parsed from it (parsing
-                                // is the binary's, which the key covers): hashed, not formatted.
-                                debug(&mut h, "translation", &(lang, &t.file, &t.format));
-                                let front = t.front_offset..t.front_offset + t.front_len;
-                                h.update(t.text.head().get(front).unwrap_or_default().as_bytes());
-                                if key.section == DIAGNOSTIC_SECTION || *key == glossary {
-                                    h.update(t.text().as_bytes());
-                                }
-                            }
-                            h.finalize()
-                        })
-                        .collect();
-                    for e in &entries {
-                        h.update(e.as_bytes());
-                    }
-                    h.finalize()
-                },
-            )
-        },
-        || {
-            rayon::join(
-                || {
-                    let mut h = blake3::Hasher::new();
-                    for (path, m) in &site.media {
-                        h.update(
-                            format!("\nmedia {path} {:?} {}", m.kind, m.bytes.len()).as_bytes(),
-                        );
-                        h.update(blake3::hash(&m.bytes).as_bytes());
-                    }
-                    h.finalize()
-                },
-                || -> Option<blake3::Hash> {
-                    let mut h = blake3::Hasher::new();
-                    let theme = root.join("themes").join(&site.settings.theme);
-                    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&theme)
-                        .into_iter()
-                        .flatten()
-                        .filter(|e| e.file_type().is_file())
-                        .map(|e| e.into_path())
-                        .collect();
-                    files.sort();
-                    for f in files {
-                        h.update(
-                            format!("\ntheme {}", f.strip_prefix(&theme).ok()?.display())
-                                .as_bytes(),
-                        );
-                        h.update(blake3::hash(&std::fs::read(&f).ok()?).as_bytes());
-                    }
-                    Some(h.finalize())
-                },
-            )
-        },
+        || rayon::join(|| orderings_key(site), || entries_key(site)),
+        || rayon::join(|| media_key(site), || theme_key(root, site)),
     );
     let mut h = blake3::Hasher::new();
     h.update(MAGIC);
@@ -130,6 +36,93 @@ pub(super) fn site_key(root: &Path, site: &Site, binary: blake3::Hash) -> Option
     h.update(binary.as_bytes());
     for part in [orderings, entries, media, theme?] {
         h.update(part.as_bytes());
+    }
+    Some(h.finalize())
+}
+
+/// The settings, the site's orderings and relations, the glossary and the decision tree.
+fn orderings_key(site: &Site) -> blake3::Hash {
+    let mut h = blake3::Hasher::new();
+    debug(&mut h, "settings", &site.settings);
+    debug(&mut h, "languages", &site.languages);
+    debug(&mut h, "synthetic titles", &site.synthetic_titles);
+    debug(&mut h, "steps", &site.steps);
+    debug(&mut h, "obstacles", &site.obstacles);
+    debug(&mut h, "addressed by", &site.addressed_by);
+    debug(&mut h, "generated", &site.generated);
+    debug(&mut h, "glossary", &site.glossary);
+    for f in &site.diagnostic_files {
+        debug(&mut h, "decision tree", &(&f.rel, &f.lang));
+        h.update(&f.bytes);
+    }
+    h.finalize()
+}
+
+/// Every page's fields, addresses and front matter (the whole text of the glossary's and the
+/// decision tree's pages): each entry hashed apart, in parallel, then in order.
+fn entries_key(site: &Site) -> blake3::Hash {
+    let glossary = crate::content::glossary::key();
+    let entries: Vec<blake3::Hash> = site
+        .entries
+        .par_iter()
+        .map(|(key, e)| {
+            let mut h = blake3::Hasher::new();
+            let fields = (
+                key,
+                &e.kind,
+                e.weight,
+                e.priority,
+                e.order,
+                &e.addresses,
+                &e.sources,
+                &e.renamed_from,
+                &e.urls,
+            );
+            debug(&mut h, "entry", &fields);
+            for (lang, t) in &e.translations {
+                // The front matter as written stands for the fields parsed from it (parsing
+                // is the binary's, which the key covers): hashed, not formatted.
+                debug(&mut h, "translation", &(lang, &t.file, &t.format));
+                let front = t.front_offset..t.front_offset + t.front_len;
+                h.update(t.text.head().get(front).unwrap_or_default().as_bytes());
+                if key.section == DIAGNOSTIC_SECTION || *key == glossary {
+                    h.update(t.text().as_bytes());
+                }
+            }
+            h.finalize()
+        })
+        .collect();
+    let mut h = blake3::Hasher::new();
+    for e in &entries {
+        h.update(e.as_bytes());
+    }
+    h.finalize()
+}
+
+/// The pictures and attachments: path, kind, size and bytes.
+fn media_key(site: &Site) -> blake3::Hash {
+    let mut h = blake3::Hasher::new();
+    for (path, m) in &site.media {
+        h.update(format!("\nmedia {path} {:?} {}", m.kind, m.bytes.len()).as_bytes());
+        h.update(blake3::hash(&m.bytes).as_bytes());
+    }
+    h.finalize()
+}
+
+/// The theme's files, path and bytes; `None` when one cannot be read.
+fn theme_key(root: &Path, site: &Site) -> Option<blake3::Hash> {
+    let mut h = blake3::Hasher::new();
+    let theme = root.join("themes").join(&site.settings.theme);
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&theme)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    for f in files {
+        h.update(format!("\ntheme {}", f.strip_prefix(&theme).ok()?.display()).as_bytes());
+        h.update(blake3::hash(&std::fs::read(&f).ok()?).as_bytes());
     }
     Some(h.finalize())
 }

@@ -7,9 +7,9 @@
 //! one-page edit, the pages rendered again. A file changed within two seconds of being
 //! looked at, or on a system without such stamps, is recorded without a stamp (its stamp
 //! could stay the same through another change): it is always read again, and its head only
-//! tells the next build whether its front matter changed (`Discovered::fronts_as_recorded`). The record carries the hash of the executable
-//! (parsing is the binary's) and a checksum: a record that is missing, corrupt or of another
-//! binary is ignored, and every file is read.
+//! tells the next build whether its front matter changed (`Discovered::fronts_as_recorded`).
+//! The record carries the hash of the executable (parsing is the binary's) and a checksum: a
+//! record that is missing, corrupt or of another binary is ignored, and every file is read.
 
 use std::path::Path;
 

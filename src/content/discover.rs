@@ -156,19 +156,16 @@ pub(crate) fn discover(
     let walked: Vec<Walked> = top
         .into_par_iter()
         .map(|entry| {
+            // A file at the top gives itself.
             let mut walked = Walked::default();
-            if entry.file_type().is_dir() {
-                let walker = WalkDir::new(entry.path())
-                    .sort_by_file_name()
-                    .into_iter()
-                    .filter_entry(|e| {
-                        e.depth() == 0 || !is_temporary(&e.file_name().to_string_lossy())
-                    });
-                for entry in walker {
-                    let entry = entry.map_err(|e| Fatal(format!("cannot read `content/`: {e}")))?;
-                    walked.add(entry, &content, settings)?;
-                }
-            } else {
+            let walker = WalkDir::new(entry.path())
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| {
+                    e.depth() == 0 || !is_temporary(&e.file_name().to_string_lossy())
+                });
+            for entry in walker {
+                let entry = entry.map_err(|e| Fatal(format!("cannot read `content/`: {e}")))?;
                 walked.add(entry, &content, settings)?;
             }
             Ok(walked)
@@ -188,7 +185,7 @@ pub(crate) fn discover(
         all_recorded &= file.known.is_some();
     }
     let fronts_as_recorded = recorded && all_recorded && known.is_empty();
-    // The pages' files are read in parallel once all are found (the walk is sequential).
+    // The pages' files are read in parallel once all are found.
     // Whether each file read again still starts with the front matter recorded.
     let same_fronts = files
         .par_iter_mut()

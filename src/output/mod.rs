@@ -167,17 +167,21 @@ fn write_atomic(out: &Path, output: &Output) -> Result<(), Fatal> {
 mod tests {
     use super::*;
 
+    /// A site of `(path, text)` files.
+    fn site(pairs: &[(&str, &str)]) -> Output {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+            .collect()
+    }
+
     #[test]
     fn replaces_the_whole_tree() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        let mut first = Output::new();
-        first.insert("a/index.html".into(), b"one".to_vec());
-        first.insert("gone.txt".into(), b"x".to_vec());
+        let first = site(&[("a/index.html", "one"), ("gone.txt", "x")]);
         write_atomic(&out, &first).unwrap();
-        let mut second = Output::new();
-        second.insert("a/index.html".into(), b"two".to_vec());
-        write_atomic(&out, &second).unwrap();
+        write_atomic(&out, &site(&[("a/index.html", "two")])).unwrap();
         assert_eq!(std::fs::read(out.join("a/index.html")).unwrap(), b"two");
         assert!(!out.join("gone.txt").exists());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -199,9 +203,7 @@ mod tests {
     fn a_published_file_is_stamped_and_linked_as_its_path_says() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        let mut first = Output::new();
-        first.insert("fr/a/index.html".into(), b"one".to_vec());
-        write_atomic(&out, &first).unwrap();
+        write_atomic(&out, &site(&[("fr/a/index.html", "one")])).unwrap();
         let staging = Staging::open(&out).unwrap();
         let path = out.join("fr/a/index.html");
         let stamp = Stamp::of(&path).unwrap();
@@ -223,12 +225,6 @@ mod tests {
     fn the_spare_is_brought_up_to_date_without_touching_the_published_site() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        let site = |pairs: &[(&str, &str)]| -> Output {
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
-                .collect()
-        };
         let builds = [
             site(&[
                 ("a/index.html", "one"),
@@ -320,11 +316,9 @@ mod tests {
     fn a_file_the_survey_did_not_see_is_replaced_not_written_into() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        let mut site = Output::new();
-        site.insert("a/index.html".into(), b"one".to_vec());
-        site.insert("b/index.html".into(), b"published".to_vec());
-        write_atomic(&out, &site).unwrap();
-        write_atomic(&out, &site).unwrap();
+        let published = site(&[("a/index.html", "one"), ("b/index.html", "published")]);
+        write_atomic(&out, &published).unwrap();
+        write_atomic(&out, &published).unwrap();
         // The next build claims the spare; once its survey is done, a file it never saw
         // appears there, a hard link to the published site's.
         let files = Files::staged(&out, false).unwrap();

@@ -176,15 +176,7 @@ impl Staging {
     pub(super) fn previous_stamp(&self, rel: &str, old: &Path) -> Option<Stamp> {
         #[cfg(unix)]
         if let Some(dir) = &self.previous_dir {
-            use rustix::fs::{statat, AtFlags, FileType};
-            let st = statat(dir, rel, AtFlags::SYMLINK_NOFOLLOW).ok()?;
-            let stamp = Stamp {
-                len: st.st_size as u64,
-                mtime: st.st_mtime as i64,
-                mtime_nanos: st.st_mtime_nsec as i64,
-                inode: st.st_ino as u64,
-            };
-            return (FileType::from_raw_mode(st.st_mode) == FileType::RegularFile).then_some(stamp);
+            return Stamp::at(dir, rel);
         }
         Stamp::of(old)
     }
@@ -341,20 +333,27 @@ impl Stamp {
     pub(crate) fn of(path: &Path) -> Option<Stamp> {
         #[cfg(unix)]
         {
-            use std::os::unix::fs::MetadataExt;
-            let m = std::fs::symlink_metadata(path).ok()?;
-            m.is_file().then(|| Stamp {
-                len: m.len(),
-                mtime: m.mtime(),
-                mtime_nanos: m.mtime_nsec(),
-                inode: m.ino(),
-            })
+            Stamp::at(rustix::fs::CWD, path)
         }
         #[cfg(not(unix))]
         {
             let _ = path;
             None
         }
+    }
+
+    /// The stamp of the regular file at `path`, relative to the folder `dir` (none for
+    /// anything else; a link is not followed).
+    #[cfg(unix)]
+    fn at(dir: impl rustix::fd::AsFd, path: impl rustix::path::Arg) -> Option<Stamp> {
+        use rustix::fs::{statat, AtFlags, FileType};
+        let st = statat(dir, path, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+        (FileType::from_raw_mode(st.st_mode) == FileType::RegularFile).then_some(Stamp {
+            len: st.st_size as u64,
+            mtime: st.st_mtime as i64,
+            mtime_nanos: st.st_mtime_nsec as i64,
+            inode: st.st_ino as u64,
+        })
     }
 }
 
