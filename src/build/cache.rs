@@ -199,6 +199,11 @@ impl Cache {
         })
     }
 
+    /// How many pages the cache holds for this site: none, and the build renders every page.
+    pub(crate) fn reusable(&self) -> usize {
+        self.cached.len()
+    }
+
     /// The body of page `key` in `lang` when its published file could be reused as it is
     /// (`Some(None)`: a page without a body of its own); `None` when it must be rendered.
     pub(crate) fn reuse(

@@ -9,6 +9,7 @@ mod cache;
 mod codec;
 mod derived;
 mod keys;
+mod memory;
 mod sources;
 
 use std::collections::BTreeMap;
@@ -242,6 +243,8 @@ fn build_parts_with<T: Send>(
         (cache, lists.join())
     });
     let lists = lists.map_err(|_| panicked())?;
+    // A build that renders every page returns what it frees at once (see memory.rs).
+    memory::for_build(cache.as_ref().map_or(0, cache::Cache::reusable));
     let (rendered, beside) = std::thread::scope(|s| {
         let beside = s.spawn(|| alongside(&loaded.site, cache.as_ref()));
         let rendered = render(
@@ -437,8 +440,7 @@ fn render_rest(
     (bodies, cache): (&Bodies, Option<&cache::Cache>),
 ) -> Result<(Rest, Option<std::io::Result<cache::Saved>>), Diagnostics> {
     let mut problems = Diagnostics::default();
-    let put_all = |all: Vec<(String, Vec<u8>)>| all.into_iter().for_each(|(p, b)| files.put(p, b));
-    put_all(media);
+    files.put_all(media);
     // The search indexes, one language at a time (their page files are big); with the build
     // cache, an update of the last build's, made beside the generated pages.
     let indexes = || {
@@ -507,16 +509,13 @@ fn finish_rest(
     bodies: &Bodies,
     mut problems: Diagnostics,
 ) -> Result<Rest, Diagnostics> {
-    let put_all = |all: Vec<(String, Vec<u8>)>| all.into_iter().for_each(|(p, b)| files.put(p, b));
     if let Some(tree) = tree {
         match crate::diagnostic::render(tree, (site, theme, lists), &bodies.map) {
-            Ok(pages) => put_all(pages.into_iter().collect()),
+            Ok(pages) => files.put_all(pages),
             Err(ds) => problems.extend(ds),
         }
     }
-    for (path, bytes) in &theme.files {
-        files.put(path.clone(), bytes.clone());
-    }
+    files.put_all(theme.files.iter().map(|(p, b)| (p.clone(), b.clone())));
     let output = files.manifest();
     problems.extend(check_site_paths(bodies, &output, |_| true));
     if problems.has_errors() {
@@ -534,7 +533,7 @@ fn finish_rest(
     }
     // Pages, not the redirects among them.
     let pages = count_pages(site, &output);
-    put_all(redirects);
+    files.put_all(redirects);
     Ok((pages, ledger, warnings))
 }
 

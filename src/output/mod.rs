@@ -96,6 +96,12 @@ impl Files {
         lock(&self.manifest).insert(rel, hash);
     }
 
+    /// Adds files of the site, one after the other.
+    pub(crate) fn put_all(&self, all: impl IntoIterator<Item = (String, Vec<u8>)>) {
+        all.into_iter()
+            .for_each(|(rel, bytes)| self.put(rel, bytes));
+    }
+
     /// Adds the file the output folder published at `rel` by the last build, unchanged, when
     /// it still has the `stamp` the build cache recorded for it or else its bytes still hash
     /// to `hash`.
