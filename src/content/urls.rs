@@ -2,9 +2,11 @@
 //! in front matter, else its title with accents folded), checked to be URL-safe and unique
 //! across pages and the generated pages. Nothing here renders; links are made from these paths.
 
-use std::collections::BTreeMap;
+use std::collections::{hash_map, BTreeMap, HashMap};
 
-use crate::content::model::{ui_string, Key, Site, Strings, GENERATED};
+use rayon::prelude::*;
+
+use crate::content::model::{ui_string, Entry, Key, Site, Strings, GENERATED};
 use crate::errors::Diagnostics;
 
 /// Folds accents and case and keeps letters and digits, joined by single hyphens:
@@ -56,11 +58,30 @@ pub(crate) fn alias_path(alias: &str) -> Option<String> {
     safe.then_some(path)
 }
 
+/// Who holds a URL, for the message when another page wants it.
+enum Owner<'a> {
+    Named(String),
+    /// A page in the language at this index of the site's.
+    Page(&'a Entry, usize),
+}
+
+impl Owner<'_> {
+    fn describe(&self, languages: &[String]) -> String {
+        match self {
+            Owner::Named(text) => text.clone(),
+            Owner::Page(entry, i) => entry.shown(&languages[*i], languages).map_or_else(
+                || format!("the index of section `{}`", entry.key.section),
+                |(_, t)| format!("`{}`", t.file),
+            ),
+        }
+    }
+}
+
 /// Gives every page a URL per language and checks that no two pages share one.
 pub(crate) fn assign_urls(site: &mut Site, strings: &Strings, problems: &mut Diagnostics) {
     let languages = site.languages.clone();
     // Who owns each URL, for collision messages.
-    let mut owners: BTreeMap<String, String> = BTreeMap::new();
+    let mut owners: HashMap<String, Owner> = HashMap::new();
     for lang in &languages {
         let mut generated = BTreeMap::new();
         for (name, string) in GENERATED {
@@ -68,89 +89,112 @@ pub(crate) fn assign_urls(site: &mut Site, strings: &Strings, problems: &mut Dia
             let url = format!("{lang}/{slug}/");
             owners.insert(
                 url.clone(),
-                format!("the generated {name} page (theme string `{string}`)"),
+                Owner::Named(format!(
+                    "the generated {name} page (theme string `{string}`)"
+                )),
             );
             generated.insert(name.to_string(), url);
         }
         site.generated.insert(lang.clone(), generated);
     }
 
-    // Slug per (key, lang), explicit ones validated.
-    let mut slugs: BTreeMap<(Key, String), String> = BTreeMap::new();
-    for entry in site.entries.values() {
-        for lang in &languages {
-            let slug = match entry.shown(lang, &languages) {
-                _ if entry.key == Key::home() => String::new(),
-                Some((_, t)) => match &t.front.slug {
-                    Some(slug) if !is_safe_slug(slug) => {
-                        problems.push(
-                            t.error_at(
-                                "slug",
-                                Some(slug),
-                                format!("slug `{slug}` is not URL-safe"),
-                            )
-                            .help(format!(
-                                "use lowercase letters, digits and hyphens, e.g. `{}`",
-                                slugify(slug)
-                            )),
-                        );
-                        slugify(slug)
-                    }
-                    Some(slug) => slug.clone(),
-                    None if entry.key.is_index() => entry.key.section.clone(),
-                    None => {
-                        let slug = slugify(&t.front.title);
-                        if slug.is_empty() {
-                            problems.push(
-                                t.error_at("title", None, "cannot make a URL from this title")
-                                    .help("add a `slug = \"…\"` field with letters, digits and hyphens"),
-                            );
-                        }
-                        slug
-                    }
-                },
-                None => entry.key.section.clone(),
-            };
-            slugs.insert((entry.key.clone(), lang.clone()), slug);
-        }
+    // Each page's slug per language, explicit ones validated; in parallel, in page order.
+    let slugged: Vec<(Vec<String>, Diagnostics)> = site
+        .entries
+        .par_iter()
+        .map(|(_, entry)| {
+            let mut problems = Diagnostics::default();
+            let slugs = (languages.iter())
+                .map(|lang| slug(entry, lang, &languages, &mut problems))
+                .collect();
+            (slugs, problems)
+        })
+        .collect();
+    let mut slugs = Vec::with_capacity(slugged.len());
+    for (page, page_problems) in slugged {
+        problems.extend(page_problems);
+        slugs.push(page);
     }
+    let sections: HashMap<&str, &[String]> = (site.entries.keys().zip(&slugs))
+        .filter(|(key, _)| key.is_index())
+        .map(|(key, slugs)| (key.section.as_str(), &slugs[..]))
+        .collect();
 
-    let keys: Vec<Key> = site.entries.keys().cloned().collect();
-    for key in &keys {
-        for lang in &languages {
-            let own = &slugs[&(key.clone(), lang.clone())];
+    let mut urls = Vec::with_capacity(slugs.len());
+    for ((key, entry), own) in site.entries.iter().zip(&slugs) {
+        let mut page = Vec::with_capacity(languages.len());
+        for (i, lang) in languages.iter().enumerate() {
+            let own = &own[i];
             let url = if *key == Key::home() {
                 format!("{lang}/")
             } else if key.section.is_empty() || key.is_index() {
                 format!("{lang}/{own}/")
             } else {
-                let section = &slugs[&(Key::new(&key.section, "_index"), lang.clone())];
+                let section = &sections
+                    .get(key.section.as_str())
+                    .expect("every section has an index page")[i];
                 format!("{lang}/{section}/{own}/")
             };
-            let entry = site.entries.get_mut(key).expect("listed key");
-            let this_file = entry.shown(lang, &languages).map_or_else(
-                || format!("the index of section `{}`", key.section),
-                |(_, t)| format!("`{}`", t.file),
-            );
-            if let Some(owner) = owners.get(&url) {
-                if owner != &this_file {
-                    if let Some((_, t)) = entry.shown(lang, &languages) {
-                        let needle = t.front.slug.clone();
-                        problems.push(
-                            t.error_at(
-                                if needle.is_some() { "slug" } else { "title" },
-                                needle.as_deref(),
-                                format!("the URL `/{url}` is already used by {owner}"),
-                            )
-                            .help("give this page another `slug`"),
-                        );
+            match owners.entry(url.clone()) {
+                hash_map::Entry::Occupied(taken) => {
+                    let owner = taken.get().describe(&languages);
+                    if owner != Owner::Page(entry, i).describe(&languages) {
+                        if let Some((_, t)) = entry.shown(lang, &languages) {
+                            let needle = t.front.slug.clone();
+                            problems.push(
+                                t.error_at(
+                                    if needle.is_some() { "slug" } else { "title" },
+                                    needle.as_deref(),
+                                    format!("the URL `/{url}` is already used by {owner}"),
+                                )
+                                .help("give this page another `slug`"),
+                            );
+                        }
                     }
                 }
-            } else {
-                owners.insert(url.clone(), this_file);
+                hash_map::Entry::Vacant(free) => {
+                    free.insert(Owner::Page(entry, i));
+                }
             }
-            entry.urls.insert(lang.clone(), url);
+            page.push(url);
         }
+        urls.push(page);
+    }
+    for (entry, page) in site.entries.values_mut().zip(urls) {
+        entry.urls.extend(languages.iter().cloned().zip(page));
+    }
+}
+
+/// The slug of `entry` in `lang`: its own (checked), else from its title; a section index's
+/// is the section's folder name, the home page's is empty.
+fn slug(entry: &Entry, lang: &str, languages: &[String], problems: &mut Diagnostics) -> String {
+    match entry.shown(lang, languages) {
+        _ if entry.key == Key::home() => String::new(),
+        Some((_, t)) => match &t.front.slug {
+            Some(slug) if !is_safe_slug(slug) => {
+                problems.push(
+                    t.error_at("slug", Some(slug), format!("slug `{slug}` is not URL-safe"))
+                        .help(format!(
+                            "use lowercase letters, digits and hyphens, e.g. `{}`",
+                            slugify(slug)
+                        )),
+                );
+                slugify(slug)
+            }
+            Some(slug) => slug.clone(),
+            None if entry.key.is_index() => entry.key.section.clone(),
+            None => {
+                let slug = slugify(&t.front.title);
+                if slug.is_empty() {
+                    problems.push(
+                        t.error_at("title", None, "cannot make a URL from this title")
+                            .help("add a `slug = \"…\"` field with letters, digits and hyphens"),
+                    );
+                }
+                slug
+            }
+        },
+        None => entry.key.section.clone(),
     }
 }
 
