@@ -92,8 +92,9 @@ enum Format {
     Json,
 }
 
-/// mimalloc rather than the system's allocator: a rebuild from the build cache spends a
-/// quarter of its time allocating otherwise (see Cargo.toml and `build/memory.rs`).
+/// mimalloc rather than the system's allocator: with glibc's, a rebuild from the build cache
+/// spent a quarter of its CPU time in malloc and in page faults (see Cargo.toml and
+/// `build/memory.rs`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
