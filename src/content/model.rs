@@ -318,6 +318,15 @@ impl Entry {
             .find_map(|l| self.translations.get_key_value(l.as_str()))
             .map(|(l, t)| (l.as_str(), &**t))
     }
+
+    /// What its address in `lang` shows, for messages: the file shown there (`` `content/…` ``),
+    /// or the index of its section when no file stands behind it.
+    pub(crate) fn shown_file(&self, lang: &str, site_langs: &[String]) -> String {
+        self.shown(lang, site_langs).map_or_else(
+            || format!("the index of section `{}`", self.key.section),
+            |(_, t)| format!("`{}`", t.file),
+        )
+    }
 }
 
 /// The whole site, every link known.

@@ -69,10 +69,7 @@ impl Owner<'_> {
     fn describe(&self, languages: &[String]) -> String {
         match self {
             Owner::Named(text) => text.clone(),
-            Owner::Page(entry, i) => entry.shown(&languages[*i], languages).map_or_else(
-                || format!("the index of section `{}`", entry.key.section),
-                |(_, t)| format!("`{}`", t.file),
-            ),
+            Owner::Page(entry, i) => entry.shown_file(&languages[*i], languages),
         }
     }
 }

@@ -120,7 +120,7 @@ pub(super) fn survey(dir: &Path) -> Surveyed {
         } else if kind.is_file() {
             existing.insert(rel, Held::File { inode: 0 });
         } else {
-            std::fs::remove_file(entry.path()).map_err(|e| fail(entry.path(), e))?;
+            remove_any(entry.path(), false)?;
         }
     }
     Ok(existing)

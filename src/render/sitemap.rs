@@ -89,11 +89,10 @@ impl<'a> Published<'a> {
         }
         Some(Taken::Page(
             if let Some((entry, lang)) = self.pages.get(path) {
-                let file = entry.shown(lang, self.languages).map_or_else(
-                    || format!("the index of section `{}`", entry.key.section),
-                    |(_, t)| format!("`{}`", t.file),
-                );
-                format!("an existing page, {file}")
+                format!(
+                    "an existing page, {}",
+                    entry.shown_file(lang, self.languages)
+                )
             } else if let Some(name) = self.generated.get(path) {
                 format!("the generated {name} page")
             } else {
