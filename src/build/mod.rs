@@ -442,20 +442,25 @@ fn render_rest(
     let mut problems = Diagnostics::default();
     files.put_all(media);
     // The search indexes, one language at a time (their page files are big); with the build
-    // cache, an update of the last build's, made beside the generated pages.
-    let indexes = || {
-        for lang in &site.languages {
-            match cache {
-                Some(c) => c
-                    .derived
-                    .write_index(site, lang, (bodies, tools), files, &|k| {
-                        c.reused_line(k, lang)
-                    }),
-                None => search_index(site, lang, bodies)
-                    .into_par_iter()
-                    .for_each(|(path, bytes)| files.put(path, bytes)),
+    // cache, an update of the last build's, the languages side by side when the cache holds
+    // this site's pages (an index made whole is kept to one at a time).
+    let indexes = || match cache {
+        Some(c) => {
+            let one = |lang: &String| {
+                let reused = |k: &Key| c.reused_line(k, lang);
+                c.derived
+                    .write_index(site, lang, (bodies, tools), files, &reused)
+            };
+            match c.reusable() {
+                0 => site.languages.iter().for_each(one),
+                _ => site.languages.par_iter().for_each(one),
             }
         }
+        None => site.languages.iter().for_each(|lang| {
+            search_index(site, lang, bodies)
+                .into_par_iter()
+                .for_each(|(path, bytes)| files.put(path, bytes))
+        }),
     };
     std::thread::scope(|s| {
         let indexing = cache.is_some().then(|| s.spawn(indexes));
@@ -532,7 +537,7 @@ fn finish_rest(
         return Err(problems);
     }
     // Pages, not the redirects among them.
-    let pages = count_pages(site, &output);
+    let pages = crate::output::pages_per_language(&site.languages, &output);
     files.put_all(redirects);
     Ok((pages, ledger, warnings))
 }
@@ -584,16 +589,4 @@ fn keep_addresses(
     };
     warnings.extend(ledger::report::gone(&update, text, site));
     (Some(update), warnings)
-}
-
-/// HTML pages per language.
-fn count_pages(site: &Site, output: &Manifest) -> BTreeMap<String, usize> {
-    let mut counts: BTreeMap<String, usize> =
-        site.languages.iter().map(|l| (l.clone(), 0)).collect();
-    for path in output.keys().filter(|p| p.ends_with(".html")) {
-        if let Some(n) = path.split('/').next().and_then(|l| counts.get_mut(l)) {
-            *n += 1;
-        }
-    }
-    counts
 }

@@ -6,7 +6,9 @@
 //! never see a half-written `public/`, and the site it replaced becomes the hidden spare the
 //! next build brings up to date instead of starting from nothing.
 
+mod record;
 mod staging;
+mod stamp;
 mod survey;
 
 use std::collections::BTreeMap;
@@ -15,7 +17,8 @@ use std::sync::Mutex;
 
 use crate::errors::Fatal;
 
-pub(crate) use staging::{Staging, Stamp};
+pub(crate) use staging::Staging;
+pub(crate) use stamp::Stamp;
 
 /// Path relative to the output folder (with `/`) → file content. Sorted, so the same input
 /// always gives the same files in the same order.
@@ -148,11 +151,26 @@ impl Files {
             .manifest
             .into_inner()
             .unwrap_or_else(|p| p.into_inner());
+        let stamps = self.stamps.into_inner().unwrap_or_else(|p| p.into_inner());
         match self.staging {
-            Some(staging) => staging.publish(&manifest),
+            Some(staging) => staging.publish(&manifest, &stamps),
             None => Ok(()),
         }
     }
+}
+
+/// HTML pages per language (the first folder of their path) among the files of `output`.
+pub(crate) fn pages_per_language(
+    languages: &[String],
+    output: &Manifest,
+) -> BTreeMap<String, usize> {
+    let mut counts: BTreeMap<String, usize> = languages.iter().map(|l| (l.clone(), 0)).collect();
+    for path in output.keys().filter(|p| p.ends_with(".html")) {
+        if let Some(n) = path.split('/').next().and_then(|l| counts.get_mut(l)) {
+            *n += 1;
+        }
+    }
+    counts
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -313,8 +331,12 @@ mod tests {
         // Without a spare to claim, a failed build's new staging folder is removed.
         std::fs::remove_dir_all(dir.path().join(".public.spare")).unwrap();
         drop(Files::staged(&out, false).unwrap());
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(names.len(), 1);
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["public"]);
     }
 
     #[cfg(unix)]
@@ -396,5 +418,44 @@ mod tests {
         std::fs::write(dir.path().join("precious.txt"), b"keep").unwrap();
         assert!(write_atomic(dir.path(), &Output::new()).is_err());
         assert!(dir.path().join("precious.txt").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_added_to_the_output_after_its_record_is_not_published_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let published = site(&[("a/index.html", "one"), ("b/c/index.html", "two")]);
+        // Each build waits a little before it publishes: its folders' stamps are settled then
+        // and go into its record (`record.rs`).
+        let build = || {
+            let files = Files::staged(&out, false).unwrap();
+            for (rel, bytes) in &published {
+                files.put(rel.clone(), bytes.clone());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            files.publish().unwrap();
+        };
+        build();
+        build();
+        // The spare holds its own record and the published tree's, never published.
+        let spare = dir.path().join(".public.spare");
+        assert!(spare.join(".playbook-tree-published").is_file());
+        assert!(!out.join(".playbook-tree-published").exists());
+        // Something else writes into the published folder; two builds later, that tree is
+        // the spare claimed with its record: the folder that changed is read again.
+        std::fs::write(out.join("b/c/extra.txt"), b"not the site's").unwrap();
+        build();
+        assert!(dir.path().join(".public.spare/b/c/extra.txt").is_file());
+        build();
+        assert!(!out.join("b/c/extra.txt").exists());
+        let mut files: Vec<String> = walkdir::WalkDir::new(&out)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.path().strip_prefix(&out).unwrap().display().to_string())
+            .collect();
+        files.sort();
+        assert_eq!(files, [MARKER, "a/index.html", "b/c/index.html"]);
     }
 }

@@ -11,6 +11,7 @@
 //! folders holding playbook's marker are ever removed or written into.
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::thread::JoinHandle;
@@ -19,6 +20,8 @@ use rayon::prelude::*;
 
 use crate::errors::Fatal;
 
+use super::record::{self, Record};
+use super::stamp::{FolderStamp, Stamp};
 use super::survey::{survey, Held, Surveyed};
 use super::{lock, Manifest, MARKER};
 
@@ -39,6 +42,12 @@ pub(crate) struct Staging {
     /// the site loads; the first write waits for it.
     existing: OnceLock<Surveyed>,
     survey: Mutex<Option<JoinHandle<Surveyed>>>,
+    /// The folders this build added to, removed from or replaced something in (and those
+    /// above them): their stamps are not recorded for the next build.
+    changed: Mutex<FxHashSet<String>>,
+    /// The record of the published tree, found in the claimed spare: once this build's site
+    /// is published, that tree is the spare and keeps it (`record.rs`).
+    published_record: Option<Vec<u8>>,
     done: bool,
 }
 
@@ -105,7 +114,7 @@ impl Staging {
             .as_ref()
             .filter(|_| cfg!(unix))
             .and_then(|p| std::fs::File::open(p).ok());
-        let staging = Staging {
+        let mut staging = Staging {
             out,
             dir,
             spare,
@@ -115,13 +124,18 @@ impl Staging {
             previous_dir,
             existing: OnceLock::new(),
             survey: Mutex::new(None),
+            changed: Mutex::default(),
+            published_record: None,
             done: false,
         };
         if claimed {
             let dir = staging.dir.clone();
+            // The records it holds, taken out before anything in it changes.
+            let (own, published) = record::take(&dir);
+            staging.published_record = published;
             *lock(&staging.survey) = Some(std::thread::spawn(move || {
                 super::in_background();
-                survey(&dir)
+                survey(&dir, own.as_deref().and_then(Record::decode))
             }));
         } else {
             let _ = staging.existing.set(Ok(FxHashMap::default()));
@@ -138,6 +152,21 @@ impl Staging {
             })
             .as_ref()
             .map_err(|e| Fatal(e.0.clone()))
+    }
+
+    /// Notes that the folder holding `rel` changes (an entry added, removed or replaced): its
+    /// stamp is not recorded. With `all`, so do the folders above it (folders made or
+    /// replaced on the way).
+    fn change(&self, rel: &str, all: bool) {
+        let mut changed = lock(&self.changed);
+        for (i, _) in rel.rmatch_indices('/') {
+            if !changed.contains(&rel[..i]) {
+                changed.insert(rel[..i].to_string());
+            }
+            if !all {
+                break;
+            }
+        }
     }
 
     /// Writes one file of the site (`rel`, with `/`) into the staging folder; its stamp.
@@ -161,11 +190,15 @@ impl Staging {
             return None;
         }
         let path = self.dir.join(rel);
-        match self.existing().ok()?.get(rel) {
-            // The spare already shares the published file (the survey saw its inode).
-            Some(Held::File { inode }) if *inode == now.inode => return Some(now),
+        let held = self.existing().ok()?.get(rel);
+        // The spare already shares the published file (the survey saw its inode).
+        if matches!(held, Some(Held::File { inode }) if *inode == now.inode) {
+            return Some(now);
+        }
+        self.change(rel, false);
+        match held {
             Some(Held::File { .. }) => ignore_missing(std::fs::remove_file(&path)).ok()?,
-            Some(Held::Folder) => ignore_missing(std::fs::remove_dir_all(&path)).ok()?,
+            Some(Held::Folder(_)) => ignore_missing(std::fs::remove_dir_all(&path)).ok()?,
             None => {}
         }
         self.create(rel, |p| self.link_previous(rel, &old, p))
@@ -198,14 +231,16 @@ impl Staging {
                 if same_content(&path, bytes) {
                     return Ok(());
                 }
+                self.change(rel, false);
                 // Maybe shared with the published site: replaced, never written in place.
                 ignore_missing(std::fs::remove_file(&path)).map_err(|e| fail(&path, e))?;
             }
             // A folder where the site now has a file: nothing the site wants is inside.
-            Some(Held::Folder) => {
+            Some(Held::Folder(_)) => {
+                self.change(rel, false);
                 ignore_missing(std::fs::remove_dir_all(&path)).map_err(|e| fail(&path, e))?
             }
-            None => {}
+            None => self.change(rel, false),
         }
         if let Some(old) = self.previous.as_ref().map(|p| p.join(rel)) {
             if same_content(&old, bytes) && self.create(rel, |p| std::fs::hard_link(&old, p)) {
@@ -229,6 +264,7 @@ impl Staging {
         if make(&path).is_ok() {
             return true;
         }
+        self.change(rel, true);
         let mut folder = String::new();
         for part in rel
             .split('/')
@@ -255,7 +291,13 @@ impl Staging {
 
     /// Removes what the staging folder holds beyond `files` (the site's files), puts it in
     /// place of the output folder and keeps the replaced site as the next build's spare.
-    pub(crate) fn publish(mut self, files: &Manifest) -> Result<(), Fatal> {
+    /// `stamps` are the stamps of the staged files: with them, what the folder holds is
+    /// recorded for the build that will claim it as its spare (`record.rs`).
+    pub(crate) fn publish(
+        mut self,
+        files: &Manifest,
+        stamps: &BTreeMap<String, Stamp>,
+    ) -> Result<(), Fatal> {
         // The site's files and the folders that hold them.
         let mut wanted: FxHashSet<&str> = FxHashSet::default();
         wanted.reserve(files.len() * 2);
@@ -272,7 +314,7 @@ impl Staging {
         let mut unwanted_all: Vec<(&str, bool)> = self
             .existing()?
             .iter()
-            .map(|(rel, &held)| (rel.as_str(), held == Held::Folder))
+            .map(|(rel, &held)| (rel.as_str(), matches!(held, Held::Folder(_))))
             .filter(|&(rel, _)| rel != MARKER && !wanted.contains(rel))
             .collect();
         unwanted_all.sort_unstable();
@@ -290,6 +332,7 @@ impl Staging {
             unwanted.push((rel, is_dir));
         }
         unwanted.par_iter().try_for_each(|&(rel, is_dir)| {
+            self.change(rel, false);
             let path = self.dir.join(rel);
             // What stands there now may be what the site put in its place.
             match std::fs::symlink_metadata(&path).map(|m| m.is_dir()) {
@@ -302,6 +345,7 @@ impl Staging {
         if !self.dir.join(MARKER).is_file() {
             std::fs::write(self.dir.join(MARKER), b"").map_err(|e| fail(&self.dir, e))?;
         }
+        let record = self.record(&wanted, files, stamps);
         self.done = true;
         let result = swap(&self.dir, &self.out);
         // The replaced site is the next build's starting point, unless a folder of the
@@ -314,46 +358,54 @@ impl Staging {
         if !kept && is_ours(&self.dir) {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
+        if let (true, Some(record)) = (kept, record) {
+            record::keep(&self.spare, self.published_record.as_deref(), &record);
+        }
         result
     }
-}
 
-/// What tells a published file's bytes without reading them: its size, modification time and
-/// inode (a file replaced or written to has another). Kept in the build cache.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Stamp {
-    pub(crate) len: u64,
-    pub(crate) mtime: i64,
-    pub(crate) mtime_nanos: i64,
-    pub(crate) inode: u64,
-}
+    /// The record of the staging folder as it is about to be published (`wanted`, its files
+    /// and folders; `files`, its files), encoded: the inode of each file, and the stamp of
+    /// each folder — as the survey saw it when this build did not change it, else `stat`ed
+    /// now — when it is settled. `None` when a file's stamp is not known.
+    fn record(
+        &self,
+        wanted: &FxHashSet<&str>,
+        files: &Manifest,
+        stamps: &BTreeMap<String, Stamp>,
+    ) -> Option<Vec<u8>> {
+        let root = Stamp::folder(&self.dir)?;
+        let existing = self.existing().ok()?;
+        let changed = lock(&self.changed);
+        let now = super::stamp::now();
+        let mut folders: Vec<(&str, Option<FolderStamp>)> = wanted
+            .par_iter()
+            .filter(|rel| !files.contains_key(**rel))
+            .map(|&rel| match existing.get(rel) {
+                Some(Held::Folder(stamp)) if !changed.contains(rel) => (rel, *stamp),
+                _ => (rel, self.folder_stamp(rel).filter(|s| s.settled(now))),
+            })
+            .collect();
+        folders.par_sort_unstable_by_key(|&(rel, _)| rel);
+        let files: Option<Vec<(&str, u64)>> = files
+            .keys()
+            .map(|rel| Some((rel.as_str(), stamps.get(rel)?.inode)))
+            .collect();
+        Some(record::encode(root.inode, &folders, &files?))
+    }
 
-impl Stamp {
-    /// The stamp of the regular file at `path` (none for anything else, or off Unix).
-    pub(crate) fn of(path: &Path) -> Option<Stamp> {
+    /// The stamp of the staging folder's folder `rel` (Unix).
+    fn folder_stamp(&self, rel: &str) -> Option<FolderStamp> {
         #[cfg(unix)]
         {
-            Stamp::at(rustix::fs::CWD, path)
+            let st = rustix::fs::lstat(self.dir.join(rel)).ok()?;
+            Some(super::survey::folder_stamp(&st))
         }
         #[cfg(not(unix))]
         {
-            let _ = path;
+            let _ = rel;
             None
         }
-    }
-
-    /// The stamp of the regular file at `path`, relative to the folder `dir` (none for
-    /// anything else; a link is not followed).
-    #[cfg(unix)]
-    fn at(dir: impl rustix::fd::AsFd, path: impl rustix::path::Arg) -> Option<Stamp> {
-        use rustix::fs::{statat, AtFlags, FileType};
-        let st = statat(dir, path, AtFlags::SYMLINK_NOFOLLOW).ok()?;
-        (FileType::from_raw_mode(st.st_mode) == FileType::RegularFile).then_some(Stamp {
-            len: st.st_size as u64,
-            mtime: st.st_mtime as i64,
-            mtime_nanos: st.st_mtime_nsec as i64,
-            inode: st.st_ino as u64,
-        })
     }
 }
 
@@ -465,7 +517,7 @@ fn same_content(path: &Path, bytes: &[u8]) -> bool {
 
 /// Writes a new file at `path`; fails when anything is there already (a file there may be
 /// shared with the published site: written into, the site would change).
-fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(super) fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     std::fs::File::options()
         .write(true)

@@ -7,7 +7,9 @@ use std::path::Path;
 
 use crate::errors::Fatal;
 
+use super::record::Record;
 use super::staging::fail;
+use super::stamp::FolderStamp;
 
 /// What a claimed spare holds: path → what is there. (Looked up once for every file the build
 /// puts: hashed, not sorted; the paths are the site's own.)
@@ -19,21 +21,32 @@ pub(super) type Surveyed = Result<FxHashMap<String, Held>, Fatal>;
 /// is one file.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Held {
-    Folder,
-    File { inode: u64 },
+    /// A folder, with its stamp when it was read, if settled (`record.rs`; none off Unix).
+    Folder(Option<FolderStamp>),
+    File {
+        inode: u64,
+    },
 }
 
 /// The files and folders of a claimed spare; anything else (a link, a socket, a name that is
 /// not UTF-8) is removed now, so that nothing is ever written through it. Each folder is opened
 /// relative to its parent (one name to look up, not the whole path), and what it holds is
-/// known from its directory entries without a `stat` each.
+/// known from its directory entries without a `stat` each. With the spare's `record`, a
+/// folder that still has the stamp recorded for it is not opened: its entries are the
+/// record's (`record.rs`), its own folders checked in turn.
 #[cfg(unix)]
-pub(super) fn survey(dir: &Path) -> Surveyed {
-    use rustix::fs::{openat, Mode, CWD};
+pub(super) fn survey(dir: &Path, record: Option<Record>) -> Surveyed {
+    use rustix::fs::{fstat, openat, Mode, CWD};
     let root = openat(CWD, dir, folder_flags(), Mode::empty()).map_err(|e| fail(dir, e.into()))?;
-    let mut existing = FxHashMap::default();
-    survey_folder(dir, root, "", &mut existing)?;
-    Ok(existing)
+    let record = record.filter(|r| fstat(&root).is_ok_and(|st| folder_stamp(&st).inode == r.root));
+    let mut survey = Survey {
+        top: dir,
+        existing: FxHashMap::default(),
+        record,
+        started: super::stamp::now(),
+    };
+    survey.folder(root, "")?;
+    Ok(survey.existing)
 }
 
 /// How a folder of the spare is opened: never through a link.
@@ -43,67 +56,149 @@ fn folder_flags() -> rustix::fs::OFlags {
     OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC
 }
 
-/// Adds what the open folder `fd` (at `prefix` in the spare `top`) holds, its folders first
-/// opened then surveyed in turn (as many open at once as the tree is deep). Entries that
-/// cannot be read are skipped: at worst the build writes files it could have kept.
+/// A survey under way.
 #[cfg(unix)]
-fn survey_folder(
-    top: &Path,
-    fd: rustix::fd::OwnedFd,
-    prefix: &str,
-    existing: &mut FxHashMap<String, Held>,
-) -> Result<(), Fatal> {
-    use rustix::fs::{openat, statat, unlinkat, AtFlags, Dir, FileType, Mode};
-    let Ok(mut entries) = Dir::new(fd) else {
-        return Ok(());
-    };
-    while let Some(entry) = entries.read() {
-        let Ok(entry) = entry else { break };
-        let name = entry.file_name();
-        if matches!(name.to_bytes(), b"." | b"..") {
-            continue;
+struct Survey<'a> {
+    top: &'a Path,
+    existing: FxHashMap<String, Held>,
+    record: Option<Record>,
+    /// When it started: a folder's stamp is kept when it is settled by then.
+    started: i128,
+}
+
+#[cfg(unix)]
+impl Survey<'_> {
+    /// Adds what the open folder `fd` (at `prefix` in the spare) holds, its folders first
+    /// opened then surveyed in turn (as many open at once as the tree is deep). Entries that
+    /// cannot be read are skipped: at worst the build writes files it could have kept.
+    fn folder(&mut self, fd: rustix::fd::OwnedFd, prefix: &str) -> Result<(), Fatal> {
+        use rustix::fs::{fstat, openat, statat, unlinkat, AtFlags, Dir, FileType, Mode};
+        // Its stamp before its entries are read: a change made meanwhile gives it another.
+        let Ok(st) = fstat(&fd) else { return Ok(()) };
+        if !prefix.is_empty() {
+            let stamp = Some(folder_stamp(&st)).filter(|s| s.settled(self.started));
+            self.existing
+                .insert(prefix.to_string(), Held::Folder(stamp));
         }
-        let Ok(at) = entries.fd() else { break };
-        let mut kind = entry.file_type();
-        if kind == FileType::Unknown {
-            // A file system that does not say in the entry.
-            let Ok(st) = statat(at, name, AtFlags::SYMLINK_NOFOLLOW) else {
+        let Ok(mut entries) = Dir::new(fd) else {
+            return Ok(());
+        };
+        while let Some(entry) = entries.read() {
+            let Ok(entry) = entry else { break };
+            let name = entry.file_name();
+            if matches!(name.to_bytes(), b"." | b"..") {
+                continue;
+            }
+            let Ok(at) = entries.fd() else { break };
+            let mut kind = entry.file_type();
+            if kind == FileType::Unknown {
+                // A file system that does not say in the entry.
+                let Ok(st) = statat(at, name, AtFlags::SYMLINK_NOFOLLOW) else {
+                    continue;
+                };
+                kind = FileType::from_raw_mode(st.st_mode);
+            }
+            let rel = match std::str::from_utf8(name.to_bytes()) {
+                Ok(n) if prefix.is_empty() => n.to_string(),
+                Ok(n) => format!("{prefix}/{n}"),
+                Err(_) => {
+                    let path = self.top.join(prefix).join(
+                        <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(
+                            name.to_bytes(),
+                        ),
+                    );
+                    remove_any(&path, kind == FileType::Directory)?;
+                    continue;
+                }
+            };
+            match kind {
+                FileType::Directory => {
+                    if !self.recorded(at, name, &rel)? {
+                        if let Ok(child) = openat(at, name, folder_flags(), Mode::empty()) {
+                            self.folder(child, &rel)?;
+                        }
+                    }
+                }
+                FileType::RegularFile => {
+                    self.existing.insert(rel, Held::File { inode: entry.ino() });
+                }
+                _ => unlinkat(at, name, AtFlags::empty())
+                    .map_err(|e| fail(&self.top.join(&rel), e.into()))?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the folder `name` of the open folder `at` (`rel` in the spare) from the record
+    /// when it still has the recorded stamp, and its folders in turn, each from the record or
+    /// from the disk. False when the record cannot say what it holds.
+    fn recorded(
+        &mut self,
+        at: impl rustix::fd::AsFd,
+        name: &std::ffi::CStr,
+        rel: &str,
+    ) -> Result<bool, Fatal> {
+        use rustix::fs::{openat, statat, AtFlags, Mode};
+        let Some(record) = &self.record else {
+            return Ok(false);
+        };
+        let Some(stamp) = record.trusted_stamp(rel) else {
+            return Ok(false);
+        };
+        let now = statat(&at, name, AtFlags::SYMLINK_NOFOLLOW);
+        if !now.is_ok_and(|st| is_folder(&st) && folder_stamp(&st) == stamp) {
+            return Ok(false);
+        }
+        let folder = &record.folders[rel];
+        self.existing
+            .insert(rel.to_string(), Held::Folder(Some(stamp)));
+        for (file, inode) in &folder.files {
+            let held = Held::File { inode: *inode };
+            self.existing.insert(format!("{rel}/{file}"), held);
+        }
+        let folders = folder.folders.clone();
+        if folders.is_empty() {
+            return Ok(true);
+        }
+        // Its own folders, each looked at relative to it.
+        let Ok(dir) = openat(&at, name, folder_flags(), Mode::empty()) else {
+            return Ok(true);
+        };
+        for sub in folders {
+            let Ok(c_name) = std::ffi::CString::new(sub.as_str()) else {
                 continue;
             };
-            kind = FileType::from_raw_mode(st.st_mode);
-        }
-        let rel = match std::str::from_utf8(name.to_bytes()) {
-            Ok(n) if prefix.is_empty() => n.to_string(),
-            Ok(n) => format!("{prefix}/{n}"),
-            Err(_) => {
-                let path = top.join(prefix).join(
-                    <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(name.to_bytes()),
-                );
-                remove_any(&path, kind == FileType::Directory)?;
-                continue;
-            }
-        };
-        match kind {
-            FileType::Directory => {
-                if let Ok(child) = openat(at, name, folder_flags(), Mode::empty()) {
-                    survey_folder(top, child, &rel, existing)?;
+            let sub_rel = format!("{rel}/{sub}");
+            if !self.recorded(&dir, &c_name, &sub_rel)? {
+                if let Ok(child) = openat(&dir, c_name.as_c_str(), folder_flags(), Mode::empty()) {
+                    self.folder(child, &sub_rel)?;
                 }
-                existing.insert(rel, Held::Folder);
-            }
-            FileType::RegularFile => {
-                existing.insert(rel, Held::File { inode: entry.ino() });
-            }
-            _ => {
-                unlinkat(at, name, AtFlags::empty()).map_err(|e| fail(&top.join(&rel), e.into()))?
             }
         }
+        Ok(true)
     }
-    Ok(())
+}
+
+/// Whether a `stat` is a folder's.
+#[cfg(unix)]
+fn is_folder(st: &rustix::fs::Stat) -> bool {
+    rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory
+}
+
+/// A folder's stamp from its `stat` (whose field types differ from one platform to another).
+#[cfg(unix)]
+#[allow(clippy::unnecessary_cast)]
+pub(super) fn folder_stamp(st: &rustix::fs::Stat) -> FolderStamp {
+    FolderStamp {
+        inode: st.st_ino as u64,
+        ctime: st.st_ctime as i64,
+        ctime_nanos: st.st_ctime_nsec as i64,
+    }
 }
 
 /// Off Unix: the same survey, by path.
 #[cfg(not(unix))]
-pub(super) fn survey(dir: &Path) -> Surveyed {
+pub(super) fn survey(dir: &Path, _record: Option<Record>) -> Surveyed {
     let mut existing = FxHashMap::default();
     for entry in walkdir::WalkDir::new(dir).min_depth(1) {
         let Ok(entry) = entry else { continue };
@@ -116,7 +211,7 @@ pub(super) fn survey(dir: &Path) -> Surveyed {
         };
         let kind = entry.file_type();
         if kind.is_dir() {
-            existing.insert(rel, Held::Folder);
+            existing.insert(rel, Held::Folder(None));
         } else if kind.is_file() {
             existing.insert(rel, Held::File { inode: 0 });
         } else {
@@ -157,10 +252,10 @@ mod tests {
         std::fs::create_dir_all(spare.join(odd).join("inside")).unwrap();
         std::fs::write(spare.join("fr").join(odd), b"latin-1 name").unwrap();
 
-        let found = survey(&spare).unwrap();
+        let found = survey(&spare, None).unwrap();
         let mut seen: Vec<(&str, bool)> = found
             .iter()
-            .map(|(rel, held)| (rel.as_str(), *held == Held::Folder))
+            .map(|(rel, held)| (rel.as_str(), matches!(held, Held::Folder(_))))
             .collect();
         seen.sort_unstable();
         assert_eq!(
@@ -197,5 +292,66 @@ mod tests {
             std::fs::read(outside.join("keep.html")).unwrap(),
             b"not ours"
         );
+    }
+
+    #[test]
+    fn a_folder_that_kept_its_recorded_stamp_is_taken_from_the_record_and_no_other() {
+        use super::super::record::{encode, Record};
+        let dir = tempfile::tempdir().unwrap();
+        let spare = dir.path().join("spare");
+        for folder in ["fr/a", "fr/b"] {
+            std::fs::create_dir_all(spare.join(folder)).unwrap();
+            std::fs::write(spare.join(folder).join("index.html"), b"page").unwrap();
+        }
+        let stat = |rel: &str| rustix::fs::lstat(spare.join(rel)).unwrap();
+        let stamp = |rel: &str| Some(folder_stamp(&stat(rel)));
+        let inode = |rel: &str| {
+            std::os::unix::fs::MetadataExt::ino(
+                &std::fs::symlink_metadata(spare.join(rel)).unwrap(),
+            )
+        };
+        // A record that says more than the disk holds: `fr/a` also holds `ghost.html`. Its
+        // entries are trusted only while `fr/a` has the stamp recorded.
+        let record = |root: u64| {
+            let bytes = encode(
+                root,
+                &[("fr", stamp("fr")), ("fr/a", stamp("fr/a")), ("fr/b", None)],
+                &[
+                    ("fr/a/ghost.html", 99),
+                    ("fr/a/index.html", inode("fr/a/index.html")),
+                    ("fr/b/index.html", inode("fr/b/index.html")),
+                ],
+            );
+            Record::decode(&bytes)
+        };
+        let plain = survey(&spare, None).unwrap();
+        assert!(!plain.contains_key("fr/a/ghost.html"));
+        let recorded = survey(&spare, record(inode(""))).unwrap();
+        assert_eq!(recorded["fr/a/ghost.html"], Held::File { inode: 99 });
+        let mut expected = plain.clone();
+        expected.insert("fr/a/ghost.html".into(), Held::File { inode: 99 });
+        let kinds = |m: &FxHashMap<String, Held>| {
+            let mut v: Vec<(String, Option<u64>)> = m
+                .iter()
+                .map(|(k, h)| match h {
+                    Held::File { inode } => (k.clone(), Some(*inode)),
+                    Held::Folder(_) => (k.clone(), None),
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(kinds(&recorded), kinds(&expected));
+        // A record of another folder (its top folder's inode) is not used.
+        let other = survey(&spare, record(inode("") + 1)).unwrap();
+        assert_eq!(kinds(&other), kinds(&plain));
+        // Once an entry of `fr/a` changes, its stamp does: `fr/a` is read from the disk.
+        let record_before = record(inode(""));
+        // (Later than a tick of the clock: a stamp is recorded only once settled, record.rs.)
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        std::fs::write(spare.join("fr/a/new.html"), b"new").unwrap();
+        let changed = survey(&spare, record_before).unwrap();
+        assert!(!changed.contains_key("fr/a/ghost.html"));
+        assert!(changed.contains_key("fr/a/new.html"));
     }
 }

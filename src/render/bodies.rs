@@ -60,6 +60,47 @@ pub(crate) fn render_body(site: &Site, tools: &Tools, key: &Key, lang: &str) -> 
 }
 
 impl Bodies {
+    /// The bodies of a whole render, in one go: each map is built from its entries sorted
+    /// (tens of thousands of entries, not inserted one by one). Errors go to `problems` in
+    /// the order of `jobs`.
+    pub(crate) fn collect<'a>(
+        jobs: impl Iterator<Item = ((&'a Key, &'a str), BodyJob)>,
+        problems: &mut Diagnostics,
+    ) -> Bodies {
+        let mut all: Vec<((Key, String), BodyJob)> = Vec::new();
+        for ((key, lang), (body, ps, is_own, search)) in jobs {
+            let (warnings, errors): (Vec<Diagnostic>, Vec<Diagnostic>) = ps
+                .into_iter()
+                .partition(|d| d.severity == Severity::Warning);
+            for p in errors {
+                problems.push(p);
+            }
+            all.push((
+                (key.clone(), lang.to_string()),
+                (body, warnings, is_own, search),
+            ));
+        }
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut bodies = Bodies::default();
+        let mut map = Vec::with_capacity(all.len());
+        let mut own = Vec::with_capacity(all.len());
+        let mut search = Vec::with_capacity(all.len());
+        let mut warnings = Vec::new();
+        for (k, (body, ws, is_own, line)) in all {
+            if !ws.is_empty() {
+                warnings.push((k.clone(), ws));
+            }
+            own.push((k.clone(), is_own));
+            search.push((k.clone(), line));
+            map.push((k, body));
+        }
+        bodies.map = map.into_iter().collect();
+        bodies.own = own.into_iter().collect();
+        bodies.search = search.into_iter().collect();
+        bodies.warnings = warnings.into_iter().collect();
+        bodies
+    }
+
     pub(crate) fn add(&mut self, key: &Key, lang: &str, job: BodyJob, problems: &mut Diagnostics) {
         let (body, ps, is_own, search) = job;
         let k = (key.clone(), lang.to_string());

@@ -186,17 +186,18 @@ pub(crate) fn render_content(
             }
         })
         .collect();
-    let mut bodies = Bodies::default();
     let mut problems = Diagnostics::default();
     let mut template_problems = Diagnostics::default();
+    let mut rendered = Vec::with_capacity(done.len());
     for (&(key, lang), (body, page)) in jobs.iter().zip(done) {
         if let Some(job) = body {
-            bodies.add(key, lang, job, &mut problems);
+            rendered.push(((key, lang), job));
         }
         if let Some(d) = page {
             template_problems.push(d);
         }
     }
+    let bodies = Bodies::collect(rendered.into_iter(), &mut problems);
     problems.extend(template_problems);
     (bodies, problems)
 }
