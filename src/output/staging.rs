@@ -42,8 +42,8 @@ pub(crate) struct Staging {
     /// the site loads; the first write waits for it.
     existing: OnceLock<Surveyed>,
     survey: Mutex<Option<JoinHandle<Surveyed>>>,
-    /// The folders this build added to, removed from or replaced something in (and those
-    /// above them): their stamps are not recorded for the next build.
+    /// The folders this build added an entry to, removed one from or replaced one in: their
+    /// stamps are not recorded for the next build.
     changed: Mutex<FxHashSet<String>>,
     /// The record of the published tree, found in the claimed spare: once this build's site
     /// is published, that tree is the spare and keeps it (`record.rs`).

@@ -74,9 +74,11 @@ impl Survey<'_> {
     fn folder(&mut self, fd: rustix::fd::OwnedFd, prefix: &str) -> Result<(), Fatal> {
         use rustix::fs::{fstat, openat, statat, unlinkat, AtFlags, Dir, FileType, Mode};
         // Its stamp before its entries are read: a change made meanwhile gives it another.
-        let Ok(st) = fstat(&fd) else { return Ok(()) };
         if !prefix.is_empty() {
-            let stamp = Some(folder_stamp(&st)).filter(|s| s.settled(self.started));
+            let stamp = fstat(&fd)
+                .ok()
+                .map(|st| folder_stamp(&st))
+                .filter(|s| s.settled(self.started));
             self.existing
                 .insert(prefix.to_string(), Held::Folder(stamp));
         }
@@ -114,8 +116,10 @@ impl Survey<'_> {
             match kind {
                 FileType::Directory => {
                     if !self.recorded(at, name, &rel)? {
-                        if let Ok(child) = openat(at, name, folder_flags(), Mode::empty()) {
-                            self.folder(child, &rel)?;
+                        match openat(at, name, folder_flags(), Mode::empty()) {
+                            Ok(child) => self.folder(child, &rel)?,
+                            // Unreadable: known as a folder all the same.
+                            Err(_) => drop(self.existing.insert(rel, Held::Folder(None))),
                         }
                     }
                 }
@@ -150,6 +154,15 @@ impl Survey<'_> {
             return Ok(false);
         }
         let folder = &record.folders[rel];
+        // Its own folders are looked at relative to it: opened first (else it is read).
+        let dir = if folder.folders.is_empty() {
+            None
+        } else {
+            match openat(&at, name, folder_flags(), Mode::empty()) {
+                Ok(dir) => Some(dir),
+                Err(_) => return Ok(false),
+            }
+        };
         self.existing
             .insert(rel.to_string(), Held::Folder(Some(stamp)));
         for (file, inode) in &folder.files {
@@ -157,21 +170,17 @@ impl Survey<'_> {
             self.existing.insert(format!("{rel}/{file}"), held);
         }
         let folders = folder.folders.clone();
-        if folders.is_empty() {
-            return Ok(true);
-        }
-        // Its own folders, each looked at relative to it.
-        let Ok(dir) = openat(&at, name, folder_flags(), Mode::empty()) else {
-            return Ok(true);
-        };
+        let Some(dir) = dir else { return Ok(true) };
         for sub in folders {
+            let sub_rel = format!("{rel}/{sub}");
+            // (A record's names hold no NUL: `Record::decode`.)
             let Ok(c_name) = std::ffi::CString::new(sub.as_str()) else {
                 continue;
             };
-            let sub_rel = format!("{rel}/{sub}");
             if !self.recorded(&dir, &c_name, &sub_rel)? {
-                if let Ok(child) = openat(&dir, c_name.as_c_str(), folder_flags(), Mode::empty()) {
-                    self.folder(child, &sub_rel)?;
+                match openat(&dir, c_name.as_c_str(), folder_flags(), Mode::empty()) {
+                    Ok(child) => self.folder(child, &sub_rel)?,
+                    Err(_) => drop(self.existing.insert(sub_rel, Held::Folder(None))),
                 }
             }
         }
