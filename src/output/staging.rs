@@ -374,7 +374,7 @@ impl Staging {
         files: &Manifest,
         stamps: &BTreeMap<String, Stamp>,
     ) -> Option<Vec<u8>> {
-        let root = Stamp::folder(&self.dir)?;
+        let root = FolderStamp::at(&self.dir)?;
         let existing = self.existing().ok()?;
         let changed = lock(&self.changed);
         let now = super::stamp::now();
@@ -383,7 +383,10 @@ impl Staging {
             .filter(|rel| !files.contains_key(**rel))
             .map(|&rel| match existing.get(rel) {
                 Some(Held::Folder(stamp)) if !changed.contains(rel) => (rel, *stamp),
-                _ => (rel, self.folder_stamp(rel).filter(|s| s.settled(now))),
+                _ => (
+                    rel,
+                    FolderStamp::at(&self.dir.join(rel)).filter(|s| s.settled(now)),
+                ),
             })
             .collect();
         folders.par_sort_unstable_by_key(|&(rel, _)| rel);
@@ -392,20 +395,6 @@ impl Staging {
             .map(|rel| Some((rel.as_str(), stamps.get(rel)?.inode)))
             .collect();
         Some(record::encode(root.inode, &folders, &files?))
-    }
-
-    /// The stamp of the staging folder's folder `rel` (Unix).
-    fn folder_stamp(&self, rel: &str) -> Option<FolderStamp> {
-        #[cfg(unix)]
-        {
-            let st = rustix::fs::lstat(self.dir.join(rel)).ok()?;
-            Some(super::survey::folder_stamp(&st))
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = rel;
-            None
-        }
     }
 }
 

@@ -29,25 +29,6 @@ impl Stamp {
         }
     }
 
-    /// The stamp of the folder at `path` (its inode is what matters), off Unix none.
-    pub(super) fn folder(path: &Path) -> Option<Stamp> {
-        #[cfg(unix)]
-        {
-            let st = rustix::fs::lstat(path).ok()?;
-            Some(Stamp {
-                len: st.st_size as u64,
-                mtime: st.st_mtime as i64,
-                mtime_nanos: st.st_mtime_nsec as i64,
-                inode: st.st_ino as u64,
-            })
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = path;
-            None
-        }
-    }
-
     /// The stamp of the regular file at `path`, relative to the folder `dir` (none for
     /// anything else; a link is not followed).
     #[cfg(unix)]
@@ -72,6 +53,30 @@ pub(super) struct FolderStamp {
 }
 
 impl FolderStamp {
+    /// A folder's stamp from its `stat` (whose field types differ from one platform to another).
+    #[cfg(unix)]
+    #[allow(clippy::unnecessary_cast)]
+    pub(super) fn of_stat(st: &rustix::fs::Stat) -> FolderStamp {
+        FolderStamp {
+            inode: st.st_ino as u64,
+            ctime: st.st_ctime as i64,
+            ctime_nanos: st.st_ctime_nsec as i64,
+        }
+    }
+
+    /// The stamp of the folder at `path` (a link is not followed; off Unix, none).
+    pub(super) fn at(path: &Path) -> Option<FolderStamp> {
+        #[cfg(unix)]
+        {
+            Some(FolderStamp::of_stat(&rustix::fs::lstat(path).ok()?))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = path;
+            None
+        }
+    }
+
     /// Whether a change made to the folder after `seen` (nanoseconds since the epoch, when the
     /// stamp was taken or earlier) would give it another stamp: its time is more than a clock
     /// tick before (20 ms), or two seconds on a file system that keeps whole seconds.

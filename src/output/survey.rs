@@ -38,7 +38,8 @@ pub(super) enum Held {
 pub(super) fn survey(dir: &Path, record: Option<Record>) -> Surveyed {
     use rustix::fs::{fstat, openat, Mode, CWD};
     let root = openat(CWD, dir, folder_flags(), Mode::empty()).map_err(|e| fail(dir, e.into()))?;
-    let record = record.filter(|r| fstat(&root).is_ok_and(|st| folder_stamp(&st).inode == r.root));
+    let record =
+        record.filter(|r| fstat(&root).is_ok_and(|st| FolderStamp::of_stat(&st).inode == r.root));
     let mut survey = Survey {
         top: dir,
         existing: FxHashMap::default(),
@@ -72,12 +73,12 @@ impl Survey<'_> {
     /// opened then surveyed in turn (as many open at once as the tree is deep). Entries that
     /// cannot be read are skipped: at worst the build writes files it could have kept.
     fn folder(&mut self, fd: rustix::fd::OwnedFd, prefix: &str) -> Result<(), Fatal> {
-        use rustix::fs::{fstat, openat, statat, unlinkat, AtFlags, Dir, FileType, Mode};
+        use rustix::fs::{fstat, statat, unlinkat, AtFlags, Dir, FileType};
         // Its stamp before its entries are read: a change made meanwhile gives it another.
         if !prefix.is_empty() {
             let stamp = fstat(&fd)
                 .ok()
-                .map(|st| folder_stamp(&st))
+                .map(|st| FolderStamp::of_stat(&st))
                 .filter(|s| s.settled(self.started));
             self.existing
                 .insert(prefix.to_string(), Held::Folder(stamp));
@@ -114,15 +115,7 @@ impl Survey<'_> {
                 }
             };
             match kind {
-                FileType::Directory => {
-                    if !self.recorded(at, name, &rel)? {
-                        match openat(at, name, folder_flags(), Mode::empty()) {
-                            Ok(child) => self.folder(child, &rel)?,
-                            // Unreadable: known as a folder all the same.
-                            Err(_) => drop(self.existing.insert(rel, Held::Folder(None))),
-                        }
-                    }
-                }
+                FileType::Directory => self.subfolder(at, name, rel)?,
                 FileType::RegularFile => {
                     self.existing.insert(rel, Held::File { inode: entry.ino() });
                 }
@@ -133,9 +126,31 @@ impl Survey<'_> {
         Ok(())
     }
 
+    /// Adds the folder `name` of the open folder `at` (`rel` in the spare): from the record
+    /// when it can say, else read from the disk.
+    fn subfolder(
+        &mut self,
+        at: impl rustix::fd::AsFd,
+        name: &std::ffi::CStr,
+        rel: String,
+    ) -> Result<(), Fatal> {
+        use rustix::fs::{openat, Mode};
+        if self.recorded(&at, name, &rel)? {
+            return Ok(());
+        }
+        match openat(&at, name, folder_flags(), Mode::empty()) {
+            Ok(child) => self.folder(child, &rel),
+            // Unreadable: known as a folder all the same.
+            Err(_) => {
+                self.existing.insert(rel, Held::Folder(None));
+                Ok(())
+            }
+        }
+    }
+
     /// Adds the folder `name` of the open folder `at` (`rel` in the spare) from the record
-    /// when it still has the recorded stamp, and its folders in turn, each from the record or
-    /// from the disk. False when the record cannot say what it holds.
+    /// when it still has the recorded stamp (each folder is met once: its entry is taken out
+    /// of the record), and its folders in turn. False when the record cannot say what it holds.
     fn recorded(
         &mut self,
         at: impl rustix::fd::AsFd,
@@ -143,17 +158,16 @@ impl Survey<'_> {
         rel: &str,
     ) -> Result<bool, Fatal> {
         use rustix::fs::{openat, statat, AtFlags, Mode};
-        let Some(record) = &self.record else {
-            return Ok(false);
-        };
-        let Some(stamp) = record.trusted_stamp(rel) else {
+        let Some(stamp) = self.record.as_ref().and_then(|r| r.trusted_stamp(rel)) else {
             return Ok(false);
         };
         let now = statat(&at, name, AtFlags::SYMLINK_NOFOLLOW);
-        if !now.is_ok_and(|st| is_folder(&st) && folder_stamp(&st) == stamp) {
+        if !now.is_ok_and(|st| is_folder(&st) && FolderStamp::of_stat(&st) == stamp) {
             return Ok(false);
         }
-        let folder = &record.folders[rel];
+        let Some(folder) = self.record.as_mut().and_then(|r| r.folders.remove(rel)) else {
+            return Ok(false);
+        };
         // Its own folders are looked at relative to it: opened first (else it is read).
         let dir = if folder.folders.is_empty() {
             None
@@ -165,24 +179,17 @@ impl Survey<'_> {
         };
         self.existing
             .insert(rel.to_string(), Held::Folder(Some(stamp)));
-        for (file, inode) in &folder.files {
-            let held = Held::File { inode: *inode };
+        for (file, inode) in folder.files {
+            let held = Held::File { inode };
             self.existing.insert(format!("{rel}/{file}"), held);
         }
-        let folders = folder.folders.clone();
         let Some(dir) = dir else { return Ok(true) };
-        for sub in folders {
-            let sub_rel = format!("{rel}/{sub}");
+        for sub in folder.folders {
             // (A record's names hold no NUL: `Record::decode`.)
             let Ok(c_name) = std::ffi::CString::new(sub.as_str()) else {
                 continue;
             };
-            if !self.recorded(&dir, &c_name, &sub_rel)? {
-                match openat(&dir, c_name.as_c_str(), folder_flags(), Mode::empty()) {
-                    Ok(child) => self.folder(child, &sub_rel)?,
-                    Err(_) => drop(self.existing.insert(sub_rel, Held::Folder(None))),
-                }
-            }
+            self.subfolder(&dir, &c_name, format!("{rel}/{sub}"))?;
         }
         Ok(true)
     }
@@ -192,17 +199,6 @@ impl Survey<'_> {
 #[cfg(unix)]
 fn is_folder(st: &rustix::fs::Stat) -> bool {
     rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory
-}
-
-/// A folder's stamp from its `stat` (whose field types differ from one platform to another).
-#[cfg(unix)]
-#[allow(clippy::unnecessary_cast)]
-pub(super) fn folder_stamp(st: &rustix::fs::Stat) -> FolderStamp {
-    FolderStamp {
-        inode: st.st_ino as u64,
-        ctime: st.st_ctime as i64,
-        ctime_nanos: st.st_ctime_nsec as i64,
-    }
 }
 
 /// Off Unix: the same survey, by path.
@@ -313,7 +309,7 @@ mod tests {
             std::fs::write(spare.join(folder).join("index.html"), b"page").unwrap();
         }
         let stat = |rel: &str| rustix::fs::lstat(spare.join(rel)).unwrap();
-        let stamp = |rel: &str| Some(folder_stamp(&stat(rel)));
+        let stamp = |rel: &str| Some(FolderStamp::of_stat(&stat(rel)));
         let inode = |rel: &str| {
             std::os::unix::fs::MetadataExt::ino(
                 &std::fs::symlink_metadata(spare.join(rel)).unwrap(),

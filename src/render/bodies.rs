@@ -69,12 +69,7 @@ impl Bodies {
     ) -> Bodies {
         let mut all: Vec<((Key, String), BodyJob)> = Vec::new();
         for ((key, lang), (body, ps, is_own, search)) in jobs {
-            let (warnings, errors): (Vec<Diagnostic>, Vec<Diagnostic>) = ps
-                .into_iter()
-                .partition(|d| d.severity == Severity::Warning);
-            for p in errors {
-                problems.push(p);
-            }
+            let warnings = keep_warnings(ps, problems);
             all.push((
                 (key.clone(), lang.to_string()),
                 (body, warnings, is_own, search),
@@ -104,12 +99,7 @@ impl Bodies {
     pub(crate) fn add(&mut self, key: &Key, lang: &str, job: BodyJob, problems: &mut Diagnostics) {
         let (body, ps, is_own, search) = job;
         let k = (key.clone(), lang.to_string());
-        let (warnings, errors): (Vec<Diagnostic>, Vec<Diagnostic>) = ps
-            .into_iter()
-            .partition(|d| d.severity == Severity::Warning);
-        for p in errors {
-            problems.push(p);
-        }
+        let warnings = keep_warnings(ps, problems);
         if warnings.is_empty() {
             self.warnings.remove(&k);
         } else {
@@ -151,6 +141,17 @@ impl Bodies {
         }
         all
     }
+}
+
+/// A body's warnings, kept with it; its errors go to `problems`.
+fn keep_warnings(ps: Vec<Diagnostic>, problems: &mut Diagnostics) -> Vec<Diagnostic> {
+    let (warnings, errors): (Vec<Diagnostic>, Vec<Diagnostic>) = ps
+        .into_iter()
+        .partition(|d| d.severity == Severity::Warning);
+    for p in errors {
+        problems.push(p);
+    }
+    warnings
 }
 
 /// Renders the Markdown of the given pages, in parallel.
