@@ -128,7 +128,7 @@ fn a_killed_build_leaves_nothing_the_next_build_keeps() {
         .into_iter()
         .filter(|n| n.starts_with(".public."))
         .collect();
-    assert_eq!(left, vec![live_staging]);
+    assert_eq!(left, vec![".public.spare".to_string(), live_staging]);
     live.interrupt();
     live.wait_exit();
 }

@@ -412,6 +412,52 @@ mod tests {
         assert_eq!(std::fs::read(out.join("same/index.html")).unwrap(), b"same");
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_site_published_where_there_was_none_leaves_its_record_in_an_empty_spare() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let spare = dir.path().join(".public.spare");
+        let names = |dir: &Path| {
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            names.sort();
+            names
+        };
+        let published = site(&[("a/index.html", "one"), ("b/c/index.html", "two")]);
+        let build = || {
+            let files = Files::staged(&out, false).unwrap();
+            for (rel, bytes) in &published {
+                files.put(rel.clone(), bytes.clone());
+            }
+            // Settled stamps only go into a record (`record.rs`).
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            files.publish().unwrap();
+        };
+        build();
+        assert_eq!(
+            names(&spare),
+            [".playbook-output", ".playbook-tree-published"]
+        );
+        assert_eq!(names(&out), [".playbook-output", "a", "b"]);
+        // The next build claims that empty spare and publishes a whole tree in it; the tree it
+        // replaces is the spare now, with its own record: the build after needs no survey.
+        build();
+        assert_eq!(
+            names(&spare),
+            [
+                ".playbook-output",
+                ".playbook-tree",
+                ".playbook-tree-published",
+                "a",
+                "b"
+            ]
+        );
+        assert_eq!(names(&out), [".playbook-output", "a", "b"]);
+    }
+
     #[test]
     fn refuses_a_foreign_folder() {
         let dir = tempfile::tempdir().unwrap();

@@ -358,7 +358,16 @@ impl Staging {
         if !kept && is_ours(&self.dir) {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
-        if let (true, Some(record)) = (kept, record) {
+        // A site published where there was none replaced nothing: an empty spare carries its
+        // record, so that the build after next (which claims this tree) need not survey it.
+        let spare = kept
+            || (result.is_ok()
+                && self.spare_is_ours
+                && std::fs::symlink_metadata(&self.dir).is_err()
+                && std::fs::create_dir(&self.spare)
+                    .and_then(|()| std::fs::write(self.spare.join(MARKER), b""))
+                    .is_ok());
+        if let (true, Some(record)) = (spare, record) {
             record::keep(&self.spare, self.published_record.as_deref(), &record);
         }
         result
