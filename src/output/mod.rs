@@ -412,6 +412,18 @@ mod tests {
         assert_eq!(std::fs::read(out.join("same/index.html")).unwrap(), b"same");
     }
 
+    /// A build of `site` into `out` that waits a little before it publishes: its folders'
+    /// stamps are settled then and go into its record (`record.rs`).
+    #[cfg(unix)]
+    fn publish_settled(out: &Path, site: &Output) {
+        let files = Files::staged(out, false).unwrap();
+        for (rel, bytes) in site {
+            files.put(rel.clone(), bytes.clone());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        files.publish().unwrap();
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_site_published_where_there_was_none_leaves_its_record_in_an_empty_spare() {
@@ -427,15 +439,7 @@ mod tests {
             names
         };
         let published = site(&[("a/index.html", "one"), ("b/c/index.html", "two")]);
-        let build = || {
-            let files = Files::staged(&out, false).unwrap();
-            for (rel, bytes) in &published {
-                files.put(rel.clone(), bytes.clone());
-            }
-            // Settled stamps only go into a record (`record.rs`).
-            std::thread::sleep(std::time::Duration::from_millis(30));
-            files.publish().unwrap();
-        };
+        let build = || publish_settled(&out, &published);
         build();
         assert_eq!(
             names(&spare),
@@ -472,16 +476,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
         let published = site(&[("a/index.html", "one"), ("b/c/index.html", "two")]);
-        // Each build waits a little before it publishes: its folders' stamps are settled then
-        // and go into its record (`record.rs`).
-        let build = || {
-            let files = Files::staged(&out, false).unwrap();
-            for (rel, bytes) in &published {
-                files.put(rel.clone(), bytes.clone());
-            }
-            std::thread::sleep(std::time::Duration::from_millis(30));
-            files.publish().unwrap();
-        };
+        let build = || publish_settled(&out, &published);
         build();
         build();
         // The spare holds its own record and the published tree's, never published.

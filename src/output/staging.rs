@@ -364,9 +364,7 @@ impl Staging {
             || (result.is_ok()
                 && self.spare_is_ours
                 && std::fs::symlink_metadata(&self.dir).is_err()
-                && std::fs::create_dir(&self.spare)
-                    .and_then(|()| std::fs::write(self.spare.join(MARKER), b""))
-                    .is_ok());
+                && make_marked(&self.spare));
         if let (true, Some(record)) = (spare, record) {
             record::keep(&self.spare, self.published_record.as_deref(), &record);
         }
@@ -441,6 +439,20 @@ fn ignore_missing(r: std::io::Result<()>) -> std::io::Result<()> {
 pub(super) fn is_ours(dir: &Path) -> bool {
     std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
         && std::fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file())
+}
+
+/// Makes an empty folder holding playbook's marker at `dir`, where nothing is; false when
+/// it cannot (an unmarked folder is removed again: a foreign-looking spare would be left alone
+/// by every later build).
+fn make_marked(dir: &Path) -> bool {
+    if std::fs::create_dir(dir).is_err() {
+        return false;
+    }
+    let marked = std::fs::write(dir.join(MARKER), b"").is_ok();
+    if !marked {
+        let _ = std::fs::remove_dir(dir);
+    }
+    marked
 }
 
 fn remove(dir: &Path) -> Result<(), Fatal> {
