@@ -199,6 +199,16 @@ mod tests {
             .collect()
     }
 
+    /// The names in `dir`, sorted (for the output module's tests).
+    pub(super) fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
     #[test]
     fn replaces_the_whole_tree() {
         let dir = tempfile::tempdir().unwrap();
@@ -208,19 +218,7 @@ mod tests {
         write_atomic(&out, &site(&[("a/index.html", "two")])).unwrap();
         assert_eq!(std::fs::read(out.join("a/index.html")).unwrap(), b"two");
         assert!(!out.join("gone.txt").exists());
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        let mut leftovers: Vec<_> = leftovers.into_iter().collect();
-        leftovers.sort();
-        assert_eq!(
-            leftovers,
-            vec![
-                std::ffi::OsString::from(".public.spare"),
-                std::ffi::OsString::from("public")
-            ]
-        );
+        assert_eq!(names(dir.path()), [".public.spare", "public"]);
     }
 
     #[test]
@@ -318,12 +316,7 @@ mod tests {
         }
         assert_eq!(std::fs::read(out.join("a/index.html")).unwrap(), b"one");
         assert!(!out.join("b").exists());
-        let mut names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        names.sort();
-        assert_eq!(names, [".public.spare", "public"]);
+        assert_eq!(names(dir.path()), [".public.spare", "public"]);
         // The next build starts from that spare and publishes exactly its own files.
         write_atomic(&out, &site).unwrap();
         assert!(!out.join("b").exists());
@@ -331,12 +324,7 @@ mod tests {
         // Without a spare to claim, a failed build's new staging folder is removed.
         std::fs::remove_dir_all(dir.path().join(".public.spare")).unwrap();
         drop(Files::staged(&out, false).unwrap());
-        let mut names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        names.sort();
-        assert_eq!(names, ["public"]);
+        assert_eq!(names(dir.path()), ["public"]);
     }
 
     #[cfg(unix)]
@@ -430,14 +418,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
         let spare = dir.path().join(".public.spare");
-        let names = |dir: &Path| {
-            let mut names: Vec<String> = std::fs::read_dir(dir)
-                .unwrap()
-                .map(|e| e.unwrap().file_name().into_string().unwrap())
-                .collect();
-            names.sort();
-            names
-        };
         let published = site(&[("a/index.html", "one"), ("b/c/index.html", "two")]);
         let build = || publish_settled(&out, &published);
         build();

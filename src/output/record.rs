@@ -280,14 +280,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let spare = dir.path();
         keep(spare, Some(&sample(1)), &sample(2));
-        let names = |d: &Path| {
-            let mut n: Vec<String> = std::fs::read_dir(d)
-                .unwrap()
-                .map(|e| e.unwrap().file_name().into_string().unwrap())
-                .collect();
-            n.sort();
-            n
-        };
+        let names = super::super::tests::names;
         assert_eq!(names(spare), [OWN, PUBLISHED]);
         assert_eq!(take(spare), (Some(sample(1)), Some(sample(2))));
         assert!(names(spare).is_empty());
