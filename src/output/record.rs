@@ -280,7 +280,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let spare = dir.path();
         keep(spare, Some(&sample(1)), &sample(2));
-        let names = super::super::tests::names;
+        let names = crate::output::tests::names;
         assert_eq!(names(spare), [OWN, PUBLISHED]);
         assert_eq!(take(spare), (Some(sample(1)), Some(sample(2))));
         assert!(names(spare).is_empty());
