@@ -94,9 +94,15 @@ fn a_one_page_edit_reuses_the_other_pages_and_publishes_what_a_full_build_does()
         &step,
         format!("{text}\nA paragraph added by cache-edit-marker.\n"),
     );
+    #[cfg(unix)]
+    let folder = inode(&out);
     let second = build(&site, &out);
     let n = reused(&second);
     assert!(n >= 20, "{n} reused: {second}");
+    // No earlier tree beside the output (the first build went into a new folder): the
+    // changed files were renamed into it, no second tree was made and swapped in.
+    #[cfg(unix)]
+    assert_eq!(inode(&out), folder, "the output folder was replaced");
     let published = snapshot(&out);
     assert!(
         published.iter().any(|(p, b)| p.starts_with("fr/")
@@ -119,6 +125,11 @@ fn a_one_page_edit_reuses_the_other_pages_and_publishes_what_a_full_build_does()
     let third = build(&site, &out);
     assert_eq!(reused(&third), n + 2, "{third}");
     assert_same_tree(&published, &snapshot(&out), "second cached build");
+}
+
+#[cfg(unix)]
+fn inode(path: &Path) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(path).unwrap())
 }
 
 #[test]

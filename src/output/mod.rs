@@ -4,8 +4,11 @@
 //! bytes as well for the preview server, which serves from memory. `publish` then swaps the
 //! staging folder in place of the output folder in one rename, so readers and a failed build
 //! never see a half-written `public/`, and the site it replaced becomes the hidden spare the
-//! next build brings up to date instead of starting from nothing.
+//! next build brings up to date instead of starting from nothing. Without such a tree to start
+//! from, a build that changed few files renames them into the output one by one instead, once
+//! it has succeeded (`in_place.rs`).
 
+mod in_place;
 mod record;
 mod staging;
 mod stamp;
@@ -192,7 +195,7 @@ mod tests {
     use super::*;
 
     /// A site of `(path, text)` files.
-    fn site(pairs: &[(&str, &str)]) -> Output {
+    pub(super) fn site(pairs: &[(&str, &str)]) -> Output {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
@@ -207,6 +210,25 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    /// Publishes `site` into `out` with a whole earlier tree in the spare, as after a build
+    /// that changed every file (it swaps its tree in: the replaced one is the spare) and one
+    /// more: the state the spare's tests start from. Each build waits a little before it
+    /// publishes, so that its folders' stamps are settled and recorded (`record.rs`).
+    pub(super) fn with_spare(out: &Path, site: &Output) {
+        let other: Output = site
+            .iter()
+            .map(|(rel, bytes)| (rel.clone(), [bytes.as_slice(), b" changed"].concat()))
+            .collect();
+        for build in [site, &other, site] {
+            let files = Files::staged(out, false).unwrap();
+            files.put_all(build.clone());
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            files.publish().unwrap();
+        }
+        let spare = out.with_file_name(".public.spare");
+        assert!(spare.join(site.keys().next().unwrap()).is_file());
     }
 
     #[test]
@@ -225,7 +247,7 @@ mod tests {
     fn a_published_file_is_stamped_and_linked_as_its_path_says() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        write_atomic(&out, &site(&[("fr/a/index.html", "one")])).unwrap();
+        with_spare(&out, &site(&[("fr/a/index.html", "one")]));
         let staging = Staging::open(&out).unwrap();
         let path = out.join("fr/a/index.html");
         let stamp = Stamp::of(&path).unwrap();
@@ -306,8 +328,7 @@ mod tests {
         let out = dir.path().join("public");
         let mut site = Output::new();
         site.insert("a/index.html".into(), b"one".to_vec());
-        write_atomic(&out, &site).unwrap();
-        write_atomic(&out, &site).unwrap();
+        with_spare(&out, &site);
         {
             // Dropped without publishing, half written, as a failed build is.
             let files = Files::staged(&out, false).unwrap();
@@ -333,8 +354,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
         let published = site(&[("a/index.html", "one"), ("b/index.html", "published")]);
-        write_atomic(&out, &published).unwrap();
-        write_atomic(&out, &published).unwrap();
+        with_spare(&out, &published);
         // The next build claims the spare; once its survey is done, a file it never saw
         // appears there, a hard link to the published site's.
         let files = Files::staged(&out, false).unwrap();
@@ -366,8 +386,7 @@ mod tests {
         std::fs::create_dir(&elsewhere).unwrap();
         let mut site = Output::new();
         site.insert("a/index.html".into(), b"one".to_vec());
-        write_atomic(&out, &site).unwrap();
-        write_atomic(&out, &site).unwrap();
+        with_spare(&out, &site);
         let spare = dir.path().join(".public.spare");
         std::fs::remove_dir_all(spare.join("a")).unwrap();
         std::os::unix::fs::symlink(&elsewhere, spare.join("a")).unwrap();
@@ -426,9 +445,17 @@ mod tests {
             [".playbook-output", ".playbook-tree-published"]
         );
         assert_eq!(names(&out), [".playbook-output", "a", "b"]);
-        // The next build claims that empty spare and publishes a whole tree in it; the tree it
-        // replaces is the spare now, with its own record: the build after needs no survey.
+        // The next build claims that empty spare; with nothing changed, it publishes in place
+        // (`in_place.rs`): the spare stays empty, with the output's record.
         build();
+        assert_eq!(
+            names(&spare),
+            [".playbook-output", ".playbook-tree-published"]
+        );
+        // One that changes every file publishes a whole tree; the tree it replaces is the
+        // spare now, with its own record: the build after needs no survey.
+        let other = site(&[("a/index.html", "three"), ("b/c/index.html", "four")]);
+        publish_settled(&out, &other);
         assert_eq!(
             names(&spare),
             [
@@ -457,8 +484,7 @@ mod tests {
         let out = dir.path().join("public");
         let published = site(&[("a/index.html", "one"), ("b/c/index.html", "two")]);
         let build = || publish_settled(&out, &published);
-        build();
-        build();
+        with_spare(&out, &published);
         // The spare holds its own record and the published tree's, never published.
         let spare = dir.path().join(".public.spare");
         assert!(spare.join(".playbook-tree-published").is_file());

@@ -15,9 +15,13 @@
 //! or was made for another folder (the top folder's inode) is not trusted at all. Whatever is
 //! not trusted is read from the disk, as without a record.
 
-use rustc_hash::FxHashMap;
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
 
-use super::stamp::FolderStamp;
+use super::stamp::{FolderStamp, Stamp};
+use super::survey::Held;
+use super::Manifest;
 use std::path::Path;
 
 /// The first bytes of a record: only a file that starts with them is ever replaced or removed.
@@ -157,6 +161,41 @@ pub(super) fn keep(spare: &Path, own: Option<&[u8]>, published: &[u8]) {
                 let _ = std::fs::remove_file(&path);
             }
         }
+    }
+}
+
+/// The record of the tree at `dir` as it is about to be published (`wanted`, its files and
+/// folders; `files`, its files), encoded: the inode of each file, and the stamp of each folder
+/// — as the survey saw it (`existing`) when it is not among the `changed` ones, else `stat`ed
+/// now — when it is settled. `None` when a file's stamp is not known.
+pub(super) fn of_tree(
+    dir: &Path,
+    existing: &FxHashMap<String, Held>,
+    changed: &FxHashSet<String>,
+    wanted: &FxHashSet<&str>,
+    files: &Manifest,
+    stamps: &BTreeMap<String, Stamp>,
+) -> Option<Vec<u8>> {
+    {
+        let root = FolderStamp::at(dir)?;
+        let now = super::stamp::now();
+        let mut folders: Vec<(&str, Option<FolderStamp>)> = wanted
+            .par_iter()
+            .filter(|rel| !files.contains_key(**rel))
+            .map(|&rel| match existing.get(rel) {
+                Some(Held::Folder(stamp)) if !changed.contains(rel) => (rel, *stamp),
+                _ => (
+                    rel,
+                    FolderStamp::at(&dir.join(rel)).filter(|s| s.settled(now)),
+                ),
+            })
+            .collect();
+        folders.par_sort_unstable_by_key(|&(rel, _)| rel);
+        let files: Option<Vec<(&str, u64)>> = files
+            .keys()
+            .map(|rel| Some((rel.as_str(), stamps.get(rel)?.inode)))
+            .collect();
+        Some(encode(root.inode, &folders, &files?))
     }
 }
 

@@ -8,7 +8,9 @@
 //! the output in one rename and keeps the replaced site as the next spare. A build that fails
 //! drops its staging folder: a claimed spare goes back to being the spare, a new one is
 //! removed; the output folder is never touched. Nothing is written through a link, and only
-//! folders holding playbook's marker are ever removed or written into.
+//! folders holding playbook's marker are ever removed or written into. A staging folder that
+//! starts empty beside a published output holds only the files that changed, and may be
+//! published by renaming them into the output (`in_place.rs`).
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
@@ -20,14 +22,15 @@ use rayon::prelude::*;
 
 use crate::errors::Fatal;
 
+use super::in_place::{self, InPlace};
 use super::record::{self, Record};
-use super::stamp::{FolderStamp, Stamp};
-use super::survey::{survey, Held, Surveyed};
+use super::stamp::Stamp;
+use super::survey::{survey, unwanted, wanted, Held, Surveyed};
 use super::{lock, Manifest, MARKER};
 
 /// A staging folder being filled.
 pub(crate) struct Staging {
-    out: PathBuf,
+    pub(super) out: PathBuf,
     pub(super) dir: PathBuf,
     spare: PathBuf,
     spare_is_ours: bool,
@@ -48,7 +51,10 @@ pub(crate) struct Staging {
     /// The record of the published tree, found in the claimed spare: once this build's site
     /// is published, that tree is the spare and keeps it (`record.rs`).
     published_record: Option<Vec<u8>>,
-    done: bool,
+    /// Set when the staging folder starts empty beside a published output: the build may
+    /// publish by renaming its changed files into the output (`in_place.rs`).
+    in_place: Option<InPlace>,
+    pub(super) done: bool,
 }
 
 impl Staging {
@@ -126,6 +132,7 @@ impl Staging {
             survey: Mutex::new(None),
             changed: Mutex::default(),
             published_record: None,
+            in_place: None,
             done: false,
         };
         if claimed {
@@ -133,12 +140,17 @@ impl Staging {
             // The records it holds, taken out before anything in it changes.
             let (own, published) = record::take(&dir);
             staging.published_record = published;
-            *lock(&staging.survey) = Some(std::thread::spawn(move || {
-                super::in_background();
-                survey(&dir, own.as_deref().and_then(Record::decode))
-            }));
-        } else {
-            let _ = staging.existing.set(Ok(FxHashMap::default()));
+            if !in_place::holds_nothing(&dir) {
+                *lock(&staging.survey) = Some(std::thread::spawn(move || {
+                    super::in_background();
+                    survey(&dir, own.as_deref().and_then(Record::decode))
+                }));
+                return Ok(staging);
+            }
+        }
+        let _ = staging.existing.set(Ok(FxHashMap::default()));
+        if staging.previous.is_some() {
+            staging.in_place = InPlace::start(&staging.out, staging.published_record.as_deref());
         }
         Ok(staging)
     }
@@ -171,6 +183,9 @@ impl Staging {
 
     /// Writes one file of the site (`rel`, with `/`) into the staging folder; its stamp.
     pub(crate) fn put(&self, rel: &str, bytes: &[u8]) -> Result<Option<Stamp>, Fatal> {
+        if let Some(place) = &self.in_place {
+            return place.put(self, rel, bytes);
+        }
         self.write(rel, bytes)?;
         Ok(Stamp::of(&self.dir.join(rel)))
     }
@@ -188,6 +203,10 @@ impl Staging {
                 || std::fs::read(&old).map(|b| blake3::hash(&b)).ok()? != *hash)
         {
             return None;
+        }
+        // Linked only if the site is swapped in whole (`InPlace::complete`).
+        if self.in_place.is_some() {
+            return Some(now);
         }
         let path = self.dir.join(rel);
         let held = self.existing().ok()?.get(rel);
@@ -215,7 +234,7 @@ impl Staging {
     }
 
     /// Hard-links the published file at `rel` (`old`, its path) to `to`.
-    fn link_previous(&self, rel: &str, old: &Path, to: &Path) -> std::io::Result<()> {
+    pub(super) fn link_previous(&self, rel: &str, old: &Path, to: &Path) -> std::io::Result<()> {
         #[cfg(unix)]
         if let Some(dir) = &self.previous_dir {
             use rustix::fs::{linkat, AtFlags, CWD};
@@ -259,7 +278,7 @@ impl Staging {
 
     /// Runs `make` on the path of `rel`, making its folders when they are missing (or a file
     /// of the spare stands where the site now has a folder). False when it still fails.
-    fn create(&self, rel: &str, make: impl Fn(&Path) -> std::io::Result<()>) -> bool {
+    pub(super) fn create(&self, rel: &str, make: impl Fn(&Path) -> std::io::Result<()>) -> bool {
         let path = self.dir.join(rel);
         if make(&path).is_ok() {
             return true;
@@ -298,50 +317,26 @@ impl Staging {
         files: &Manifest,
         stamps: &BTreeMap<String, Stamp>,
     ) -> Result<(), Fatal> {
-        // The site's files and the folders that hold them.
-        let mut wanted: FxHashSet<&str> = FxHashSet::default();
-        wanted.reserve(files.len() * 2);
-        for rel in files.keys() {
-            wanted.insert(rel);
-            // Its folders, deepest first, until one is known (so are those above it then).
-            for (i, _) in rel.rmatch_indices('/') {
-                if !wanted.insert(&rel[..i]) {
-                    break;
+        if let Some(place) = self.in_place.take() {
+            if place.publish(&mut self, files, stamps)? {
+                return Ok(());
+            }
+            place.complete(&self, files)?;
+        }
+        let wanted = wanted(files);
+        unwanted(self.existing()?, &wanted)
+            .par_iter()
+            .try_for_each(|&(rel, is_dir)| {
+                self.change(rel, false);
+                let path = self.dir.join(rel);
+                // What stands there now may be what the site put in its place.
+                match std::fs::symlink_metadata(&path).map(|m| m.is_dir()) {
+                    Ok(true) if is_dir => std::fs::remove_dir_all(&path),
+                    Ok(false) if !is_dir => std::fs::remove_file(&path),
+                    _ => Ok(()),
                 }
-            }
-        }
-        // What the site does not have, in order: a folder comes before what it holds.
-        let mut unwanted_all: Vec<(&str, bool)> = self
-            .existing()?
-            .iter()
-            .map(|(rel, &held)| (rel.as_str(), matches!(held, Held::Folder(_))))
-            .filter(|&(rel, _)| rel != MARKER && !wanted.contains(rel))
-            .collect();
-        unwanted_all.sort_unstable();
-        let mut unwanted: Vec<(&str, bool)> = Vec::new();
-        let mut removed_folder: Option<&str> = None;
-        for (rel, is_dir) in unwanted_all {
-            // Inside a folder that goes as a whole.
-            if removed_folder.is_some_and(|f| rel.starts_with(f) && rel[f.len()..].starts_with('/'))
-            {
-                continue;
-            }
-            if is_dir {
-                removed_folder = Some(rel);
-            }
-            unwanted.push((rel, is_dir));
-        }
-        unwanted.par_iter().try_for_each(|&(rel, is_dir)| {
-            self.change(rel, false);
-            let path = self.dir.join(rel);
-            // What stands there now may be what the site put in its place.
-            match std::fs::symlink_metadata(&path).map(|m| m.is_dir()) {
-                Ok(true) if is_dir => std::fs::remove_dir_all(&path),
-                Ok(false) if !is_dir => std::fs::remove_file(&path),
-                _ => Ok(()),
-            }
-            .map_err(|e| fail(&path, e))
-        })?;
+                .map_err(|e| fail(&path, e))
+            })?;
         if !self.dir.join(MARKER).is_file() {
             std::fs::write(self.dir.join(MARKER), b"").map_err(|e| fail(&self.dir, e))?;
         }
@@ -381,27 +376,32 @@ impl Staging {
         files: &Manifest,
         stamps: &BTreeMap<String, Stamp>,
     ) -> Option<Vec<u8>> {
-        let root = FolderStamp::at(&self.dir)?;
         let existing = self.existing().ok()?;
-        let changed = lock(&self.changed);
-        let now = super::stamp::now();
-        let mut folders: Vec<(&str, Option<FolderStamp>)> = wanted
-            .par_iter()
-            .filter(|rel| !files.contains_key(**rel))
-            .map(|&rel| match existing.get(rel) {
-                Some(Held::Folder(stamp)) if !changed.contains(rel) => (rel, *stamp),
-                _ => (
-                    rel,
-                    FolderStamp::at(&self.dir.join(rel)).filter(|s| s.settled(now)),
-                ),
-            })
-            .collect();
-        folders.par_sort_unstable_by_key(|&(rel, _)| rel);
-        let files: Option<Vec<(&str, u64)>> = files
-            .keys()
-            .map(|rel| Some((rel.as_str(), stamps.get(rel)?.inode)))
-            .collect();
-        Some(record::encode(root.inode, &folders, &files?))
+        record::of_tree(
+            &self.dir,
+            existing,
+            &lock(&self.changed),
+            wanted,
+            files,
+            stamps,
+        )
+    }
+
+    /// After a build that published in place, or a build that could have and failed (`keep`
+    /// false: the staging folder was the spare): the staging folder, emptied, is the spare,
+    /// with `record`, the output's record when known. Else it goes.
+    pub(super) fn back_to_empty_spare(&self, keep: bool, record: Option<&[u8]>) {
+        in_place::empty(&self.dir);
+        let spare = (keep || self.claimed)
+            && self.spare_is_ours
+            && std::fs::symlink_metadata(&self.spare).is_err()
+            && std::fs::rename(&self.dir, &self.spare).is_ok();
+        if !spare {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        if let (true, Some(record)) = (spare, record) {
+            record::keep(&self.spare, None, record);
+        }
     }
 }
 
@@ -412,6 +412,13 @@ impl Drop for Staging {
         // Nothing is moved or removed while the survey walks it.
         let _ = self.existing();
         if self.done || !is_ours(&self.dir) {
+            return;
+        }
+        // A build that may have published in place wrote only what changed: its folder
+        // empties, and the output, untouched, keeps its record.
+        if let Some(place) = self.in_place.take() {
+            place.settle();
+            self.back_to_empty_spare(false, self.published_record.as_deref());
             return;
         }
         let back = self.claimed
@@ -503,7 +510,7 @@ pub(super) fn absolute(path: &Path) -> Result<PathBuf, Fatal> {
 
 /// True when `path` is a regular file holding exactly `bytes`; read in pieces (a search index
 /// is megabytes: not twice in memory).
-fn same_content(path: &Path, bytes: &[u8]) -> bool {
+pub(super) fn same_content(path: &Path, bytes: &[u8]) -> bool {
     use std::io::Read;
     if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
     {

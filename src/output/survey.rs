@@ -1,8 +1,10 @@
 //! The survey of a claimed spare: what the folder a build is about to fill already holds,
 //! path by path, so that the build keeps what is already right and publishing removes what
-//! the site no longer has. Read on a thread of its own while the site loads.
+//! the site no longer has (`unwanted`). Read on a thread of its own while the site loads. The
+//! published output is surveyed the same way, only looking, by a build that may update it in
+//! place (`in_place.rs`).
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::Path;
 
 use crate::errors::Fatal;
@@ -10,6 +12,7 @@ use crate::errors::Fatal;
 use super::record::Record;
 use super::staging::fail;
 use super::stamp::FolderStamp;
+use super::{Manifest, MARKER};
 
 /// What a claimed spare holds: path → what is there. (Looked up once for every file the build
 /// puts: hashed, not sorted; the paths are the site's own.)
@@ -36,6 +39,19 @@ pub(super) enum Held {
 /// record's (`record.rs`), its own folders checked in turn.
 #[cfg(unix)]
 pub(super) fn survey(dir: &Path, record: Option<Record>) -> Surveyed {
+    survey_with(dir, record, false)
+}
+
+/// The files and folders of the published output, for a build that updates it in place
+/// (`in_place.rs`): the same survey, but nothing is removed — anything but a file or a
+/// folder, or a folder that cannot be read, fails it (that build then swaps in a whole tree).
+#[cfg(unix)]
+pub(super) fn survey_output(dir: &Path, record: Option<Record>) -> Surveyed {
+    survey_with(dir, record, true)
+}
+
+#[cfg(unix)]
+fn survey_with(dir: &Path, record: Option<Record>, only_look: bool) -> Surveyed {
     use rustix::fs::{fstat, openat, Mode, CWD};
     let root = openat(CWD, dir, folder_flags(), Mode::empty()).map_err(|e| fail(dir, e.into()))?;
     let record =
@@ -45,6 +61,7 @@ pub(super) fn survey(dir: &Path, record: Option<Record>) -> Surveyed {
         existing: FxHashMap::default(),
         record,
         started: super::stamp::now(),
+        only_look,
     };
     survey.folder(root, "")?;
     Ok(survey.existing)
@@ -65,6 +82,8 @@ struct Survey<'a> {
     record: Option<Record>,
     /// When it started: a folder's stamp is kept when it is settled by then.
     started: i128,
+    /// Nothing is removed: what would be fails the survey.
+    only_look: bool,
 }
 
 #[cfg(unix)]
@@ -84,19 +103,24 @@ impl Survey<'_> {
                 .insert(prefix.to_string(), Held::Folder(stamp));
         }
         let Ok(mut entries) = Dir::new(fd) else {
-            return Ok(());
+            return self.removable(prefix);
         };
         while let Some(entry) = entries.read() {
-            let Ok(entry) = entry else { break };
+            let Ok(entry) = entry else {
+                return self.removable(prefix);
+            };
             let name = entry.file_name();
             if matches!(name.to_bytes(), b"." | b"..") {
                 continue;
             }
-            let Ok(at) = entries.fd() else { break };
+            let Ok(at) = entries.fd() else {
+                return self.removable(prefix);
+            };
             let mut kind = entry.file_type();
             if kind == FileType::Unknown {
                 // A file system that does not say in the entry.
                 let Ok(st) = statat(at, name, AtFlags::SYMLINK_NOFOLLOW) else {
+                    self.removable(prefix)?;
                     continue;
                 };
                 kind = FileType::from_raw_mode(st.st_mode);
@@ -105,6 +129,7 @@ impl Survey<'_> {
                 Ok(n) if prefix.is_empty() => n.to_string(),
                 Ok(n) => format!("{prefix}/{n}"),
                 Err(_) => {
+                    self.removable(prefix)?;
                     let path = self.top.join(prefix).join(
                         <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(
                             name.to_bytes(),
@@ -119,8 +144,11 @@ impl Survey<'_> {
                 FileType::RegularFile => {
                     self.existing.insert(rel, Held::File { inode: entry.ino() });
                 }
-                _ => unlinkat(at, name, AtFlags::empty())
-                    .map_err(|e| fail(&self.top.join(&rel), e.into()))?,
+                _ => {
+                    self.removable(&rel)?;
+                    unlinkat(at, name, AtFlags::empty())
+                        .map_err(|e| fail(&self.top.join(&rel), e.into()))?
+                }
             }
         }
         Ok(())
@@ -142,10 +170,23 @@ impl Survey<'_> {
             Ok(child) => self.folder(child, &rel),
             // Unreadable: known as a folder all the same.
             Err(_) => {
+                self.removable(&rel)?;
                 self.existing.insert(rel, Held::Folder(None));
                 Ok(())
             }
         }
+    }
+
+    /// Fails a survey that only looks, at `rel`: something there is not a plain file or
+    /// folder, or cannot be read.
+    fn removable(&self, rel: &str) -> Result<(), Fatal> {
+        if self.only_look {
+            return Err(Fatal(format!(
+                "`{}` holds something that is not a plain file or folder",
+                self.top.join(rel).display()
+            )));
+        }
+        Ok(())
     }
 
     /// Adds the folder `name` of the open folder `at` (`rel` in the spare) from the record
@@ -224,6 +265,55 @@ pub(super) fn survey(dir: &Path, _record: Option<Record>) -> Surveyed {
         }
     }
     Ok(existing)
+}
+
+/// The site's files and the folders that hold them.
+pub(super) fn wanted(files: &Manifest) -> FxHashSet<&str> {
+    let mut wanted: FxHashSet<&str> = FxHashSet::default();
+    wanted.reserve(files.len() * 2);
+    for rel in files.keys() {
+        wanted.insert(rel);
+        // Its folders, deepest first, until one is known (so are those above it then).
+        for folder in folders_of(rel) {
+            if !wanted.insert(folder) {
+                break;
+            }
+        }
+    }
+    wanted
+}
+
+/// What a tree holds (`existing`) that the site (`wanted`) does not have, in order: a folder
+/// comes before what it holds, and what it holds is not listed (it goes as a whole). With
+/// whether it is a folder.
+pub(super) fn unwanted<'a>(
+    existing: &'a FxHashMap<String, Held>,
+    wanted: &FxHashSet<&str>,
+) -> Vec<(&'a str, bool)> {
+    let mut all: Vec<(&str, bool)> = existing
+        .iter()
+        .map(|(rel, &held)| (rel.as_str(), matches!(held, Held::Folder(_))))
+        .filter(|&(rel, _)| rel != MARKER && !wanted.contains(rel))
+        .collect();
+    all.sort_unstable();
+    let mut unwanted: Vec<(&str, bool)> = Vec::new();
+    let mut removed_folder: Option<&str> = None;
+    for (rel, is_dir) in all {
+        // Inside a folder that goes as a whole.
+        if removed_folder.is_some_and(|f| rel.starts_with(f) && rel[f.len()..].starts_with('/')) {
+            continue;
+        }
+        if is_dir {
+            removed_folder = Some(rel);
+        }
+        unwanted.push((rel, is_dir));
+    }
+    unwanted
+}
+
+/// The folders above the file or folder `rel` (with `/`), deepest first.
+pub(super) fn folders_of(rel: &str) -> impl Iterator<Item = &str> {
+    rel.rmatch_indices('/').map(|(i, _)| &rel[..i])
 }
 
 /// Removes a file or a whole folder of the spare.
