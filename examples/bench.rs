@@ -13,7 +13,8 @@
 //! - `cache`: after a full build, one page edited and `playbook build` run again in a new
 //!   process, R times; the median of those cached rebuilds against the cold full build, and
 //!   the last one's output compared byte for byte with a clean full build of the same text;
-//!   the first two rebuilds apart (the first finds no spare tree to start from).
+//!   the first two rebuilds apart (the first finds no spare tree beside the output: since
+//!   2fdd277 both rename their few changed files into it, `src/output/in_place.rs`).
 //! - `watch`: the median latency of a one-page edit under `playbook build --watch`.
 //! - `real`: the median whole-process time of building the repository's own `content/`.
 //! - `search`: what a reader downloads to search the corpus (`bench_parts/search.rs`).
@@ -322,7 +323,7 @@ fn full_builds(
         let what = if cold {
             "cold (a fresh output folder each run, no spare, no build cache)"
         } else {
-            "warm (into the existing output, with playbook's spare; no build cache)"
+            "warm (into the existing output, no build cache)"
         };
         println!("{what}, {} runs each, alternating:", args.runs);
         let mut pb_runs = Vec::new();
@@ -440,8 +441,9 @@ fn cached_rebuilds(
             Err(e) => format!("DIFFERS from a clean full build: {e}"),
         }
     );
-    // The first rebuild finds no spare tree (the full build went into a new folder): it makes
-    // the whole tree anew. The second claims the full build's tree, with its record.
+    // The first rebuild finds no spare tree (the full build went into a new folder) and, with
+    // few files changed, renames them into the output; so does the second (the spare stays
+    // empty, holding the output's record). Before 2fdd277 the first made a whole second tree.
     for (i, run) in runs.iter().enumerate().take(2) {
         println!(
             "  rebuild {}: {}{}, {:.1} % of the cold full build",
