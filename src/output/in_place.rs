@@ -161,17 +161,17 @@ impl InPlace {
             .filter(|(rel, _)| !written.contains(rel.as_str()))
             .try_for_each(|(rel, _)| {
                 let old = staging.out.join(rel);
-                if staging.create(rel, |p| staging.link_previous(rel, &old, p)) {
-                    return Ok(());
-                }
-                // The published file went while the site was built: the build fails, the
+                // Else the published file went while the site was built: the build fails, the
                 // output stays as it is.
-                Err(fail(
-                    &staging.dir.join(rel),
-                    std::fs::hard_link(&old, staging.dir.join(rel))
-                        .err()
-                        .unwrap_or_else(|| std::io::Error::other("cannot link")),
-                ))
+                staging
+                    .create(rel, |p| staging.link_previous(rel, &old, p))
+                    .then_some(())
+                    .ok_or_else(|| {
+                        Fatal(format!(
+                            "`{}` was removed or replaced while the site was built; build again",
+                            old.display()
+                        ))
+                    })
             })
     }
 
