@@ -24,7 +24,7 @@ use crate::errors::Fatal;
 use super::lock;
 use super::record;
 use super::record::Record;
-use super::staging::{fail, same_content, Staging};
+use super::staging::{fail, remove_unwanted, same_content, Staging};
 use super::stamp::Stamp;
 use super::survey::{folders_of, unwanted, wanted};
 use super::survey::{Held, Surveyed};
@@ -132,13 +132,7 @@ impl InPlace {
             // What the site no longer has, once the new files are there.
             for (rel, is_dir) in unwanted(&output, &wanted) {
                 changed.insert(folders_of(rel).next().unwrap_or("").to_string());
-                let path = out.join(rel);
-                match std::fs::symlink_metadata(&path).map(|m| m.is_dir()) {
-                    Ok(true) if is_dir => std::fs::remove_dir_all(&path),
-                    Ok(false) if !is_dir => std::fs::remove_file(&path),
-                    _ => Ok(()),
-                }
-                .map_err(|e| fail(&path, e))?;
+                remove_unwanted(&out.join(rel), is_dir)?;
             }
             Ok(())
         })();

@@ -328,14 +328,7 @@ impl Staging {
             .par_iter()
             .try_for_each(|&(rel, is_dir)| {
                 self.change(rel, false);
-                let path = self.dir.join(rel);
-                // What stands there now may be what the site put in its place.
-                match std::fs::symlink_metadata(&path).map(|m| m.is_dir()) {
-                    Ok(true) if is_dir => std::fs::remove_dir_all(&path),
-                    Ok(false) if !is_dir => std::fs::remove_file(&path),
-                    _ => Ok(()),
-                }
-                .map_err(|e| fail(&path, e))
+                remove_unwanted(&self.dir.join(rel), is_dir)
             })?;
         if !self.dir.join(MARKER).is_file() {
             std::fs::write(self.dir.join(MARKER), b"").map_err(|e| fail(&self.dir, e))?;
@@ -428,6 +421,17 @@ impl Drop for Staging {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// Removes the file or folder (`is_dir`) at `path` that the site does not have; what stands
+/// there now may be what the site put in its place: then it stays.
+pub(super) fn remove_unwanted(path: &Path, is_dir: bool) -> Result<(), Fatal> {
+    match std::fs::symlink_metadata(path).map(|m| m.is_dir()) {
+        Ok(true) if is_dir => std::fs::remove_dir_all(path),
+        Ok(false) if !is_dir => std::fs::remove_file(path),
+        _ => Ok(()),
+    }
+    .map_err(|e| fail(path, e))
 }
 
 pub(super) fn fail(p: &Path, e: std::io::Error) -> Fatal {
