@@ -222,9 +222,7 @@ mod tests {
 
     /// A build of `site` into `out`.
     fn publish(out: &Path, site: &Output) {
-        let files = Files::staged(out, false).unwrap();
-        files.put_all(site.clone());
-        files.publish().unwrap();
+        super::super::write_atomic(out, site).unwrap();
     }
 
     /// The files under `dir` but the marker, and their bytes; empty folders too (no bytes).

@@ -182,7 +182,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Replaces `out` with exactly the files of `output`, atomically.
 #[cfg(test)]
-fn write_atomic(out: &Path, output: &Output) -> Result<(), Fatal> {
+pub(super) fn write_atomic(out: &Path, output: &Output) -> Result<(), Fatal> {
     let files = Files::staged(out, false)?;
     for (rel, bytes) in output {
         files.put(rel.clone(), bytes.clone());
