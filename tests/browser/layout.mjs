@@ -168,6 +168,34 @@ export async function kindsPass(env, lang, named, scheme) {
   await context.close();
 }
 
+// A page whose HTML arrives in two parts, cut just before the header's language switch: the
+// browser must not draw the header half-read and then push its search box aside (a layout
+// shift every reader on a slow network or a busy machine met). The split is checked to have
+// happened, so that the check cannot pass by loading the page whole.
+export async function slowHeader(env, lang, named) {
+  const { browser, base, check, newContext, track } = env;
+  const context = await newContext(browser, { viewport: { width: 1280, height: HEIGHT[1280] }, locale: lang === "fr" ? "fr-FR" : "en-GB" });
+  context.__label = "header sent in two parts";
+  await context.addInitScript(CLS_INIT);
+  const page = await context.newPage();
+  track(page, context, new Set());
+  for (const p of [named.home, named.step, named.obstacles].filter(Boolean)) {
+    const where = `${p} [${lang} header sent in two parts]`;
+    const url = new URL(p, base);
+    url.searchParams.set("split", '<nav class="lang-switch"');
+    const t0 = Date.now();
+    const res = await page.goto(url.href, { waitUntil: "load" }).catch((e) => (env.fail(where, `cannot load: ${e.message}`), null));
+    if (!res) continue;
+    await frame(page);
+    await page.waitForTimeout(150);
+    check(Date.now() - t0 >= 400, where, "the page was not sent in two parts (the split marker is not in it?)");
+    const cls = await page.evaluate(() => [window.__cls, window.__shifts]);
+    check(cls[0] === 0, where, `layout shift while the page arrives: CLS ${cls[0].toFixed(4)} (${cls[1].join("; ")})`);
+  }
+  await page.close();
+  await context.close();
+}
+
 // The site navigation (in the sidebar, or the menu below 1200 px) marks the current section,
 // and the current page when it is one of the section's pages.
 async function navMarks(page, where, expected, check) {

@@ -159,6 +159,15 @@ function startServer(publicDir) {
       const body = file ? fs.readFileSync(file) : Buffer.from("");
       const type = file ? TYPES[path.extname(file).toLowerCase()] || "application/octet-stream" : "text/plain";
       res.writeHead(status, { ...HEADERS, "Content-Type": type, "Content-Length": body.length, ...extra });
+      // `?split=<text>`: the page arrives in two parts, the second (from <text> on) 400 ms
+      // later, as on a slow network: what the browser draws meanwhile must not move after.
+      const split = url && req.method !== "HEAD" ? url.searchParams.get("split") : null;
+      const cut = split && type.startsWith("text/html") ? body.indexOf(split) : -1;
+      if (cut > 0) {
+        res.write(body.subarray(0, cut));
+        setTimeout(() => res.end(body.subarray(cut)), 400);
+        return;
+      }
       res.end(req.method === "HEAD" ? undefined : body);
     };
     const notFound = (pathname) => {
@@ -793,6 +802,7 @@ async function main() {
       pagePass(browser, "dark 320px", { viewport: { width: 320, height: 640 }, colorScheme: "dark", isMobile: true, hasTouch: true }, pages, expect404, entries),
       ...LANGS.map(async (lang) => {
         for (const scheme of ["light", "dark"]) await layout.kindsPass(env, lang, named[lang], scheme);
+        await layout.slowHeader(env, lang, named[lang]);
       }),
     ]);
     layout.headerHeights(headers, check);

@@ -9,11 +9,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::content::urls::slugify;
 
 /// Ids the templates use; headings never take them.
-const RESERVED_IDS: [&str; 20] = [
+const RESERVED_IDS: [&str; 29] = [
     "main",
     "top",
     "site-nav",
     "site-search-q",
+    "menu-search-q",
+    "matrix-legend",
+    "node-result",
+    "node-result-title",
+    "question-hint",
+    "result-obstacles",
+    "result-start",
+    "result-then",
+    "result-to-check",
     "toc-title",
     "signals-title",
     "addressed-title",
@@ -147,5 +156,29 @@ mod tests {
         assert_eq!(ids.next(None, "!!!"), "section");
         let mut print = Ids::new("champion");
         assert_eq!(print.next(None, "Actions"), "champion-actions");
+    }
+
+    /// Every id the default theme's templates write is reserved, so that no heading of a page
+    /// takes it (a heading "Menu search q" made a second `menu-search-q` before it was listed).
+    #[test]
+    fn every_id_of_the_templates_is_reserved() {
+        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/themes/default/templates");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for (at, _) in text.match_indices(" id=\"") {
+                let rest = &text[at + 5..];
+                let id = &rest[..rest.find('"').unwrap()];
+                if id.contains("{{") {
+                    continue;
+                }
+                seen += 1;
+                assert!(
+                    RESERVED_IDS.contains(&id),
+                    "the templates use id {id:?}: add it to RESERVED_IDS"
+                );
+            }
+        }
+        assert!(seen >= 20, "only {seen} ids found in the templates");
     }
 }

@@ -38,6 +38,17 @@
   }
   apply(chosen());
   root.classList.add("has-js");
+  // Nothing is drawn before <main> is parsed, so never a header drawn half-parsed whose search
+  // box is then pushed aside by the language switch (Chromium; other browsers ignore the link;
+  // its target must come after the header: Chromium draws once the target's start tag is
+  // read). Added from here: validators do not accept `blocking` on this link yet.
+  if (document.readyState === "loading" && document.head) {
+    var expect = document.createElement("link");
+    expect.rel = "expect";
+    expect.href = "#main";
+    expect.setAttribute("blocking", "render");
+    document.head.appendChild(expect);
+  }
 
   window.addEventListener("storage", function (e) {
     if (e.key === KEY) apply(chosen());
