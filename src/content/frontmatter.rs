@@ -66,7 +66,7 @@ pub(crate) fn decode(rel: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Format {
     Toml,
     Yaml,
