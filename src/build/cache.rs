@@ -409,7 +409,12 @@ fn read(bytes: &[u8]) -> Result<(blake3::Hash, Pages), ()> {
     let mut r = Reader::open(bytes, MAGIC, VERSION)?;
     let site_key = r.hash()?;
     let count = r.u64()?;
-    let mut pages = HashMap::default();
+    // Sized once (a page's record takes well over 64 bytes, so a corrupt count cannot ask
+    // for more than the file could hold): grown entry by entry, it moved the records again.
+    let mut pages = HashMap::with_capacity_and_hasher(
+        (count as usize).min(bytes.len() / 64),
+        Default::default(),
+    );
     // Where the reader is in `bytes`.
     let at = |r: &Reader| r.rest.as_ptr() as usize - bytes.as_ptr() as usize;
     for _ in 0..count {

@@ -66,7 +66,7 @@ pub(crate) fn assemble(
         }
     }
     good.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-    let mut pages: Vec<(Key, Vec<(String, Translation)>)> = Vec::new();
+    let mut pages: Vec<(Key, Vec<(String, Translation)>)> = Vec::with_capacity(good.len());
     for (key, lang, t) in good {
         match pages.last_mut() {
             Some((last, ts)) if *last == key => ts.push((lang, t)),
