@@ -259,13 +259,10 @@ impl Cache {
         bodies: &Bodies,
         files: &Files,
     ) -> std::io::Result<Saved> {
-        let dir = self.file.parent().expect("inside the cache folder");
-        std::fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!("pages.tmp-{}", std::process::id()));
-        let saved = Saved::new(tmp.clone(), self.file.clone());
-        let mut out = Stream::create(&tmp)?;
+        let (mut out, saved) = Saved::stream(&self.file)?;
         self.write_pages(&mut out, site, bodies, files)?;
         out.finish()?;
+        let dir = self.file.parent().expect("inside the cache folder");
         Ok(saved.and(super::sources::save(dir, &self.binary, site)?))
     }
     /// Encodes the pages into `out`.
@@ -366,10 +363,17 @@ pub(crate) struct Saved {
 }
 
 impl Saved {
-    pub(super) fn new(tmp: PathBuf, file: PathBuf) -> Saved {
-        Saved {
-            files: vec![(tmp, file)],
-        }
+    /// A new version of the cache file `file`, streamed into a file beside it (its folder
+    /// made if need be) that `keep` puts in its place.
+    pub(super) fn stream(file: &Path) -> std::io::Result<(Stream, Saved)> {
+        let dir = file.parent().expect("inside the cache folder");
+        std::fs::create_dir_all(dir)?;
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = dir.join(format!("{name}.tmp-{}", std::process::id()));
+        let saved = Saved {
+            files: vec![(tmp.clone(), file.to_path_buf())],
+        };
+        Ok((Stream::create(&tmp)?, saved))
     }
 
     /// Both files, put in place together.

@@ -30,7 +30,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use super::cache::{poisoned, Saved};
-use super::codec::{Reader, Stream, Writer};
+use super::codec::{Reader, Writer};
 use crate::content::model::{Key, Site, Translation};
 use crate::content::translations::{self, Record};
 use crate::output::{Files, Stamp};
@@ -240,13 +240,9 @@ impl Derived {
     /// Writes this build's indexes and print bodies beside the file in place (`Saved::keep`
     /// puts it there).
     pub(super) fn save(&self, inputs: &Inputs, files: &Files) -> std::io::Result<Saved> {
-        let dir = self.file.parent().expect("inside the cache folder");
-        std::fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!("derived.tmp-{}", std::process::id()));
-        let saved = Saved::new(tmp.clone(), self.file.clone());
         // Written as it is encoded, not built whole first: the file is tens of megabytes on a
         // large site, and a buffer grown to that size was an eighth of a rebuild's page faults.
-        let mut out = Stream::create(&tmp)?;
+        let (mut out, saved) = Saved::stream(&self.file)?;
         out.w.buf.extend_from_slice(MAGIC);
         out.w.u64(VERSION);
         out.w.hash(&self.site);

@@ -14,7 +14,7 @@
 use std::path::Path;
 
 use super::cache::Saved;
-use super::codec::{Reader, Stream};
+use super::codec::Reader;
 use crate::content::assemble::holds_placeholder;
 use crate::content::discover::{Known, KnownFiles};
 use crate::content::model::{FileStamp, Site, Translation};
@@ -84,10 +84,8 @@ pub(crate) fn save(dir: &Path, binary: &blake3::Hash, site: &Site) -> std::io::R
         .map(|(lang, t)| (lang.as_str(), &**t))
         .collect();
     files.sort_by(|a, b| a.1.file.cmp(&b.1.file));
-    let tmp = dir.join(format!("{FILE}.tmp-{}", std::process::id()));
-    let saved = Saved::new(tmp.clone(), dir.join(FILE));
     // Streamed, with its checksum (the heads are megabytes).
-    let mut out = Stream::create(&tmp)?;
+    let (mut out, saved) = Saved::stream(&dir.join(FILE))?;
     let w = &mut out.w;
     w.buf.extend_from_slice(MAGIC);
     w.u64(VERSION);
