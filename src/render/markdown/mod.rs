@@ -7,6 +7,7 @@
 //! callouts; code blocks are highlighted. Problems are located diagnostics; `#anchor` links and
 //! site paths are handed back to be checked once every page is rendered.
 
+mod dom;
 mod figures;
 mod headings;
 pub(crate) mod links;

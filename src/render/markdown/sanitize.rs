@@ -5,10 +5,9 @@
 //! own walk of the tree says what is not allowed and what to write instead. A fragment that
 //! leaves the parser inside a quote, a comment or a tag (it would swallow what follows it on the
 //! page) is refused too. Fragments that pass are published exactly as written. (Trees are
-//! built with `scraper`, on the same `html5ever` parser `ammonia` uses.)
+//! built by `dom`, on the same `html5ever` parser `ammonia` uses.)
 
-use ego_tree::NodeRef;
-use scraper::{Html, Node};
+use super::dom::{Data, Id, Tree};
 
 use crate::render::markdown::links::{scheme, SCHEMES};
 
@@ -167,41 +166,49 @@ impl Sanitizer {
 }
 
 /// A fragment parsed as a browser parses the inside of `<body>`.
-fn parse(html: &str) -> Html {
-    Html::parse_fragment(html)
+fn parse(html: &str) -> Tree {
+    Tree::fragment(html)
 }
 
-fn same_children(a: &Html, b: &Html) -> bool {
-    same_lists(a.root_element().children(), b.root_element().children())
+fn same_children(a: &Tree, b: &Tree) -> bool {
+    same_lists((a, a.root_element()), (b, b.root_element()))
 }
 
-fn same_lists<'a>(
-    a: impl Iterator<Item = NodeRef<'a, Node>>,
-    b: impl Iterator<Item = NodeRef<'a, Node>>,
-) -> bool {
-    let (a, b): (Vec<_>, Vec<_>) = (a.collect(), b.collect());
-    a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| same(*x, *y))
+/// True when the children of the two nodes are the same, one by one.
+fn same_lists((a, at): (&Tree, Id), (b, bt): (&Tree, Id)) -> bool {
+    let (x, y): (Vec<Id>, Vec<Id>) = (a.children(at).collect(), b.children(bt).collect());
+    x.len() == y.len() && x.iter().zip(&y).all(|(&x, &y)| same((a, x), (b, y)))
 }
 
-fn same(a: NodeRef<Node>, b: NodeRef<Node>) -> bool {
-    let data = match (a.value(), b.value()) {
-        (Node::Text(x), Node::Text(y)) => **x == **y,
-        (Node::Comment(x), Node::Comment(y)) => **x == **y,
-        (Node::Element(x), Node::Element(y)) => {
-            let sorted = |e: &scraper::node::Element| {
-                let mut v: Vec<(String, String)> = e
-                    .attrs
+fn same((a, x): (&Tree, Id), (b, y): (&Tree, Id)) -> bool {
+    let data = match (a.data(x), b.data(y)) {
+        (Data::Text(x), Data::Text(y)) => **x == **y,
+        (Data::Comment(x), Data::Comment(y)) => **x == **y,
+        (
+            Data::Element {
+                name: xn,
+                attrs: xa,
+                ..
+            },
+            Data::Element {
+                name: yn,
+                attrs: ya,
+                ..
+            },
+        ) => {
+            let sorted = |attrs: &[html5ever::Attribute]| {
+                let mut v: Vec<(String, String)> = attrs
                     .iter()
-                    .map(|(name, value)| (format!("{name:?}"), value.to_string()))
+                    .map(|a| (format!("{:?}", a.name), a.value.to_string()))
                     .collect();
                 v.sort();
                 v
             };
-            x.name == y.name && sorted(x) == sorted(y)
+            xn == yn && sorted(xa) == sorted(ya)
         }
         _ => false,
     };
-    data && same_lists(a.children(), b.children())
+    data && same_lists((a, x), (b, y))
 }
 
 /// How deep the tags of a fragment nest, read roughly from its text: each `<name` opens one
@@ -237,24 +244,22 @@ fn nesting(html: &str) -> usize {
 fn leaves_nothing_open(html: &str) -> bool {
     const SENTINEL: &str = "playbook-end-of-fragment";
     parse(&format!("{html}<{SENTINEL}></{SENTINEL}>"))
-        .tree
-        .values()
-        .any(|n| matches!(n, Node::Element(e) if e.name() == SENTINEL))
+        .all()
+        .any(|n| matches!(n, Data::Element { name, .. } if &*name.local == SENTINEL))
 }
 
 /// The first thing in the tree the allow-list refuses, located in the fragment's text.
-fn explain(html: &str, tree: &Html) -> Option<Refusal> {
-    for node in tree.root_element().descendants().skip(1) {
-        let Node::Element(e) = node.value() else {
+fn explain(html: &str, tree: &Tree) -> Option<Refusal> {
+    for node in tree.descendants(tree.root_element()).skip(1) {
+        let Data::Element { name, attrs, .. } = tree.data(node) else {
             continue;
         };
-        let element = e.name();
+        let element = &*name.local;
         let allowed = ELEMENTS.iter().find(|(n, _)| *n == element);
-        let Some((_, own)) = allowed.filter(|_| &*e.name.ns == "http://www.w3.org/1999/xhtml")
-        else {
+        let Some((_, own)) = allowed.filter(|_| &*name.ns == "http://www.w3.org/1999/xhtml") else {
             return Some(element_refusal(html, element));
         };
-        for (name, value) in e.attrs.iter() {
+        for html5ever::Attribute { name, value } in attrs {
             let attr = match &name.prefix {
                 Some(p) => format!("{p}:{}", name.local),
                 None => name.local.to_string(),
