@@ -2,8 +2,8 @@
 //! tree the sanitizer compares and walks. `html5ever` (the parser `ammonia` runs on, so no
 //! second parser) builds it through its `TreeSink`: nodes live in one list and point at each
 //! other by index (parent, siblings, first and last child), so every step of the parser's
-//! tree building — foster parenting, adoption, reparenting — is a constant-time relinking,
-//! whatever the fragment's size.
+//! tree building — foster parenting, adoption, reparenting — relinks the nodes it moves and
+//! never searches a list of siblings, whatever the fragment's size.
 
 use std::borrow::Cow;
 use std::cell::{Ref, RefCell};
@@ -295,6 +295,9 @@ impl TreeSink for Sink {
     }
 
     fn reparent_children(&self, node: &Id, new_parent: &Id) {
+        if node == new_parent {
+            return;
+        }
         let mut t = self.0.borrow_mut();
         while let Some(child) = t.nodes[*node].first {
             t.append(*new_parent, child);
