@@ -140,8 +140,8 @@ impl Sanitizer {
                 help: "close its tags, or write it in Markdown".into(),
             });
         }
-        let original = parse(html);
-        let cleaned = parse(&self.ammonia.clean(html).to_string());
+        let original = Tree::fragment(html);
+        let cleaned = Tree::fragment(&self.ammonia.clean(html).to_string());
         if !same_children(&original, &cleaned) {
             return Err(explain(html, &original).unwrap_or_else(|| Refusal {
                 at: 0,
@@ -163,11 +163,6 @@ impl Sanitizer {
         }
         Ok(())
     }
-}
-
-/// A fragment parsed as a browser parses the inside of `<body>`.
-fn parse(html: &str) -> Tree {
-    Tree::fragment(html)
 }
 
 fn same_children(a: &Tree, b: &Tree) -> bool {
@@ -243,7 +238,7 @@ fn nesting(html: &str) -> usize {
 /// True when whatever follows the fragment is still parsed as markup of its own.
 fn leaves_nothing_open(html: &str) -> bool {
     const SENTINEL: &str = "playbook-end-of-fragment";
-    parse(&format!("{html}<{SENTINEL}></{SENTINEL}>"))
+    Tree::fragment(&format!("{html}<{SENTINEL}></{SENTINEL}>"))
         .all()
         .any(|n| matches!(n, Data::Element { name, .. } if &*name.local == SENTINEL))
 }
