@@ -802,7 +802,7 @@ async function main() {
       pagePass(browser, "dark 320px", { viewport: { width: 320, height: 640 }, colorScheme: "dark", isMobile: true, hasTouch: true }, pages, expect404, entries),
       ...LANGS.map(async (lang) => {
         for (const scheme of ["light", "dark"]) await layout.kindsPass(env, lang, named[lang], scheme);
-        await layout.slowHeader(env, lang, named[lang]);
+        await layout.inParts(env, lang, named[lang]);
       }),
     ]);
     layout.headerHeights(headers, check);
