@@ -122,7 +122,7 @@ fn exit(result: Result<(), Failure>) -> ExitCode {
 fn build_once(opts: &BuildOptions, out_dir: &Path, quiet: bool) -> Result<(), Failure> {
     // Pages go to a staging folder beside the output as they are rendered.
     let files = output::Files::staged(out_dir, false)?;
-    let built = build::build(opts, &files)?;
+    let mut built = build::build(opts, &files)?;
     if !built.warnings.is_empty() {
         eprint!("{}", built.warnings.clone().render());
     }
@@ -131,7 +131,13 @@ fn build_once(opts: &BuildOptions, out_dir: &Path, quiet: bool) -> Result<(), Fa
         Some(update) => ledger::record(&opts.root, update)?,
         None => Vec::new(),
     };
-    files.publish()?;
+    // The build cache's new files go in place while the site is published.
+    let keeping = built.cache.take().map(|c| std::thread::spawn(|| c.keep()));
+    let published = files.publish_before_exit();
+    if let Some(keeping) = keeping {
+        let _ = keeping.join();
+    }
+    published?;
     if !quiet {
         say!("built {} into {}", built.summary(), out_dir.display());
         if let Some(line) = translations::summary(&built.translations) {

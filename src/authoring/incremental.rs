@@ -63,7 +63,7 @@ struct State {
 }
 
 impl State {
-    fn new(loaded: Loaded, rendered: Rendered, bytes: Output) -> State {
+    fn new(loaded: Loaded, rendered: Rendered, files: Manifest, bytes: Output) -> State {
         let mut translations = BTreeMap::new();
         let site = &loaded.site;
         for lang in &site.languages[1..] {
@@ -76,7 +76,7 @@ impl State {
         State {
             loaded,
             bodies: rendered.bodies,
-            files: rendered.files,
+            files,
             bytes,
             ledger: rendered.ledger,
             pages: rendered.pages,
@@ -184,7 +184,12 @@ impl Session {
         let mut files = Files::staged(&self.out_dir, self.keep_bytes)?;
         let (loaded, rendered) = build_parts(&self.opts, &self.highlighter, &files)?;
         self.pending.clear();
-        self.state = Some(State::new(loaded, rendered, files.take_bytes()));
+        self.state = Some(State::new(
+            loaded,
+            rendered,
+            files.manifest(),
+            files.take_bytes(),
+        ));
         let state = self.state.as_ref().expect("just set");
         Ok(Update {
             output: &state.bytes,

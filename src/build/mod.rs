@@ -26,7 +26,7 @@ use crate::content::settings::Settings;
 use crate::content::translations;
 use crate::diagnostic::DecisionTree;
 use crate::errors::{Diagnostics, Failure, Severity};
-use crate::output::{Files, Manifest};
+use crate::output::Files;
 use crate::render::bodies::{all_jobs, check_anchors, check_site_paths, Bodies};
 use crate::render::context::Lists;
 use crate::render::generated;
@@ -78,6 +78,8 @@ pub(crate) struct Built {
     pub(crate) elapsed: Duration,
     /// Pages published again from the build cache without being rendered.
     pub(crate) reused: usize,
+    /// The build cache's new files, to be put in place (`NewFiles::keep`).
+    pub(crate) cache: Option<cache::NewFiles>,
 }
 
 impl Built {
@@ -297,19 +299,18 @@ pub(crate) fn build(opts: &BuildOptions, files: &Files) -> Result<Built, Failure
         ledger: rendered.ledger,
         elapsed: started.elapsed(),
         reused: rendered.reused,
+        cache: rendered.cache,
     };
     // `build` and `check` exit after this: the site and its bodies (hundreds of thousands of
     // allocations) are left for the end of the process rather than freed one by one.
     std::mem::forget((loaded.site, loaded.theme, loaded.tree, loaded.ledger));
-    std::mem::forget((rendered.files, rendered.bodies, rendered.media));
+    std::mem::forget((rendered.bodies, rendered.media));
     Ok(built)
 }
 
 /// Everything a full render produced; `bodies` lets watch mode re-render only what changed.
 #[derive(Debug)]
 pub(crate) struct Rendered {
-    /// Every file rendered, by hash (the bytes went to the `Files`).
-    pub(crate) files: Manifest,
     pub(crate) pages: BTreeMap<String, usize>,
     pub(crate) bodies: Bodies,
     /// The URL ledger after this build, when the site keeps one.
@@ -320,6 +321,8 @@ pub(crate) struct Rendered {
     pub(crate) media: Catalog,
     /// Content pages published again from the build cache.
     pub(crate) reused: usize,
+    /// The build cache's new files, when it keeps one.
+    pub(crate) cache: Option<cache::NewFiles>,
 }
 
 /// Renders the whole site; the redirects come last, once every other file is known, from the
@@ -404,17 +407,9 @@ pub(crate) fn render(
         Some(joined) => Some(joined.unwrap_or_else(|_| Err(cache::poisoned()))),
         None => pages.map(|c| c.save(site, &bodies, files)),
     };
-    // Both files in place once the build succeeded (the generated files are made by now).
-    let kept = [saved, derived]
-        .into_iter()
-        .flatten()
-        .map(|saved| saved.and_then(cache::Saved::keep))
-        .find_map(Result::err);
-    if let Some(e) = kept {
-        eprintln!("warning: cannot write the build cache in `.playbook-cache/build`: {e}");
-    }
     Ok(Rendered {
-        files: files.manifest(),
+        // In place once the build succeeded (the generated files are made by now).
+        cache: cache::NewFiles::of([saved, derived].into_iter().flatten()),
         pages: counts,
         bodies,
         ledger,

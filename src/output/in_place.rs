@@ -48,9 +48,11 @@ impl InPlace {
         #[cfg(unix)]
         {
             let out = out.to_path_buf();
-            let record = record.and_then(Record::decode);
+            // Decoded on the survey's thread: the build starts meanwhile.
+            let record = record.map(<[u8]>::to_vec);
             let survey = std::thread::spawn(move || {
                 super::in_background();
+                let record = record.as_deref().and_then(Record::decode);
                 super::survey::survey_output(&out, record)
             });
             Some(InPlace {

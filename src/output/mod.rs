@@ -147,6 +147,16 @@ impl Files {
     /// Puts the staged files in place of the output folder (nothing to do for files kept
     /// nowhere or in memory). The first failed write, if any, fails it.
     pub(crate) fn publish(self) -> Result<(), Fatal> {
+        self.publish_with(false)
+    }
+
+    /// `publish` for a process that exits next (`build`): the lists of files, one entry per
+    /// file of the site, are left to the end of the process instead of freed entry by entry.
+    pub(crate) fn publish_before_exit(self) -> Result<(), Fatal> {
+        self.publish_with(true)
+    }
+
+    fn publish_with(self, exiting: bool) -> Result<(), Fatal> {
         if let Some(e) = self.failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
             return Err(e);
         }
@@ -155,10 +165,14 @@ impl Files {
             .into_inner()
             .unwrap_or_else(|p| p.into_inner());
         let stamps = self.stamps.into_inner().unwrap_or_else(|p| p.into_inner());
-        match self.staging {
+        let published = match self.staging {
             Some(staging) => staging.publish(&manifest, &stamps),
             None => Ok(()),
+        };
+        if exiting {
+            std::mem::forget((manifest, stamps));
         }
+        published
     }
 }
 
