@@ -99,6 +99,15 @@ fn a_one_page_edit_reuses_the_other_pages_and_publishes_what_a_full_build_does()
     let second = build(&site, &out);
     let n = reused(&second);
     assert!(n >= 20, "{n} reused: {second}");
+    // The cache's new files were put in place while the site was published: the command
+    // waited for them, and none is left aside under its temporary name.
+    let cache_dir = site.path(CACHE).parent().unwrap().to_path_buf();
+    let mut names: Vec<String> = std::fs::read_dir(&cache_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["derived", "pages", "sources"], "{second}");
     // No earlier tree beside the output (the first build went into a new folder): the
     // changed files were renamed into it, no second tree was made and swapped in.
     #[cfg(unix)]
